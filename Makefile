@@ -1,0 +1,58 @@
+# 党建整体推进平台 — the two commands: `make run` and `make test`.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint format bench migrate demo clean worker
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput -v0
+
+demo: migrate
+	$(BIN)/python manage.py demo_city --if-empty
+
+run: demo
+	@echo ""
+	@echo "  党建整体推进平台: http://127.0.0.1:$(PORT)/"
+	@echo "  演示账号（密码均为 demo-pass-2023）："
+	@echo "    shi    市委组织部（全市，含后台 /admin/）"
+	@echo "    zhen   乡镇党委书记（本乡镇及下级）"
+	@echo "    cun    村党组织书记（本村）"
+	@echo "    cun2   另一乡镇的村党组织书记"
+	@echo "    ducha  督查组成员（分配的督查单位）"
+	@echo ""
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/run.py
+
+worker: install
+	$(BIN)/celery -A config worker -l info
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

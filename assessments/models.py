@@ -1,0 +1,1 @@
+"""Indicator schemes, inspections, rectification, mass evaluation and scores (督查考核)."""

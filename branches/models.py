@@ -1,0 +1,315 @@
+"""The organization tree (组织体系), branch types, people's roles and the audit trail.
+
+The tree is a materialized path (django-treebeard ``MP_Node``): a subtree is one
+``path LIKE 'prefix%'`` query whatever its depth, and ``Organization.objects.visible_to(user)``
+is the one scoping primitive every other app builds on.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+
+class Domain(models.TextChoices):
+    """领域: tasks, standards and schemes vary by domain."""
+
+    VILLAGE = "village", _("农村")
+    COMMUNITY = "community", _("社区")
+    ORGAN = "organ", _("机关")
+    INSTITUTION = "institution", _("事业单位")
+    STATE_ENTERPRISE = "enterprise", _("国有企业")
+    TWO_NEW = "two_new", _("两新组织")
+
+
+class Level(models.TextChoices):
+    CITY = "city", _("市级")
+    COUNTY = "county", _("县（区）级")
+    TOWNSHIP = "township", _("乡镇（街道）")
+    UNIT = "unit", _("基层党组织")
+    BRANCH = "branch", _("党支部")
+    GROUP = "group", _("党小组")
+
+
+class OrgForm(models.TextChoices):
+    """The organization's form under the Party constitution."""
+
+    COMMITTEE = "committee", _("党委")
+    WORKING_COMMITTEE = "working_committee", _("党工委")
+    GENERAL_BRANCH = "general_branch", _("党总支")
+    BRANCH = "branch", _("党支部")
+    GROUP = "group", _("党小组")
+
+
+class OrgStatus(models.TextChoices):
+    ACTIVE = "active", _("正常")
+    MERGED = "merged", _("已合并")
+    DISSOLVED = "dissolved", _("已撤销")
+
+
+class BranchType(models.Model):
+    """支部类型 — data, not code (七类支部: 工程支部, 联村党委, 专业合作社支部 …)."""
+
+    code = models.SlugField(_("类型代码"), max_length=40, unique=True)
+    name = models.CharField(_("类型名称"), max_length=60, unique=True)
+    domain = models.CharField(_("适用领域"), max_length=20, choices=Domain.choices, blank=True)
+    description = models.TextField(_("说明"), blank=True)
+    links_villages = models.BooleanField(
+        _("可联结多个村"), default=False, help_text=_("如联村党委：除上级组织外，还联结多个村党组织。")
+    )
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        verbose_name = _("支部类型")
+        verbose_name_plural = _("支部类型")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _paths_q(paths, field: str) -> Q:
+    q = Q()
+    for p in paths:
+        q |= Q(**{f"{field}__startswith": p})
+    return q
+
+
+class OrganizationQuerySet(MP_NodeQuerySet):
+    def active(self):
+        return self.filter(status=OrgStatus.ACTIVE)
+
+    def visible_to(self, user):
+        """The organizations this user may see: the subtrees their roles attach them to."""
+        from .scoping import scope_q
+
+        return self.filter(scope_q(user, "path"))
+
+    def subtree_of(self, org: Organization):
+        return self.filter(path__startswith=org.path)
+
+    def election_due(self, *, today: date | None = None, within_days: int | None = None):
+        """Organizations whose term (换届) ends within the reminder window or has ended."""
+        today = today or timezone.localdate()
+        within = settings.ELECTION_REMINDER_DAYS if within_days is None else within_days
+        return self.active().filter(
+            term_ends_on__isnull=False, term_ends_on__lte=today + timezone.timedelta(days=within)
+        )
+
+
+class OrganizationManager(MP_NodeManager.from_queryset(OrganizationQuerySet)):
+    def get_queryset(self):
+        return OrganizationQuerySet(self.model, using=self._db).order_by("path")
+
+
+class Organization(MP_Node):
+    """A Party organization at any level of the tree (市委 → 县区 → 乡镇 → 村/社区/单位 → 支部 → 小组)."""
+
+    steplen = 4
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    node_order_by = None
+
+    code = models.CharField(_("组织代码"), max_length=32, unique=True)
+    name = models.CharField(_("组织名称"), max_length=120, db_index=True)
+    short_name = models.CharField(_("简称"), max_length=60, blank=True)
+    level = models.CharField(_("层级"), max_length=12, choices=Level.choices, db_index=True)
+    domain = models.CharField(_("领域"), max_length=20, choices=Domain.choices, blank=True, db_index=True)
+    org_form = models.CharField(_("组织形式"), max_length=20, choices=OrgForm.choices, default=OrgForm.BRANCH)
+    branch_type = models.ForeignKey(
+        BranchType,
+        verbose_name=_("支部类型"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    township = models.ForeignKey(
+        "self",
+        verbose_name=_("所属乡镇（街道）"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        help_text=_("由树结构自动维护，用于按乡镇统计与排名。"),
+    )
+    secretary_name = models.CharField(_("书记"), max_length=40, blank=True)
+    secretary_phone = models.CharField(_("书记电话"), max_length=20, blank=True)
+    founded_on = models.DateField(_("成立日期"), null=True, blank=True)
+    last_election_on = models.DateField(_("上次换届日期"), null=True, blank=True)
+    term_years = models.PositiveSmallIntegerField(_("任期（年）"), default=5)
+    term_ends_on = models.DateField(_("任期届满日期"), null=True, blank=True, editable=False, db_index=True)
+    status = models.CharField(_("状态"), max_length=12, choices=OrgStatus.choices, default=OrgStatus.ACTIVE)
+    status_changed_on = models.DateField(_("状态变更日期"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("并入组织"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    linked_villages = models.ManyToManyField(
+        "self",
+        verbose_name=_("联结村"),
+        symmetrical=False,
+        blank=True,
+        related_name="linking_committees",
+        help_text=_("联村党委联结的村党组织（树上的上级组织之外）。"),
+    )
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+
+    objects = OrganizationManager()
+
+    class Meta:
+        verbose_name = _("党组织")
+        verbose_name_plural = _("党组织")
+        permissions = [("import_organization", _("可导入党组织")), ("export_organization", _("可导出党组织"))]
+        indexes = [models.Index(fields=["depth", "path"], name="org_depth_path")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    # --- small rules that belong to one row -------------------------------------------------
+    def clean(self):
+        if self.status == OrgStatus.MERGED and not self.merged_into_id:
+            raise ValidationError({"merged_into": _("状态为“已合并”时须填写并入组织。")})
+        if self.last_election_on and self.last_election_on > timezone.localdate():
+            raise ValidationError({"last_election_on": _("上次换届日期不能晚于今天。")})
+
+    def save(self, *args, **kwargs):
+        self.term_ends_on = self.compute_term_end()
+        super().save(*args, **kwargs)
+
+    def compute_term_end(self) -> date | None:
+        if not self.last_election_on or not self.term_years:
+            return None
+        d = self.last_election_on
+        try:
+            return d.replace(year=d.year + self.term_years)
+        except ValueError:  # 29 February
+            return d.replace(year=d.year + self.term_years, day=28)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == OrgStatus.ACTIVE
+
+    def election_state(self, today: date | None = None) -> str | None:
+        """'overdue', 'due' (within the reminder window) or None."""
+        if not self.term_ends_on or not self.is_active:
+            return None
+        today = today or timezone.localdate()
+        if self.term_ends_on < today:
+            return "overdue"
+        if (self.term_ends_on - today).days <= settings.ELECTION_REMINDER_DAYS:
+            return "due"
+        return None
+
+    def is_within(self, other: Organization) -> bool:
+        return self.path.startswith(other.path)
+
+
+class RoleKind(models.TextChoices):
+    CITY_ADMIN = "city_admin", _("市委组织部（领导小组办公室）")
+    TOWNSHIP_SECRETARY = "township_secretary", _("乡镇（街道）党委书记")
+    UNIT_SECRETARY = "unit_secretary", _("党组织书记")
+    INSPECTOR = "inspector", _("督查组成员")
+    LEADER = "leader", _("班子成员（工作联系点）")
+
+
+class Role(models.Model):
+    """A person's role, attached to one organization; it gives them that organization's subtree.
+
+    An inspector (or a leader's contact point) holds one role per assigned unit.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="roles"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("所在组织"), on_delete=models.PROTECT, related_name="roles"
+    )
+    kind = models.CharField(_("角色"), max_length=24, choices=RoleKind.choices)
+    can_export = models.BooleanField(
+        _("可导出数据"), default=False, help_text=_("导出与查看分开授权，每次导出都会记录。")
+    )
+    can_view_full_id = models.BooleanField(
+        _("可查看完整身份证号"), default=False, help_text=_("默认脱敏显示；仅确需的岗位授予。")
+    )
+    granted_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("角色")
+        verbose_name_plural = _("角色")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization", "kind"], name="role_unique_per_org_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()} · {self.organization}"
+
+
+class AuditEvent(models.Model):
+    """Who changed what, when and from where — the audit trail as data.
+
+    ``changes`` holds ``{field: [old, new]}``; personal identifiers are masked before they get here.
+    """
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    ip_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    action = models.CharField(_("操作"), max_length=40)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=40)
+    target = GenericForeignKey("content_type", "object_id")
+    object_repr = models.CharField(_("对象"), max_length=200)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("所属组织"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-at"], name="audit_target")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
+
+
+class ExportLog(models.Model):
+    """Every export: who, what, how many rows, from where."""
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("导出人"), on_delete=models.PROTECT, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    what = models.CharField(_("导出内容"), max_length=120)
+    rows = models.PositiveIntegerField(_("行数"))
+    filters = models.JSONField(_("筛选条件"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("导出记录")
+        verbose_name_plural = _("导出记录")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.what} ({self.rows})"

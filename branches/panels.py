@@ -1,0 +1,9 @@
+from .registry import Panel
+from .selectors import elections_due
+
+
+def home_panels(request):
+    rows, more = elections_due(user=request.user)
+    if not rows:
+        return []
+    return [Panel("branches/_panel_elections.html", {"election_rows": rows, "election_more": more}, order=20)]

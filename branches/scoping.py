@@ -1,0 +1,134 @@
+"""The one row-scoping primitive: a person sees the subtrees of the organizations their roles
+attach them to, and nothing else.
+
+Every user-facing read starts from ``Model.objects.visible_to(user)``, which is built on
+``scope_q`` here; ``get_visible_or_404`` answers the same 404 for missing and forbidden rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .models import Organization, Role, RoleKind
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    kind: str
+    organization_id: int
+    path: str
+    can_export: bool
+    can_view_full_id: bool
+
+
+def role_grants(user) -> tuple[RoleGrant, ...]:
+    """The user's roles, read once per request (cached on the user object)."""
+    if not getattr(user, "is_authenticated", False):
+        return ()
+    cached = getattr(user, "_role_grants", None)
+    if cached is None:
+        rows = Role.objects.filter(user_id=user.pk).values_list(
+            "kind", "organization_id", "organization__path", "can_export", "can_view_full_id"
+        )
+        cached = tuple(RoleGrant(*r) for r in rows)
+        user._role_grants = cached
+    return cached
+
+
+def _minimal_prefixes(paths: Iterable[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for p in sorted(set(paths)):
+        if not any(p.startswith(o) for o in out):
+            out.append(p)
+    return tuple(out)
+
+
+def scope_paths(user) -> tuple[str, ...]:
+    """Path prefixes of every subtree the user may see ('' means the whole tree)."""
+    if not getattr(user, "is_authenticated", False):
+        return ()
+    if user.is_superuser:
+        return ("",)
+    return _minimal_prefixes(g.path for g in role_grants(user))
+
+
+def scope_q(user, path_field: str = "organization__path") -> Q:
+    """A Q object restricting ``path_field`` to the user's subtrees."""
+    paths = scope_paths(user)
+    if not paths:
+        return Q(pk__in=[])
+    if "" in paths:
+        return Q()
+    q = Q()
+    for p in paths:
+        q |= Q(**{f"{path_field}__startswith": p})
+    return q
+
+
+def get_visible_or_404(queryset: QuerySet, **lookup):
+    """Fetch one row from an already scoped queryset; missing and forbidden look the same."""
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def org_for_user_or_404(user, org_id) -> Organization:
+    return get_visible_or_404(Organization.objects.visible_to(user), pk=org_id)
+
+
+def has_role_over(user, org: Organization, kinds: Iterable[str] | None = None) -> bool:
+    """Whether the user holds one of ``kinds`` on ``org`` or on an organization above it."""
+    if getattr(user, "is_superuser", False):
+        return True
+    kinds = set(kinds) if kinds is not None else None
+    return any(org.path.startswith(g.path) and (kinds is None or g.kind in kinds) for g in role_grants(user))
+
+
+def is_city_admin(user) -> bool:
+    return getattr(user, "is_superuser", False) or any(
+        g.kind == RoleKind.CITY_ADMIN for g in role_grants(user)
+    )
+
+
+def can_export(user, org: Organization | None = None) -> bool:
+    """Exporting is its own permission, separate from viewing."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(g.can_export and (org is None or org.path.startswith(g.path)) for g in role_grants(user))
+
+
+def can_view_full_id(user, org: Organization) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(g.can_view_full_id and org.path.startswith(g.path) for g in role_grants(user))
+
+
+def role_kinds(user) -> set[str]:
+    kinds = {g.kind for g in role_grants(user)}
+    if getattr(user, "is_superuser", False):
+        kinds.add(RoleKind.CITY_ADMIN)
+    return kinds
+
+
+# Who may change what. The views and services call these, never compare role kinds themselves.
+MANAGERS = {RoleKind.CITY_ADMIN, RoleKind.TOWNSHIP_SECRETARY, RoleKind.UNIT_SECRETARY}
+REVIEWERS = {RoleKind.CITY_ADMIN, RoleKind.TOWNSHIP_SECRETARY}
+
+
+def can_manage(user, org: Organization) -> bool:
+    """Secretaries and the department may change data of organizations in their subtree."""
+    return has_role_over(user, org, MANAGERS)
+
+
+def can_review(user, org: Organization) -> bool:
+    """The level above: a township secretary or the department, over a unit strictly below them."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(
+        g.kind in REVIEWERS and org.path.startswith(g.path) and org.path != g.path for g in role_grants(user)
+    )

@@ -1,0 +1,86 @@
+"""Demo members: plausible names (some with rare characters or a '·'), valid resident IDs."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from branches.demo import _MINORITY, DemoContext, _person
+
+from .crypto import blind_index
+from .models import Category, Education, Member, MemberStatus
+from .resident_id import make
+
+_AREAS = ["410102", "410103", "410104", "410105", "410122", "410181", "410182", "410183"]
+_EDU = [Education.PRIMARY, Education.JUNIOR, Education.JUNIOR, Education.SENIOR, Education.VOCATIONAL,
+        Education.COLLEGE, Education.BACHELOR, Education.BACHELOR, Education.MASTER]  # fmt: skip
+_ETHNIC = ["汉族"] * 40 + ["回族", "满族", "蒙古族", "壮族"]
+
+
+def build(ctx: DemoContext) -> None:
+    rng = ctx.rng
+    leaves = ctx.leaves
+    n = ctx.members_target
+    # Some units are keener on e-ID than others: a per-township rate makes the spread visible.
+    town_rate = {t.pk: rng.uniform(0.55, 0.98) for t in ctx.townships}
+    seen: set[str] = set()
+    batch: list[Member] = []
+    total = 0
+    cutoff = date(ctx.year, 6, 30)
+    for i in range(n):
+        org = (
+            leaves[(i * 7919 + rng.randrange(len(leaves))) % len(leaves)]
+            if i % 3
+            else leaves[i % len(leaves)]
+        )
+        if rng.random() < 0.004:
+            name, ethnicity, gender = rng.choice(_MINORITY)
+            male = gender == "M"
+        else:
+            name, ethnicity, male = _person(rng), rng.choice(_ETHNIC), rng.random() < 0.7
+        birth = date(rng.randint(1940, 2002), rng.randint(1, 12), rng.randint(1, 28))
+        rid = make(rng.choice(_AREAS), birth, rng.randrange(1000), male)
+        while rid in seen:
+            rid = make(rng.choice(_AREAS), birth, rng.randrange(1000), male)
+        seen.add(rid)
+        earliest = birth.replace(year=birth.year + 18) + timedelta(days=1)
+        span = (cutoff - earliest).days
+        joined = earliest + timedelta(days=rng.randrange(max(span, 1)))
+        probationary = joined > date(ctx.year - 1, 7, 1)
+        r = rng.random()
+        status = (
+            MemberStatus.NORMAL
+            if r < 0.93
+            else MemberStatus.FLOATING
+            if r < 0.97
+            else rng.choice([MemberStatus.TRANSFERRED, MemberStatus.DECEASED, MemberStatus.LEFT])
+        )
+        authed = rng.random() < town_rate.get(org.township_id, 0.8)
+        batch.append(
+            Member(
+                name=name,
+                gender="M" if male else "F",
+                ethnicity=ethnicity,
+                resident_id=rid,
+                resident_id_hash=blind_index(rid),
+                birth_date=birth,
+                education=rng.choice(_EDU),
+                phone=f"1{rng.choice('3578')}{rng.randrange(10**9):09d}",
+                joined_on=joined,
+                full_member_on=None if probationary else joined + timedelta(days=365),
+                category=Category.PROBATIONARY if probationary else Category.FULL,
+                status=status,
+                organization_id=org.pk,
+                eid_authenticated=authed,
+                eid_authenticated_on=date(ctx.year, rng.randint(1, 6), rng.randint(1, 28))
+                if authed
+                else None,
+                in_difficulty=rng.random() < 0.03,
+            )  # fmt: skip
+        )
+        if len(batch) >= 5000:
+            Member.objects.bulk_create(batch, batch_size=5000)
+            total += len(batch)
+            batch.clear()
+    Member.objects.bulk_create(batch, batch_size=5000)
+    total += len(batch)
+    ctx.log(f"党员：{total} 名")

@@ -1,0 +1,33 @@
+from tests.access import EVERYONE, Case, allow
+
+CASES = [
+    Case("branches:home", allowed=EVERYONE),
+    Case("branches:org_search", allowed=EVERYONE),
+    Case("branches:org_detail", lambda c: {"org_id": c.city.pk}, allow("shi"), label="org_detail:city"),
+    Case(
+        "branches:org_detail",
+        lambda c: {"org_id": c.town_a.pk},
+        allow("shi", "zhen"),
+        label="org_detail:town_a",
+    ),
+    Case(
+        "branches:org_detail",
+        lambda c: {"org_id": c.a1.pk},
+        allow("shi", "zhen", "cun"),
+        label="org_detail:a1",
+    ),
+    Case(
+        "branches:org_detail",
+        lambda c: {"org_id": c.a1_branch.pk},
+        allow("shi", "zhen", "cun"),
+        label="org_detail:a1_branch",
+    ),
+    Case(
+        "branches:org_detail",
+        lambda c: {"org_id": c.a2.pk},
+        allow("shi", "zhen", "ducha"),
+        label="org_detail:a2",
+    ),
+    Case("branches:org_detail", lambda c: {"org_id": c.b1.pk}, allow("shi", "cun2"), label="org_detail:b1"),
+    Case("branches:org_detail", lambda c: {"org_id": 987654}, allow(), label="org_detail:missing"),
+]
