@@ -3,7 +3,9 @@
 Each app lists its cases in ``tests/<app>/access_cases.py`` as ``CASES``; ``test_access_matrix``
 runs them all against the small city (see ``conftest.build_small_city``). A case names the URL,
 how to build its arguments from the city, the roles that may open it and the status they get;
-everyone else must be refused (404 for an object outside their scope, 403 for a forbidden
+an app whose URLs need objects (a report, a finding) defines ``build(city)`` in its
+``access_cases.py`` to create them once, through services, into ``city.extra``. Everyone else
+must be refused (404 for an object outside their scope, 403 for a forbidden
 action, a redirect to the login page for anonymous visitors).
 """
 

@@ -142,3 +142,12 @@ def pytest_configure(config):
 
     # Hashing demo passwords with PBKDF2 would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("CELERY_WORKER_TESTS"):
+        return
+    skip = pytest.mark.skip(reason="需要真实的 Celery worker 与 Redis：由 .ci/run 的 PostgreSQL 轮次运行（CELERY_WORKER_TESTS=1）")
+    for item in items:
+        if item.get_closest_marker("celery_worker"):
+            item.add_marker(skip)

@@ -10,18 +10,16 @@ from tests.conftest import ROLES, build_small_city
 APPS = ["branches", "members", "pilot", "assessments"]
 
 
-def _cases():
-    out = []
+def _modules():
     for app in APPS:
         try:
-            mod = import_module(f"tests.{app}.access_cases")
-        except ModuleNotFoundError:
-            continue
-        out.extend(mod.CASES)
-    return out
+            yield import_module(f"tests.{app}.access_cases")
+        except ModuleNotFoundError as e:
+            if e.name != f"tests.{app}.access_cases":
+                raise
 
 
-CASES = _cases()
+CASES = [case for mod in _modules() for case in mod.CASES]
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +31,10 @@ def city(django_db_setup, django_db_blocker):
         atomic = transaction.atomic()
         atomic.__enter__()
         sc = build_small_city()
+        # Each app adds the objects its URLs need (``build(city)`` puts them in ``city.extra``).
+        for mod in _modules():
+            if hasattr(mod, "build"):
+                mod.build(sc)
         yield sc
         transaction.set_rollback(True)
         atomic.__exit__(None, None, None)
