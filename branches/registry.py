@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib import import_module
 
-APPS = ("branches", "members", "pilot", "assessments")
+APPS = ("branches", "members", "pilot", "assessments", "reports")
 
 
 @dataclass(frozen=True)

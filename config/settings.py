@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "members",
     "pilot",
     "assessments",
+    "reports",
 ]
 
 MIDDLEWARE = [

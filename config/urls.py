@@ -16,5 +16,6 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("pilot/", include("pilot.urls")),
     path("assessments/", include("assessments.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("branches.urls")),
 ]

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from tests.conftest import ROLES, build_small_city
 
-APPS = ["branches", "members", "pilot", "assessments"]
+APPS = ["branches", "members", "pilot", "assessments", "reports"]
 
 
 def _modules():
