@@ -1,0 +1,88 @@
+"""The production files are kept correct by reading them (no Docker engine runs here)."""
+
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_runs_web_worker_beat_db_redis_from_one_image():
+    svc = _compose()["services"]
+    assert {"web", "worker", "beat", "db", "redis", "migrate"} <= set(svc)
+    for name in ("web", "worker", "beat", "migrate"):
+        assert svc[name]["image"] == "partybuild:latest" and svc[name]["build"] == "."
+        assert svc[name]["environment"]["DATABASE_URL"].startswith("postgres://")
+        assert svc[name]["environment"]["REDIS_URL"].startswith("redis://redis:6379")
+        assert svc[name]["environment"]["DEBUG"] == "False"
+    assert "gunicorn" in svc["web"]["command"] and "config.wsgi:application" in svc["web"]["command"]
+    assert svc["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert svc["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
+    assert svc["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert svc["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert svc["web"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert "pg_isready" in " ".join(svc["db"]["healthcheck"]["test"])
+    assert svc["migrate"]["depends_on"] == {"db": {"condition": "service_healthy"}}
+
+
+def test_compose_env_vars_are_the_ones_settings_read():
+    settings_src = (ROOT / "config" / "settings.py").read_text()
+    example = (ROOT / ".env.example").read_text()
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', settings_src))
+    documented = set(re.findall(r"^#?\s*([A-Z_]+)=", example, re.M)) | set(
+        re.findall(r"^# ([A-Z_]+) ", example, re.M)
+    )
+    missing = (
+        read
+        - documented
+        - {"CELERY_TASK_ALWAYS_EAGER", "SILENCED_SYSTEM_CHECKS", "SECURE_SSL_REDIRECT", "SECURE_HSTS_PRELOAD"}
+    )
+    assert not missing, f".env.example does not document {sorted(missing)}"
+
+
+def test_dockerfile_installs_what_pdfs_need_and_serves_with_gunicorn():
+    df = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.11", df, re.M)
+    for pkg in ("fonts-noto-cjk", "libharfbuzz-subset0", "libpango-1.0-0", "libmagic1"):
+        assert pkg in df
+    assert "collectstatic" in df and "USER app" in df
+    assert '"gunicorn", "config.wsgi:application"' in df
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert any(d.lower().startswith("gunicorn") for d in deps)
+
+
+def test_deploy_check_is_clean_behind_https_proxy(tmp_path):
+    env = {**os.environ, "DEBUG": "False", "SECRET_KEY": "x" * 20 + "-long-random-production-key-0123456789abcdef",
+           "HTTPS": "True", "ALLOWED_HOSTS": "dangjian.example.gov.cn"}  # fmt: skip
+    env.pop("DATABASE_URL", None)
+    out = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                         cwd=ROOT, env=env, capture_output=True, text=True)  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_deploy_check_without_https_only_reports_what_the_proxy_settles():
+    env = {**os.environ, "DEBUG": "False", "SECRET_KEY": "y" * 20 + "-long-random-production-key-0123456789abcdef",
+           "HTTPS": "False"}  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    ids = set(re.findall(r"\(security\.(W\d+)\)", out.stdout + out.stderr))
+    assert ids <= {"W004", "W008", "W012", "W016"}, ids
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {**os.environ, "DEBUG": "False"}
+    env.pop("SECRET_KEY", None)
+    out = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert out.returncode != 0 and "SECRET_KEY" in out.stderr
