@@ -3,7 +3,7 @@ from .selectors import elections_due
 
 
 def home_panels(request):
-    rows, more = elections_due(user=request.user)
+    rows, overdue, due = elections_due(user=request.user)
     if not rows:
         return []
-    return [Panel("branches/_panel_elections.html", {"election_rows": rows, "election_more": more}, order=20)]
+    return [Panel("branches/_panel_elections.html", {"election_rows": rows, "overdue": overdue, "due": due}, order=20)]

@@ -101,11 +101,15 @@ def home_overview(*, user) -> list[OrgRow]:
     return rows
 
 
-def elections_due(*, user, limit: int = 20):
-    """Organizations in scope whose term ends within the reminder window or has ended (换届提醒)."""
-    qs = Organization.objects.visible_to(user).election_due().order_by("term_ends_on", "path")
-    rows = list(qs.select_related("township")[: limit + 1])
-    return rows[:limit], len(rows) > limit
+def elections_due(*, user, limit: int = 8):
+    """Organizations in scope whose term ends within the reminder window or has ended (换届提醒):
+    the most urgent ``limit`` of them, and how many are overdue and due in all."""
+    from django.utils import timezone
+
+    qs = Organization.objects.visible_to(user).election_due()
+    totals = qs.aggregate(overdue=Count("id", filter=Q(term_ends_on__lt=timezone.localdate())), all=Count("id"))
+    rows = list(qs.order_by("term_ends_on", "path")[:limit]) if totals["all"] else []
+    return rows, totals["overdue"], totals["all"] - totals["overdue"]
 
 
 def organization_get(*, user, org_id) -> Organization:
