@@ -1,0 +1,469 @@
+"""The scoring engine: periods, raw → points, chunked and resumable runs.
+
+A run walks the subjects (units or branches, ordered by id) in chunks. For each chunk it runs
+each indicator's source once (one SQL statement for all organizations in the chunk's subtrees),
+maps raw values to points as the scheme says, and replaces the chunk's result rows in one
+transaction together with the progress counter — so a killed worker loses at most one chunk's
+work and a rerun writes the same rows. A lease on the run row (``select_for_update``) keeps two
+workers from writing the same run; a stale heartbeat lets the sweeper hand the run to another.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from branches.models import Level, Organization, OrgForm, OrgStatus
+
+from .models import (
+    GradeBand,
+    Indicator,
+    IndicatorKind,
+    Mapping,
+    RunStatus,
+    Scheme,
+    ScoreResult,
+    ScoreRun,
+    Subject,
+    VetoEffect,
+)
+from .sources import SourceContext, get_source
+
+log = logging.getLogger(__name__)
+TWO = Decimal("0.01")
+
+
+class PeriodError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Period:
+    code: str  # 2023Q3, 2023H1, 2023
+    shape: str  # Q, H, Y
+    year: int
+    start: date
+    end: date  # inclusive
+
+    @property
+    def label(self) -> str:
+        if self.shape == "Q":
+            return _("%(y)s年第%(q)s季度") % {"y": self.year, "q": self.code[-1]}
+        if self.shape == "H":
+            return (
+                _("%(y)s年上半年") % {"y": self.year}
+                if self.code.endswith("1")
+                else _("%(y)s年下半年") % {"y": self.year}
+            )
+        return _("%(y)s年度") % {"y": self.year}
+
+
+def _month_end(y: int, m: int) -> date:
+    return (date(y + (m == 12), m % 12 + 1, 1)) - timedelta(days=1)
+
+
+def parse_period(code: str) -> Period:
+    """``2023Q3`` (quarter), ``2023H1`` (half-year) or ``2023`` (year)."""
+    code = (code or "").strip().upper()
+    m = re.fullmatch(r"(\d{4})(?:([QH])(\d))?", code)
+    if not m:
+        raise PeriodError(_("考核期格式应为 2023Q3、2023H1 或 2023，收到“%(c)s”。") % {"c": code})
+    y = int(m.group(1))
+    if not m.group(2):
+        return Period(code, "Y", y, date(y, 1, 1), date(y, 12, 31))
+    n = int(m.group(3))
+    if m.group(2) == "Q":
+        if not 1 <= n <= 4:
+            raise PeriodError(_("季度应为 1–4。"))
+        return Period(code, "Q", y, date(y, 3 * n - 2, 1), _month_end(y, 3 * n))
+    if not 1 <= n <= 2:
+        raise PeriodError(_("半年应为 H1 或 H2。"))
+    return Period(code, "H", y, date(y, 6 * n - 5, 1), _month_end(y, 6 * n))
+
+
+def quarters_of(year: int) -> list[str]:
+    return [f"{year}Q{q}" for q in range(1, 5)]
+
+
+def previous_quarter(today: date) -> str:
+    q = (today.month - 1) // 3 + 1
+    y = today.year
+    q -= 1
+    if q == 0:
+        y, q = y - 1, 4
+    return f"{y}Q{q}"
+
+
+# --- raw → points ----------------------------------------------------------------------------------
+
+
+def _dec(x) -> Decimal:
+    return x if isinstance(x, Decimal) else Decimal(str(x))
+
+
+def raw_value(shape: str, rolled, default):
+    """A ratio's (num, den) → num/den; no data → the indicator's default (None: no data)."""
+    if shape == "ratio":
+        num, den = rolled if rolled else (0, 0)
+        if not den:
+            return None if default is None else _dec(default)
+        return _dec(num) / _dec(den)
+    if rolled is None:
+        return _dec(default) if default is not None else Decimal(0)
+    return _dec(rolled)
+
+
+def points_for(ind: Indicator, raw: Decimal | None) -> Decimal:
+    """How many points (≥ 0; deductions are subtracted by the caller) the raw value earns."""
+    p = ind.params or {}
+    w = _dec(ind.weight)
+    if raw is None:
+        return Decimal(0)
+    if ind.mapping == Mapping.LINEAR:
+        lo, hi = _dec(p.get("lo", 0)), _dec(p.get("hi", 1))
+        share = min(max((raw - lo) / (hi - lo), Decimal(0)), Decimal(1))
+        pts = w * share
+    elif ind.mapping == Mapping.THRESHOLDS:
+        pts = Decimal(0)
+        for low, val in p.get("steps", []):
+            if raw >= _dec(low):
+                pts = _dec(val)
+                break
+    elif ind.mapping == Mapping.PER_ITEM:
+        pts = raw * _dec(p["per_item"])
+        cap = _dec(p.get("cap", ind.weight))
+        pts = min(pts, cap) if cap else pts
+    elif ind.mapping == Mapping.DIRECT:
+        pts = min(max(raw, Decimal(0)), w)
+    else:  # FLAG
+        pts = w if raw > 0 else Decimal(0)
+    return pts.quantize(TWO, ROUND_HALF_UP)
+
+
+def grade_for(bands: list[GradeBand], total: Decimal, *, vetoed: bool, innovation: bool) -> GradeBand | None:
+    """The best band the total reaches (bands ordered best first). A veto gives the lagging band."""
+    lagging = next((b for b in bands if b.is_lagging), None)
+    if vetoed:
+        return lagging or (bands[-1] if bands else None)
+    for b in bands:
+        if total >= b.min_score and (innovation or not b.requires_innovation):
+            return b
+    return lagging or (bands[-1] if bands else None)
+
+
+# --- subjects and subtrees ---------------------------------------------------------------------------
+
+
+def subject_queryset(scheme: Scheme):
+    qs = Organization.objects.filter(status=OrgStatus.ACTIVE)
+    if scheme.subject == Subject.BRANCH:
+        return qs.filter(org_form=OrgForm.BRANCH, level__in=[Level.UNIT, Level.BRANCH])
+    return qs.filter(level=Level.UNIT)
+
+
+def subject_ids(scheme: Scheme) -> list[int]:
+    return list(subject_queryset(scheme).order_by("id").values_list("id", flat=True))
+
+
+class SubtreeIndex:
+    """Maps every organization to the nearest subject at or above it — built from one query."""
+
+    def __init__(self, subject_id_set: set[int]):
+        rows = list(Organization.objects.order_by("path").values_list("id", "path", "domain", "township_id"))
+        self.paths = [r[1] for r in rows]
+        self.ids = [r[0] for r in rows]
+        self.info = {r[0]: (r[1], r[2], r[3]) for r in rows}
+        self.by_path = {r[1]: r[0] for r in rows}
+        self.subjects = subject_id_set
+
+    def descendants(self, oid: int) -> list[int]:
+        """The subtree of ``oid`` (itself included) — a contiguous range in path order."""
+        path = self.info[oid][0]
+        i = bisect_right(self.paths, path) - 1
+        out = []
+        while i < len(self.paths) and self.paths[i].startswith(path):
+            out.append(self.ids[i])
+            i += 1
+        return out
+
+    def owner_of(self, oid: int) -> int | None:
+        """The nearest subject at or above ``oid`` (subjects may nest: a unit above its branches)."""
+        path = self.info[oid][0]
+        step = Organization.steplen
+        for k in range(len(path), 0, -step):
+            pid = self.by_path.get(path[:k])
+            if pid in self.subjects:
+                return pid
+        return None
+
+    def rollup_map(self, chunk: list[int]) -> dict[int, int]:
+        """organization id → the chunk subject its rows count for."""
+        out: dict[int, int] = {}
+        for sid in chunk:
+            for oid in self.descendants(sid):
+                if oid == sid or self.owner_of(oid) == sid:
+                    out[oid] = sid
+        return out
+
+
+def _rollup(shape: str, rows: dict, owner: dict[int, int]) -> dict[int, object]:
+    out: dict[int, object] = {}
+    for oid, v in rows.items():
+        sid = owner.get(oid)
+        if sid is None:
+            continue
+        if shape == "ratio":
+            n, d = out.get(sid, (0, 0))
+            out[sid] = (n + v[0], d + v[1])
+        else:
+            out[sid] = out.get(sid, 0) + (v or 0)
+    return out
+
+
+# --- one chunk ---------------------------------------------------------------------------------------
+
+
+def compute_chunk(
+    *, scheme: Scheme, period: Period, chunk: list[int], index: SubtreeIndex, indicators, bands
+) -> list[dict]:
+    """Scores for the chunk's subjects: a list of field dicts for ``ScoreResult`` (not saved)."""
+    owner = index.rollup_map(chunk)
+    org_ids = list(owner)
+    ctx = SourceContext(
+        org_ids=org_ids,
+        start=period.start,
+        end=period.end,
+        period=period.code,
+        year=period.year,
+        domains={oid: index.info[oid][1] for oid in org_ids},
+    )
+    names = {i.source for i in indicators} | {"entered:innovation"}
+    rolled: dict[str, dict] = {}
+    for name in sorted(names):
+        src = get_source(name)
+        rolled[name] = _rollup(src.shape, src.fn(ctx), owner)
+
+    out = []
+    for sid in chunk:
+        path, domain, township_id = index.info[sid]
+        base = bonus = deduction = Decimal(0)
+        vetoed = False
+        lines = []
+        for ind in indicators:
+            if ind.domain and ind.domain != domain:
+                continue
+            src = get_source(ind.source)
+            default = (ind.params or {}).get("default")
+            raw = raw_value(src.shape, rolled[ind.source].get(sid), default)
+            pts = points_for(ind, raw)
+            if ind.kind == IndicatorKind.BASE:
+                base += pts
+            elif ind.kind == IndicatorKind.BONUS:
+                bonus += pts
+            elif ind.kind == IndicatorKind.DEDUCTION:
+                deduction += pts
+            elif ind.kind == IndicatorKind.VETO and raw is not None and raw > 0:
+                vetoed = True
+            r = rolled[ind.source].get(sid)
+            lines.append(
+                {
+                    "code": ind.code,
+                    "name": ind.name,
+                    "kind": ind.kind,
+                    "element": ind.element,
+                    "source": ind.source,
+                    "raw": None if raw is None else float(raw.quantize(Decimal("0.0001"))),
+                    "num": list(r) if isinstance(r, tuple) else None,
+                    "points": float(-pts if ind.kind == IndicatorKind.DEDUCTION else pts),
+                    "max": float(ind.weight),
+                    "vetoed": ind.kind == IndicatorKind.VETO and raw is not None and raw > 0,
+                }
+            )
+        if scheme.bonus_cap is not None:
+            bonus = min(bonus, scheme.bonus_cap)
+        if scheme.deduction_cap is not None:
+            deduction = min(deduction, scheme.deduction_cap)
+        total = max(base + bonus - deduction, Decimal(0))
+        if vetoed and scheme.veto_effect == VetoEffect.ZERO:
+            total = Decimal(0)
+        innovation = bool(rolled["entered:innovation"].get(sid))
+        band = grade_for(bands, total, vetoed=vetoed, innovation=innovation)
+        out.append(
+            dict(
+                organization_id=sid,
+                township_id=township_id,
+                domain=domain,
+                base=base.quantize(TWO),
+                bonus=bonus.quantize(TWO),
+                deduction=deduction.quantize(TWO),
+                total=total.quantize(TWO),
+                vetoed=vetoed,
+                innovation=innovation,
+                grade=band.code if band else "",
+                grade_label=band.label if band else "",
+                stars=band.stars if band else 0,
+                lagging=bool(band and band.is_lagging),
+                breakdown=lines,
+            )
+        )
+    return out
+
+
+# --- the run -----------------------------------------------------------------------------------------
+
+
+class LeaseLost(Exception):
+    """Another worker took the run over (ours was considered dead); stop quietly."""
+
+
+def stale_after() -> timedelta:
+    return timedelta(seconds=getattr(settings, "ASSESSMENTS_RUN_STALE_SECONDS", 120))
+
+
+def _claim(run_id: int) -> tuple[ScoreRun | None, str]:
+    lease = uuid.uuid4().hex
+    with transaction.atomic():
+        run = ScoreRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+            return None, ""
+        now = timezone.now()
+        fresh = run.heartbeat_at and now - run.heartbeat_at < stale_after()
+        if run.status == RunStatus.RUNNING and fresh:
+            return None, ""  # someone is working on it (a duplicate delivery)
+        run.status = RunStatus.RUNNING
+        run.lease = lease
+        run.heartbeat_at = now
+        run.attempts += 1
+        run.save(update_fields=["status", "lease", "heartbeat_at", "attempts"])
+    return run, lease
+
+
+def run_compute(run_id: int, *, progress=None) -> ScoreRun | None:
+    """Compute (or resume) a run to a draft. Safe to call twice and after a crash."""
+    run, lease = _claim(run_id)
+    if run is None:
+        return None
+    scheme = run.scheme
+    period = parse_period(run.period)
+    indicators = list(scheme.indicators.all())
+    bands = list(scheme.bands.order_by("-min_score"))
+    ids = subject_ids(scheme)
+    size = run.chunk_size or 500
+    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+    if run.chunks_total != len(chunks) or run.units_total != len(ids):
+        ScoreRun.objects.filter(pk=run.pk, lease=lease).update(units_total=len(ids), chunks_total=len(chunks))
+    index = SubtreeIndex(set(ids))
+    delay = float(getattr(settings, "ASSESSMENTS_CHUNK_DELAY", 0) or 0)
+    try:
+        for n in range(run.chunks_done, len(chunks)):
+            rows = compute_chunk(
+                scheme=scheme, period=period, chunk=chunks[n], index=index, indicators=indicators, bands=bands
+            )
+            if delay:
+                time.sleep(delay)  # tests only: room to kill a worker half-way
+            _write_chunk(run, lease, n, chunks[n], rows)
+            if progress:
+                progress(n + 1, len(chunks))
+        _finish(run, lease, bands)
+    except LeaseLost:
+        log.warning("score run %s: lease lost, another worker continues", run.pk)
+        return None
+    except Exception as e:
+        ScoreRun.objects.filter(pk=run.pk, lease=lease).update(status=RunStatus.FAILED, error=str(e)[:2000])
+        raise
+    run.refresh_from_db()
+    return run
+
+
+def _locked(run: ScoreRun, lease: str) -> ScoreRun:
+    locked = ScoreRun.objects.select_for_update().get(pk=run.pk)
+    if locked.lease != lease or locked.status != RunStatus.RUNNING:
+        raise LeaseLost
+    return locked
+
+
+def _write_chunk(run: ScoreRun, lease: str, n: int, chunk: list[int], rows: list[dict]) -> None:
+    with transaction.atomic():
+        locked = _locked(run, lease)
+        if locked.chunks_done != n:
+            raise LeaseLost
+        ScoreResult.objects.filter(run=run, organization_id__in=chunk).delete()
+        ScoreResult.objects.bulk_create(
+            [
+                ScoreResult(
+                    run=run,
+                    period=run.period,
+                    kind=run.kind,
+                    scheme_version=run.scheme.version,
+                    **r,
+                )
+                for r in rows
+            ],
+            batch_size=500,
+        )
+        ScoreRun.objects.filter(pk=run.pk).update(
+            chunks_done=F("chunks_done") + 1, heartbeat_at=timezone.now()
+        )
+
+
+RANK_SQL = """
+UPDATE {t} SET rank_city = r.rc, rank_township = r.rt, rank_domain = r.rd
+FROM (
+  SELECT id,
+    RANK() OVER (ORDER BY total DESC) AS rc,
+    RANK() OVER (PARTITION BY township_id ORDER BY total DESC) AS rt,
+    RANK() OVER (PARTITION BY domain ORDER BY total DESC) AS rd
+  FROM {t} WHERE run_id = %s
+) AS r
+WHERE {t}.id = r.id
+"""
+
+
+def _apply_quotas(run: ScoreRun, bands: list[GradeBand]) -> None:
+    """A band with a quota keeps its best ``quota %`` of the run; the others fall one band down."""
+    n = ScoreResult.objects.filter(run=run).count()
+    for i, b in enumerate(bands):
+        if b.quota_percent is None or i + 1 >= len(bands):
+            continue
+        allowed = int(n * b.quota_percent / 100)
+        over = list(
+            ScoreResult.objects.filter(run=run, grade=b.code)
+            .order_by("-total", "organization_id")
+            .values_list("id", flat=True)[allowed:]
+        )
+        if over:
+            nxt = bands[i + 1]
+            ScoreResult.objects.filter(id__in=over).update(
+                grade=nxt.code, grade_label=nxt.label, stars=nxt.stars, lagging=nxt.is_lagging
+            )
+
+
+def _finish(run: ScoreRun, lease: str, bands: list[GradeBand]) -> None:
+    with transaction.atomic():
+        _locked(run, lease)
+        _apply_quotas(run, bands)
+        with connection.cursor() as cur:
+            cur.execute(RANK_SQL.format(t=ScoreResult._meta.db_table), [run.pk])
+        ScoreRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.DRAFT, finished_at=timezone.now(), heartbeat_at=timezone.now(), lease=""
+        )
+
+
+def stale_runs():
+    """Runs a worker should be on but nobody is: queued or running with an old heartbeat."""
+    cutoff = timezone.now() - stale_after()
+    return ScoreRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).filter(
+        heartbeat_at__lt=cutoff
+    ) | ScoreRun.objects.filter(status=RunStatus.QUEUED, heartbeat_at__isnull=True, created_at__lt=cutoff)

@@ -1,0 +1,574 @@
+"""Writes for supervision and assessment. Every service is atomic, takes ``actor=`` and audits."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from branches.audit import audit_record
+from branches.models import Domain, Organization
+from branches.scoping import can_manage, can_review, has_role_over, is_city_admin, role_grants
+
+from .models import (
+    KIND_CADENCE,
+    Appeal,
+    AssessorEntry,
+    DutyRating,
+    DutyReport,
+    Finding,
+    FindingEvent,
+    FindingStatus,
+    IndicatorKind,
+    Inspection,
+    PublicPage,
+    RunStatus,
+    Scheme,
+    SchemeStatus,
+    ScoreRun,
+    StandardCheck,
+    StandardItem,
+    SurveyResponse,
+)
+from .scoring import PeriodError, parse_period
+
+INSPECTING = {"inspector", "leader", "city_admin", "township_secretary"}
+
+
+# --- schemes ------------------------------------------------------------------------------------
+
+
+def scheme_problems(scheme: Scheme) -> list[str]:
+    """What is wrong with a scheme, in Chinese, one line per problem (empty: valid)."""
+    problems: list[str] = []
+    inds = list(scheme.indicators.all())
+    base = [i for i in inds if i.kind == IndicatorKind.BASE]
+    common = sum((i.weight for i in base if not i.domain), Decimal(0))
+    total = scheme.total_points
+    domains = sorted({i.domain for i in base if i.domain})
+    if not domains and common != total:
+        problems.append(_("基础指标分值合计 %(s)s，应为 %(t)s。") % {"s": common, "t": total})
+    for d in domains:
+        part = sum((i.weight for i in base if i.domain == d), Decimal(0))
+        if common + part != total:
+            problems.append(
+                _("“%(d)s”领域：共性部分 %(c)s + 领域部分 %(p)s = %(s)s，应为 %(t)s。")
+                % {"d": Domain(d).label, "c": common, "p": part, "s": common + part, "t": total}
+            )
+    for i in inds:
+        try:
+            i.clean()
+        except ValidationError as e:
+            for msgs in e.message_dict.values():
+                problems.extend(f"{i.code}：{m}" for m in msgs)
+    bands = list(scheme.bands.order_by("-min_score"))
+    if not bands:
+        problems.append(_("至少需要一个等次。"))
+    scores = [b.min_score for b in bands]
+    if len(set(scores)) != len(scores):
+        problems.append(_("各等次的最低分不能相同。"))
+    stars = [b.stars for b in bands]
+    if stars != sorted(stars, reverse=True):
+        problems.append(_("星级须随最低分从高到低排列。"))
+    if bands and not any(b.is_lagging for b in bands):
+        problems.append(_("须指定一个“后进”等次（一票否决时使用）。"))
+    if bands and any(b.is_lagging for b in bands) and not bands[-1].is_lagging:
+        problems.append(_("“后进”等次须是最低的等次。"))
+    return problems
+
+
+@transaction.atomic
+def scheme_publish(*, actor, scheme: Scheme) -> Scheme:
+    """Publish a draft scheme; the previously published version of that year and kind is superseded."""
+    if scheme.status != SchemeStatus.DRAFT:
+        raise ValidationError(_("只有草稿可以发布；已发布的指标体系不能修改，请新建版本。"))
+    problems = scheme_problems(scheme)
+    if problems:
+        raise ValidationError(problems)
+    old = Scheme.objects.select_for_update().filter(
+        year=scheme.year, kind=scheme.kind, status=SchemeStatus.PUBLISHED
+    )
+    for o in old:
+        o.status = SchemeStatus.SUPERSEDED
+        o.save(update_fields=["status"])
+        scheme.supersedes = o
+    scheme.status = SchemeStatus.PUBLISHED
+    scheme.published_at = timezone.now()
+    scheme.save(update_fields=["status", "published_at", "supersedes"])
+    audit_record(actor=actor, action="scheme_publish", obj=scheme)
+    return scheme
+
+
+@transaction.atomic
+def scheme_new_version(*, actor, scheme: Scheme) -> Scheme:
+    """Copy a scheme (with indicators and bands) into a new draft version — the way to change one."""
+    last = Scheme.objects.filter(year=scheme.year, kind=scheme.kind).order_by("-version").first()
+    indicators = list(scheme.indicators.all())
+    bands = list(scheme.bands.all())
+    new = Scheme.objects.get(pk=scheme.pk)
+    new.pk = None
+    new.version = last.version + 1
+    new.status = SchemeStatus.DRAFT
+    new.published_at = None
+    new.supersedes = scheme
+    new.save()
+    for i in indicators:
+        i.pk = None
+        i.scheme = new
+    for b in bands:
+        b.pk = None
+        b.scheme = new
+    new.indicators.model.objects.bulk_create(indicators)
+    new.bands.model.objects.bulk_create(bands)
+    audit_record(actor=actor, action="scheme_new_version", obj=new)
+    return new
+
+
+def scheme_for(*, year: int, kind: str) -> Scheme:
+    s = Scheme.objects.filter(year=year, kind=kind, status=SchemeStatus.PUBLISHED).first()
+    if s is None:
+        raise ValidationError(_("%(y)s 年没有已发布的“%(k)s”指标体系。") % {"y": year, "k": kind})
+    return s
+
+
+# --- score runs ---------------------------------------------------------------------------------
+
+
+def kinds_for_period(code: str) -> list[str]:
+    shape = parse_period(code).shape
+    return [k for k, c in KIND_CADENCE.items() if c == shape]
+
+
+@transaction.atomic
+def run_start(
+    *, actor, period: str, kind: str, enqueue: bool = True, chunk_size: int | None = None
+) -> ScoreRun:
+    """Start computing a period. An unpublished draft of the same period is superseded (a rerun);
+    a published run stays frozen and the new run becomes the next draft. Refused while a run is
+    queued or running (the partial unique constraint backs this up)."""
+    try:
+        p = parse_period(period)
+    except PeriodError as e:
+        raise ValidationError(str(e)) from None
+    if KIND_CADENCE.get(kind) != p.shape:
+        raise ValidationError(_("考核期 %(p)s 与类别不匹配。") % {"p": period})
+    scheme = scheme_for(year=p.year, kind=kind)
+    active = list(
+        ScoreRun.objects.select_for_update().filter(
+            period=p.code,
+            kind=kind,
+            status__in=[RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.DRAFT, RunStatus.NOTICE],
+        )
+    )
+    for r in active:
+        if r.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+            raise ValidationError(_("%(p)s 正在计算中，请等待完成。") % {"p": p.code})
+        r.status = RunStatus.SUPERSEDED
+        r.save(update_fields=["status"])
+    published = ScoreRun.objects.filter(period=p.code, kind=kind, status=RunStatus.PUBLISHED).first()
+    run = ScoreRun(
+        period=p.code,
+        kind=kind,
+        scheme=scheme,
+        started_by=actor if getattr(actor, "pk", None) else None,
+        chunk_size=chunk_size or getattr(settings, "ASSESSMENTS_CHUNK_SIZE", 500),
+        replaces=published,
+    )
+    try:
+        with transaction.atomic():
+            run.save()
+    except IntegrityError:
+        raise ValidationError(_("%(p)s 正在计算中，请等待完成。") % {"p": p.code}) from None
+    audit_record(actor=actor, action="score_run_start", obj=run, changes={"period": [None, p.code]})
+    if enqueue:
+        from .tasks import compute_run
+
+        compute_run.delay_on_commit(run.pk)
+    return run
+
+
+@transaction.atomic
+def run_start_notice(*, actor, run: ScoreRun) -> ScoreRun:
+    """公示: the draft is shown publicly for the scheme's notice period before 定级."""
+    run = ScoreRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != RunStatus.DRAFT:
+        raise ValidationError(_("只有草稿可以进入公示。"))
+    run.status = RunStatus.NOTICE
+    run.notice_until = timezone.localdate() + timedelta(days=run.scheme.notice_days)
+    run.save(update_fields=["status", "notice_until"])
+    audit_record(actor=actor, action="score_run_notice", obj=run)
+    return run
+
+
+@transaction.atomic
+def run_publish(*, actor, run: ScoreRun) -> ScoreRun:
+    """定级: publish a reviewed draft. The period's earlier published run becomes superseded;
+    its rows stay as they were (frozen)."""
+    run = ScoreRun.objects.select_for_update().get(pk=run.pk)
+    if run.status not in (RunStatus.DRAFT, RunStatus.NOTICE):
+        raise ValidationError(_("只有草稿或公示中的结果可以发布。"))
+    ScoreRun.objects.filter(period=run.period, kind=run.kind, status=RunStatus.PUBLISHED).update(
+        status=RunStatus.SUPERSEDED
+    )
+    run.status = RunStatus.PUBLISHED
+    run.published_at = timezone.now()
+    run.published_by = actor if getattr(actor, "pk", None) else None
+    run.save(update_fields=["status", "published_at", "published_by"])
+    audit_record(actor=actor, action="score_run_publish", obj=run)
+    return run
+
+
+@transaction.atomic
+def entry_set(
+    *, actor, organization: Organization, period: str, code: str, value, stage="superior", note=""
+) -> AssessorEntry:
+    """Record an assessor's (or the unit's own, for 自评) value for an ``entered:<code>`` source."""
+    if stage == AssessorEntry.Stage.SELF:
+        if not can_manage(actor, organization):
+            raise PermissionDenied
+    elif not can_review(actor, organization):
+        raise PermissionDenied
+    e, _created = AssessorEntry.objects.update_or_create(
+        organization=organization,
+        period=period,
+        code=code,
+        stage=stage,
+        defaults={
+            "value": Decimal(str(value)),
+            "note": note,
+            "entered_by": actor,
+            "entered_at": timezone.now(),
+        },
+    )
+    e.full_clean()
+    audit_record(
+        actor=actor,
+        action="entry_set",
+        obj=e,
+        organization=organization,
+        changes={"value": [None, str(value)]},
+    )
+    return e
+
+
+# --- standards ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def standard_self_check(
+    *, actor, organization: Organization, item: StandardItem, met: bool, note=""
+) -> StandardCheck:
+    if not can_manage(actor, organization):
+        raise PermissionDenied
+    if item.standard.domain != organization.domain:
+        raise ValidationError(_("该标准不适用于本组织所在领域。"))
+    chk, _c = StandardCheck.objects.get_or_create(item=item, organization=organization)
+    chk.self_met, chk.self_note, chk.self_at = met, note, timezone.now()
+    chk.verified_met = None  # a changed self-check needs verifying again
+    chk.full_clean()
+    chk.save()
+    audit_record(
+        actor=actor,
+        action="standard_self_check",
+        obj=item,
+        organization=organization,
+        changes={"met": [None, met]},
+    )
+    return chk
+
+
+@transaction.atomic
+def standard_verify(*, actor, check: StandardCheck, met: bool, note="") -> StandardCheck:
+    """The level above confirms or rejects one self-checked item."""
+    if not can_review(actor, check.organization):
+        raise PermissionDenied
+    check.verified_met, check.verify_note = met, note
+    check.verified_by, check.verified_at = actor, timezone.now()
+    check.save()
+    audit_record(
+        actor=actor,
+        action="standard_verify",
+        obj=check.item,
+        organization=check.organization,
+        changes={"met": [None, met]},
+    )
+    return check
+
+
+# --- inspections, findings, appeals ----------------------------------------------------------------
+
+
+def can_inspect(user, org: Organization) -> bool:
+    """Inspectors and leaders on their assigned units; the department and townships below them."""
+    return has_role_over(user, org, {"inspector", "leader"}) or can_review(user, org)
+
+
+def _event(finding, actor, action, note=""):
+    FindingEvent.objects.create(
+        finding=finding, actor=actor if getattr(actor, "pk", None) else None, action=action, note=note
+    )
+
+
+@transaction.atomic
+def inspection_record(
+    *,
+    actor,
+    organization: Organization,
+    visited_on: date,
+    visit="announced",
+    method="problem",
+    notes="",
+    findings=(),
+) -> Inspection:
+    """Record a visit with its findings; each finding opens a rectification item."""
+    if not can_inspect(actor, organization):
+        raise PermissionDenied
+    ins = Inspection(
+        organization=organization,
+        inspector=actor,
+        visited_on=visited_on,
+        visit=visit,
+        method=method,
+        notes=notes,
+    )
+    ins.full_clean()
+    ins.save()
+    for f in findings:
+        finding_add(actor=actor, inspection=ins, **f)
+    audit_record(actor=actor, action="inspection_record", obj=ins, organization=organization)
+    return ins
+
+
+@transaction.atomic
+def finding_add(
+    *,
+    actor,
+    inspection: Inspection,
+    problem: str,
+    deadline: date,
+    owner: str,
+    severity="general",
+    organization=None,
+    photo=None,
+) -> Finding:
+    org = organization or inspection.organization
+    if not org.is_within(inspection.organization):
+        raise ValidationError(_("问题所属单位须在被督查单位之内。"))
+    f = Finding(
+        inspection=inspection, organization=org, problem=problem, severity=severity,
+        found_on=inspection.visited_on, owner=owner, deadline=deadline,
+    )  # fmt: skip
+    if photo:
+        f.photo = photo
+    if deadline < inspection.visited_on:
+        raise ValidationError({"deadline": _("整改期限不能早于督查日期。")})
+    f.full_clean()
+    f.save()
+    _event(f, actor, "found", problem)
+    return f
+
+
+@transaction.atomic
+def finding_answer(*, actor, finding: Finding, answer: str, evidence=None) -> Finding:
+    """The unit reports what it did, with evidence."""
+    if not can_manage(actor, finding.organization):
+        raise PermissionDenied
+    if finding.status not in (FindingStatus.OPEN,):
+        raise ValidationError(_("该问题当前不需要反馈整改情况。"))
+    if not answer.strip():
+        raise ValidationError({"answer": _("请填写整改情况。")})
+    finding.answer = answer
+    if evidence:
+        finding.evidence = evidence
+    finding.status = FindingStatus.ANSWERED
+    finding.answered_at = timezone.now()
+    finding.save()
+    _event(finding, actor, "answered", answer)
+    audit_record(actor=actor, action="finding_answer", obj=finding, organization=finding.organization)
+    return finding
+
+
+@transaction.atomic
+def finding_verify(*, actor, finding: Finding, accept: bool, note="") -> Finding:
+    """The inspector closes (销号) the item or reopens it with a note."""
+    if not can_inspect(actor, finding.organization):
+        raise PermissionDenied
+    if finding.status != FindingStatus.ANSWERED:
+        raise ValidationError(_("只有已反馈的问题可以核查。"))
+    if accept:
+        finding.status = FindingStatus.CLOSED
+        finding.closed_at = timezone.now()
+        finding.closed_on_time = (
+            finding.answered_at.date() <= finding.deadline if finding.answered_at else False
+        )
+        _event(finding, actor, "closed", note)
+    else:
+        if not note.strip():
+            raise ValidationError({"note": _("退回重新整改须说明原因。")})
+        finding.status = FindingStatus.OPEN
+        _event(finding, actor, "reopened", note)
+    finding.save()
+    audit_record(
+        actor=actor,
+        action="finding_verify",
+        obj=finding,
+        organization=finding.organization,
+        changes={"accept": [None, accept]},
+    )
+    return finding
+
+
+@transaction.atomic
+def appeal_file(
+    *, actor, finding: Finding, reason_kind: str, reason: str, proposed_wording="", proposed_deadline=None
+) -> Appeal:
+    if not can_manage(actor, finding.organization):
+        raise PermissionDenied
+    if finding.status in (FindingStatus.CLOSED, FindingStatus.WITHDRAWN):
+        raise ValidationError(_("已销号或已撤销的问题不能申诉。"))
+    if finding.appeals.filter(ruling=Appeal.Ruling.PENDING).exists():
+        raise ValidationError(_("该问题已有待裁定的申诉。"))
+    a = Appeal(finding=finding, reason_kind=reason_kind, reason=reason, proposed_wording=proposed_wording,
+               proposed_deadline=proposed_deadline, filed_by=actor)  # fmt: skip
+    if reason_kind == Appeal.Reason.MORE_TIME and not proposed_deadline:
+        raise ValidationError({"proposed_deadline": _("申请延期须填写建议期限。")})
+    a.full_clean()
+    a.save()
+    _event(finding, actor, "appealed", f"{a.get_reason_kind_display()}：{reason}")
+    audit_record(actor=actor, action="appeal_file", obj=finding, organization=finding.organization)
+    return a
+
+
+@transaction.atomic
+def appeal_rule(*, actor, appeal: Appeal, uphold: bool, note="") -> Appeal:
+    """The inspector rules: upheld wording → rewritten; not a problem → withdrawn; more time → new deadline."""
+    f = appeal.finding
+    if not can_inspect(actor, f.organization):
+        raise PermissionDenied
+    if appeal.ruling != Appeal.Ruling.PENDING:
+        raise ValidationError(_("该申诉已裁定。"))
+    appeal.ruling = Appeal.Ruling.UPHELD if uphold else Appeal.Ruling.REJECTED
+    appeal.ruling_note, appeal.ruled_by, appeal.ruled_at = note, actor, timezone.now()
+    appeal.save()
+    if uphold:
+        if appeal.reason_kind == Appeal.Reason.WORDING and appeal.proposed_wording:
+            f.problem = appeal.proposed_wording
+        elif appeal.reason_kind == Appeal.Reason.NOT_PROBLEM:
+            f.status = FindingStatus.WITHDRAWN
+        elif appeal.reason_kind == Appeal.Reason.MORE_TIME:
+            f.deadline = appeal.proposed_deadline
+            f.escalated_at = None
+        f.save()
+    _event(f, actor, "ruled", f"{appeal.get_ruling_display()}：{note}")
+    audit_record(
+        actor=actor,
+        action="appeal_rule",
+        obj=f,
+        organization=f.organization,
+        changes={"upheld": [None, uphold]},
+    )
+    return appeal
+
+
+def escalate_overdue(*, today: date | None = None) -> int:
+    """Mark overdue rectification items as escalated to the level above (one UPDATE + events)."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        qs = Finding.objects.filter(
+            status__in=[FindingStatus.OPEN, FindingStatus.ANSWERED],
+            deadline__lt=today,
+            escalated_at__isnull=True,
+        )
+        ids = list(qs.values_list("id", flat=True))
+        if not ids:
+            return 0
+        now = timezone.now()
+        Finding.objects.filter(id__in=ids).update(escalated_at=now)
+        FindingEvent.objects.bulk_create(
+            [
+                FindingEvent(finding_id=i, at=now, action="escalated", note=_("逾期未整改，已上报上级"))
+                for i in ids
+            ]
+        )
+    return len(ids)
+
+
+# --- mass evaluation and duty reports ----------------------------------------------------------------
+
+
+def public_page_for(organization: Organization) -> PublicPage:
+    page, _c = PublicPage.objects.get_or_create(
+        organization=organization, defaults={"key": PublicPage.new_key()}
+    )
+    return page
+
+
+def voter_hash(device: str, scope: str) -> str:
+    """A keyed hash of the browser's random device token: no personal data, one answer per device."""
+    return hmac.new(settings.SECRET_KEY.encode(), f"{scope}:{device}".encode(), hashlib.sha256).hexdigest()
+
+
+def current_quarter(today: date | None = None) -> str:
+    today = today or timezone.localdate()
+    return f"{today.year}Q{(today.month - 1) // 3 + 1}"
+
+
+@transaction.atomic
+def survey_answer(
+    *, organization: Organization, device: str, rating: str, comment="", today: date | None = None
+) -> SurveyResponse | None:
+    """Record one public answer; ``None`` when this device already answered this period."""
+    today = today or timezone.localdate()
+    period = current_quarter(today)
+    r = SurveyResponse(organization=organization, period=period, answered_on=today, rating=rating,
+                       comment=comment.strip()[:500], voter_hash=voter_hash(device, f"s{organization.pk}:{period}"))  # fmt: skip
+    r.full_clean(exclude=["voter_hash"])
+    try:
+        with transaction.atomic():
+            r.save()
+    except IntegrityError:
+        return None
+    return r
+
+
+@transaction.atomic
+def duty_report_save(*, actor, organization: Organization, year: int, title: str, body: str) -> DutyReport:
+    if not can_manage(actor, organization):
+        raise PermissionDenied
+    rep, created = DutyReport.objects.get_or_create(
+        organization=organization, year=year, defaults={"title": title, "body": body, "filed_by": actor}
+    )
+    if not created:
+        rep.title, rep.body = title, body
+    rep.full_clean()
+    rep.save()
+    audit_record(actor=actor, action="duty_report_save", obj=rep, organization=organization)
+    return rep
+
+
+@transaction.atomic
+def duty_rate(*, report: DutyReport, device: str, rater: str, rating: str) -> DutyRating | None:
+    r = DutyRating(report=report, rater=rater, rating=rating, voter_hash=voter_hash(device, f"d{report.pk}"))
+    r.full_clean(exclude=["voter_hash"])
+    try:
+        with transaction.atomic():
+            r.save()
+    except IntegrityError:
+        return None
+    return r
+
+
+def user_is_inspector_of(user, org: Organization) -> bool:
+    return any(g.kind in ("inspector", "leader") and org.path.startswith(g.path) for g in role_grants(user))
+
+
+def city_admin_or_403(user) -> None:
+    if not is_city_admin(user):
+        raise PermissionDenied

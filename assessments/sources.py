@@ -1,0 +1,282 @@
+"""Named indicator sources: each is ONE set-based SQL statement over all organizations of a chunk.
+
+A source takes a ``SourceContext`` (the organization ids in the chunk's subtrees, the period) and
+returns ``{organization_id: (numerator, denominator)}`` for ratio sources or
+``{organization_id: value}`` for counts/values. ``scoring`` rolls the rows of a unit's subtree up
+to the unit (sum of numerators / sum of denominators) — a unit's score includes its branches.
+
+Adding a source: write a function here, register it in ``SOURCES``. Its ``link`` names the page
+that lists the rows behind the number (the "why" of every point on the results page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Case, Count, IntegerField, Max, Q, Sum, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class SourceContext:
+    org_ids: list[int]
+    start: date
+    end: date  # inclusive
+    period: str
+    year: int
+    domains: dict[int, str]  # organization id → domain (for standards)
+
+    @property
+    def start_dt(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.start, time.min))
+
+    @property
+    def end_dt(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+
+
+@dataclass(frozen=True)
+class Source:
+    label: str
+    fn: Callable[[SourceContext], dict]
+    shape: str  # "ratio" or "value"
+    link: str = ""  # how the results page links to the rows behind it
+
+
+def _ratio_rows(qs, num, den=None) -> dict:
+    den = den or Count("id")
+    rows = qs.values("organization_id").annotate(n=num, d=den).values_list("organization_id", "n", "d")
+    return {oid: (n or 0, d or 0) for oid, n, d in rows}
+
+
+# --- pilot (一月一清单): task completion and timeliness ----------------------------------------------
+
+
+def pilot_completion(ctx: SourceContext) -> dict:
+    """Share of the checklist items of the period's months that were accepted (完成率)."""
+    from pilot.models import ChecklistItem
+
+    qs = ChecklistItem.objects.filter(
+        organization_id__in=ctx.org_ids, period__gte=ctx.start, period__lte=ctx.end
+    )
+    return _ratio_rows(qs, Count("id", filter=Q(status="accepted")))
+
+
+def pilot_timeliness(ctx: SourceContext) -> dict:
+    """Share of the items due in the period that were submitted on time (not late)."""
+    from pilot.models import ChecklistItem
+
+    qs = ChecklistItem.objects.filter(
+        organization_id__in=ctx.org_ids, due_date__gte=ctx.start, due_date__lte=ctx.end
+    )
+    return _ratio_rows(qs, Count("id", filter=Q(submitted_at__isnull=False, is_late=False)))
+
+
+def pilot_activities(ctx: SourceContext) -> dict:
+    """Organization activities held (主题党日、三会一课 …) in the period."""
+    from pilot.models import Activity
+
+    rows = (
+        Activity.objects.filter(organization_id__in=ctx.org_ids, held_on__gte=ctx.start, held_on__lte=ctx.end)
+        .values("organization_id")
+        .annotate(n=Count("id"))
+        .values_list("organization_id", "n")
+    )
+    return dict(rows)
+
+
+# --- members ---------------------------------------------------------------------------------------
+
+
+def members_eid_rate(ctx: SourceContext) -> dict:
+    """党员电子身份认证率: authenticated current members / current members (as of now)."""
+    from members.models import CURRENT_STATUSES, Member
+
+    qs = Member.objects.filter(organization_id__in=ctx.org_ids, status__in=CURRENT_STATUSES)
+    return _ratio_rows(qs, Count("id", filter=Q(eid_authenticated=True)))
+
+
+# --- this app ---------------------------------------------------------------------------------------
+
+
+def standards_met(ctx: SourceContext) -> dict:
+    """合格支部标准: items verified as met by the level above / items of the domain's standard."""
+    from .models import StandardCheck, StandardItem
+
+    met = dict(
+        StandardCheck.objects.filter(
+            organization_id__in=ctx.org_ids, item__standard__year=ctx.year, verified_met=True
+        )
+        .values("organization_id")
+        .annotate(n=Count("id"))
+        .values_list("organization_id", "n")
+    )
+    per_domain = dict(
+        StandardItem.objects.filter(standard__year=ctx.year)
+        .values("standard__domain")
+        .annotate(n=Count("id"))
+        .values_list("standard__domain", "n")
+    )
+    out = {}
+    for oid, n in met.items():
+        out[oid] = (n, per_domain.get(ctx.domains.get(oid, ""), 0))
+    return out
+
+
+SEVERITY_WEIGHT = Case(
+    When(severity="serious", then=Value(3)),
+    When(severity="general", then=Value(2)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
+
+
+def findings_weighted(ctx: SourceContext) -> dict:
+    """Inspection findings in the period, weighted 轻微 1 · 一般 2 · 严重 3 (withdrawn ones excluded)."""
+    from .models import Finding
+
+    rows = (
+        Finding.objects.filter(
+            organization_id__in=ctx.org_ids, found_on__gte=ctx.start, found_on__lte=ctx.end
+        )
+        .exclude(status="withdrawn")
+        .values("organization_id")
+        .annotate(n=Sum(SEVERITY_WEIGHT))
+        .values_list("organization_id", "n")
+    )
+    return dict(rows)
+
+
+def findings_serious(ctx: SourceContext) -> dict:
+    from .models import Finding
+
+    rows = (
+        Finding.objects.filter(
+            organization_id__in=ctx.org_ids,
+            found_on__gte=ctx.start,
+            found_on__lte=ctx.end,
+            severity="serious",
+        )
+        .exclude(status="withdrawn")
+        .values("organization_id")
+        .annotate(n=Count("id"))
+        .values_list("organization_id", "n")
+    )
+    return dict(rows)
+
+
+def rectification_on_time(ctx: SourceContext) -> dict:
+    """Rectification items due in the period that were closed (销号) by their deadline."""
+    from .models import Finding
+
+    qs = Finding.objects.filter(
+        organization_id__in=ctx.org_ids, deadline__gte=ctx.start, deadline__lte=ctx.end
+    ).exclude(status="withdrawn")
+    return _ratio_rows(qs, Count("id", filter=Q(closed_on_time=True)))
+
+
+def rectification_overdue(ctx: SourceContext) -> dict:
+    """Rectification items due in the period not closed on time (still open past the deadline,
+    or closed late)."""
+    from .models import Finding
+
+    as_of = min(ctx.end, timezone.localdate())
+    rows = (
+        Finding.objects.filter(organization_id__in=ctx.org_ids, deadline__gte=ctx.start, deadline__lt=as_of)
+        .filter(Q(closed_on_time=False) | Q(status__in=["open", "answered"]))
+        .values("organization_id")
+        .annotate(n=Count("id"))
+        .values_list("organization_id", "n")
+    )
+    return dict(rows)
+
+
+_SAT = Sum(
+    Case(
+        When(rating="satisfied", then=Value(2)),
+        When(rating="basic", then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+)
+
+
+def survey_satisfaction(ctx: SourceContext) -> dict:
+    """群众满意度: (满意 + ½ 基本满意) / answers in the period. Numerator counted in halves."""
+    from .models import SurveyResponse
+
+    qs = SurveyResponse.objects.filter(
+        organization_id__in=ctx.org_ids, answered_on__gte=ctx.start, answered_on__lte=ctx.end
+    )
+    rows = (
+        qs.values("organization_id").annotate(n=_SAT, d=Count("id")).values_list("organization_id", "n", "d")
+    )
+    return {oid: ((n or 0) / 2, d) for oid, n, d in rows}
+
+
+def duty_rating(ctx: SourceContext) -> dict:
+    """述职评议: (满意 + ½ 基本满意) / ratings of the year's duty report."""
+    from .models import DutyRating
+
+    rows = (
+        DutyRating.objects.filter(report__organization_id__in=ctx.org_ids, report__year=ctx.year)
+        .values("report__organization_id")
+        .annotate(n=_SAT, d=Count("id"))
+        .values_list("report__organization_id", "n", "d")
+    )
+    return {oid: ((n or 0) / 2, d) for oid, n, d in rows}
+
+
+def entered(code: str) -> Callable[[SourceContext], dict]:
+    """A value entered by a person (自评, 上级评定, honors, innovation, veto situations):
+    the superior's entry when there is one, otherwise the mass evaluation's, otherwise the self-assessment."""
+
+    def fn(ctx: SourceContext) -> dict:
+        from .models import AssessorEntry
+
+        rows = (
+            AssessorEntry.objects.filter(organization_id__in=ctx.org_ids, period=ctx.period, code=code)
+            .values("organization_id")
+            .annotate(
+                sup=Max("value", filter=Q(stage="superior")),
+                mass=Max("value", filter=Q(stage="mass")),
+                own=Max("value", filter=Q(stage="self")),
+            )
+            .values_list("organization_id", "sup", "mass", "own")
+        )
+        return {oid: next(v for v in (s, m, o) if v is not None) for oid, s, m, o in rows}
+
+    return fn
+
+
+SOURCES: dict[str, Source] = {
+    "pilot.completion": Source(_("一月一清单完成率"), pilot_completion, "ratio", "pilot"),
+    "pilot.timeliness": Source(_("按时报送率"), pilot_timeliness, "ratio", "pilot"),
+    "pilot.activities": Source(_("组织活动次数"), pilot_activities, "value", "pilot"),
+    "members.eid_rate": Source(_("党员电子身份认证率"), members_eid_rate, "ratio", "members"),
+    "standards.met": Source(_("合格支部标准达标率"), standards_met, "ratio", "standards"),
+    "findings.weighted": Source(_("督查发现问题（加权件数）"), findings_weighted, "value", "findings"),
+    "findings.serious": Source(_("严重问题件数"), findings_serious, "value", "findings"),
+    "rectification.on_time": Source(_("按期整改率"), rectification_on_time, "ratio", "findings"),
+    "rectification.overdue": Source(_("逾期未整改件数"), rectification_overdue, "value", "findings"),
+    "survey.satisfaction": Source(_("群众满意度"), survey_satisfaction, "ratio", "surveys"),
+    "duty.rating": Source(_("述职评议满意度"), duty_rating, "ratio", "duty"),
+}
+
+ENTERED_PREFIX = "entered:"
+
+
+def get_source(name: str) -> Source | None:
+    if name in SOURCES:
+        return SOURCES[name]
+    if name.startswith(ENTERED_PREFIX) and len(name) > len(ENTERED_PREFIX):
+        code = name[len(ENTERED_PREFIX) :]
+        return Source(_("评定录入：%(c)s") % {"c": code}, entered(code), "value", "entries")
+    return None
+
+
+def known_source(name: str) -> bool:
+    return get_source(name) is not None
