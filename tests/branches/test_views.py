@@ -44,7 +44,7 @@ def test_township_home_lists_own_units_with_counts_and_not_other_township(small_
 
 def test_home_query_count_does_not_grow_with_data(small_city, client, django_assert_max_num_queries):
     client.force_login(small_city.users["shi"])
-    with django_assert_max_num_queries(14) as ctx:
+    with django_assert_max_num_queries(40) as ctx:  # every app adds its panels; the bound is loose
         client.get(reverse("branches:home"))
     base = len(ctx.captured_queries)
     for i in range(6):
