@@ -16,11 +16,8 @@ PY = sys.executable
 
 
 def machine() -> str:
-    cpu = ""
-    try:
-        cpu = re.search(r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text()).group(1)
-    except Exception:
-        pass
+    m = re.search(r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text()) if Path("/proc/cpuinfo").exists() else None
+    cpu = m.group(1) if m else ""
     return f"{platform.node()} · {os.cpu_count()} cores · {cpu} · Python {platform.python_version()}"
 
 
@@ -32,8 +29,13 @@ def scratch_env(name: str, engine: str = "sqlite") -> dict:
             Path(str(path) + suffix).unlink(missing_ok=True)
         env["DATABASE_URL"] = f"sqlite:///{path}"
     else:
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS bench_{name}"], check=True)
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE bench_{name}"], check=True)
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS bench_{name}"],
+            check=True,
+        )
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE bench_{name}"], check=True
+        )
         env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/bench_{name}"
     env["DEBUG"] = "True"
     return env
@@ -42,7 +44,9 @@ def scratch_env(name: str, engine: str = "sqlite") -> dict:
 def run_timed(args: list[str], env: dict) -> tuple[float, int, str]:
     """Run a command; return (wall seconds, peak RSS in MiB, stdout)."""
     t = time.perf_counter()
-    out = subprocess.run(["/usr/bin/time", "-f", "MAXRSS=%M", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        ["/usr/bin/time", "-f", "MAXRSS=%M", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     wall = time.perf_counter() - t
     if out.returncode != 0:
         raise SystemExit(f"failed: {' '.join(args)}\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")

@@ -29,10 +29,9 @@ def page_timings(n: int) -> dict:
     # As in Django's own test runner: keep one connection so queries can be counted.
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
+    from django.contrib.auth import get_user_model
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-
-    from django.contrib.auth import get_user_model
 
     out = {}
     for username, url in (("shi", "/"), ("zhen", "/"), ("cun", "/")):
@@ -65,13 +64,17 @@ def main():
         return
     env = scratch_env("foundation", a.engine)
     run_timed([PY, "manage.py", "migrate", "-v0"], env)
-    wall, rss, _ = run_timed([PY, "manage.py", "demo_city", "--orgs", str(a.orgs), "--members", str(a.members)], env)
+    wall, rss, _ = run_timed(
+        [PY, "manage.py", "demo_city", "--orgs", str(a.orgs), "--members", str(a.members)], env
+    )
     print(f"# Foundation benchmark ({a.engine})  {time.strftime('%Y-%m-%d %H:%M')}  {machine()}")
     print(f"demo_city --orgs {a.orgs} --members {a.members}: {wall:.1f} s wall, peak RSS {rss} MiB")
     import subprocess
 
     env["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    out = subprocess.run([PY, __file__, "--inner", "--requests", str(a.requests)], env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [PY, __file__, "--inner", "--requests", str(a.requests)], env=env, capture_output=True, text=True
+    )
     if out.returncode:
         raise SystemExit(out.stderr)
     res = json.loads(out.stdout.strip().splitlines()[-1])

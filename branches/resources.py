@@ -7,7 +7,7 @@ with the row number.
 
 from django.core.exceptions import ValidationError
 from import_export import fields, resources
-from import_export.widgets import ForeignKeyWidget
+from import_export.widgets import DateWidget, ForeignKeyWidget, IntegerWidget
 
 from .models import BranchType, Organization
 from .services import _township_for
@@ -24,8 +24,10 @@ class OrganizationResource(resources.ModelResource):
         attribute="branch_type", column_name="支部类型代码", widget=ForeignKeyWidget(BranchType, field="code")
     )
     secretary_name = fields.Field(attribute="secretary_name", column_name="书记")
-    last_election_on = fields.Field(attribute="last_election_on", column_name="上次换届日期")
-    term_years = fields.Field(attribute="term_years", column_name="任期（年）")
+    last_election_on = fields.Field(
+        attribute="last_election_on", column_name="上次换届日期", widget=DateWidget("%Y-%m-%d")
+    )
+    term_years = fields.Field(attribute="term_years", column_name="任期（年）", widget=IntegerWidget())
     status = fields.Field(attribute="status", column_name="状态")
 
     class Meta:
@@ -38,6 +40,12 @@ class OrganizationResource(resources.ModelResource):
         export_order = fields
         skip_unchanged = True
         report_skipped = False
+
+    def import_data(self, dataset, **kwargs):
+        # All or nothing: a file with any bad row imports no row at all.
+        kwargs.setdefault("use_transactions", True)
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, **kwargs)
 
     def dehydrate_parent_code(self, org):
         parent = Organization.objects.get_parent(org)

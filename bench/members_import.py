@@ -1,0 +1,204 @@
+"""Roster import benchmark: preview and import of a 150,000-row roster, against the peers.
+
+    .venv/bin/python bench/members_import.py [--rows 150000] [--peer-rows 5000]
+
+Builds a SQLite database with the demo organization tree (2,000 organizations), writes a
+150,000-row .xlsx (and the same rows as a GBK .csv), then runs each measurement in a fresh
+subprocess on a fresh copy of the database, reporting wall time, rows/s and the child's peak
+resident memory (``ru_maxrss``):
+
+- ours: preview (read + validate), import (read + validate + write), re-import (nothing changes);
+- django-import-export's default path and its bulk mode (``use_bulk``), on ``--peer-rows`` rows
+  because they are slow; their rows/s is what is extrapolated, and the output says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _django(db: Path):
+    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def build_db(db: Path) -> list[str]:
+    _django(db)
+    import random
+
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from branches.demo import build_tree
+
+    call_command("migrate", verbosity=0)
+    with transaction.atomic():
+        ctx = build_tree(rng=random.Random(7), orgs_target=2000, log=lambda *a: None)
+    from django.db import connection
+
+    connection.close()  # checkpoints the WAL into the file we copy
+    return [o.code for o in ctx.leaves]
+
+
+def write_files(codes: list[str], rows: int, out: Path) -> tuple[Path, Path]:
+    import csv
+    import random
+    from datetime import date, timedelta
+
+    from openpyxl import Workbook
+
+    from members.importing import HEADERS
+    from members.resident_id import make
+
+    rng = random.Random(11)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("党员")
+    ws.append(HEADERS)
+    xlsx, csvp = out / f"roster-{rows}.xlsx", out / f"roster-{rows}.csv"
+    seen = set()
+    with open(csvp, "w", encoding="gbk", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(HEADERS)
+        for i in range(rows):
+            birth = date(1950, 1, 1) + timedelta(days=rng.randrange(18000))
+            male = rng.random() < 0.7
+            rid = make(rng.choice(["410102", "410103", "410122", "410181"]), birth, rng.randrange(1000), male)
+            while rid in seen:
+                rid = make("410183", birth, rng.randrange(1000), male)
+            seen.add(rid)
+            joined = birth.replace(year=birth.year + 20 if birth.month != 2 else birth.year + 20, day=1)
+            row = [
+                f"党员{i:06d}", "男" if male else "女", "汉族", rid, birth.isoformat(), "本科",
+                f"13{rng.randrange(10**9):09d}", joined.isoformat(),
+                (joined + timedelta(days=365)).isoformat(), "正式党员", codes[i % len(codes)],
+                "是" if rng.random() < 0.8 else "否", "正常",
+            ]  # fmt: skip
+            ws.append(row)
+            w.writerow(row)
+    wb.save(xlsx)
+    return xlsx, csvp
+
+
+# --- child measurements ------------------------------------------------------------------------
+
+
+def child(mode: str, db: Path, path: Path, limit: int) -> dict:
+    _django(db)
+    t0 = time.perf_counter()
+    if mode in ("preview", "import", "reimport"):
+        from members.importing import apply_plan, build_plan
+
+        if mode == "reimport":  # first import (not timed), then the same file again
+            with open(path, "rb") as fh:
+                apply_plan(build_plan(fh, path.name), actor=None)
+            t0 = time.perf_counter()
+        with open(path, "rb") as fh:
+            plan = build_plan(fh, path.name)
+        assert plan.ok, plan.errors[:5]
+        counts = plan.counts
+        if mode != "preview":
+            counts = apply_plan(plan, actor=None)
+        n = plan.rows
+    else:
+        import tablib
+
+        from members.resources import MemberResource
+
+        with open(path, "rb") as fh:
+            data = tablib.Dataset().load(fh.read(), format="xlsx")
+        if limit:
+            data = data.subset(rows=range(limit))
+        resource_ = MemberResource(use_bulk=(mode == "iie_bulk"))
+        result = resource_.import_data(data, dry_run=False, raise_errors=False)
+        assert not result.has_errors() and not result.has_validation_errors(), (
+            [e.error for e in result.base_errors][:3],
+            [(r.number, r.error_dict) for r in result.invalid_rows][:3],
+        )
+        counts = dict(result.totals)
+        n = len(data)
+    elapsed = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux → MiB
+    from members.models import Member
+
+    return {"mode": mode, "rows": n, "seconds": elapsed, "rows_per_s": n / elapsed, "peak_mib": peak,
+            "counts": counts, "members_in_db": Member.objects.count()}  # fmt: skip
+
+
+def run_child(mode: str, template: Path, path: Path, limit: int = 0) -> dict:
+    with tempfile.TemporaryDirectory() as d:
+        db = Path(d) / "bench.sqlite3"
+        shutil.copy(template, db)
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                mode,
+                "--db",
+                str(db),
+                "--file",
+                str(path),
+                "--limit",
+                str(limit),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        if out.returncode:
+            print(out.stderr[-3000:])
+            raise SystemExit(f"{mode} failed")
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=150_000)
+    ap.add_argument("--peer-rows", type=int, default=5_000)
+    ap.add_argument("--child")
+    ap.add_argument("--db")
+    ap.add_argument("--file")
+    ap.add_argument("--limit", type=int, default=0)
+    a = ap.parse_args()
+    if a.child:
+        print(json.dumps(child(a.child, Path(a.db), Path(a.file), a.limit), ensure_ascii=False, default=str))
+        return
+    work = Path(tempfile.mkdtemp(prefix="members-bench-"))
+    template = work / "template.sqlite3"
+    t = time.perf_counter()
+    codes = build_db(template)
+    xlsx, csvp = write_files(codes, a.rows, work)
+    print(f"准备：{len(codes)} 个基层组织，{a.rows:,} 行，{time.perf_counter() - t:.1f} 秒；"
+          f"xlsx {xlsx.stat().st_size / 1048576:.1f} MiB，csv {csvp.stat().st_size / 1048576:.1f} MiB")  # fmt: skip
+    runs = [
+        ("preview", xlsx, 0), ("import", xlsx, 0), ("reimport", xlsx, 0), ("preview", csvp, 0),
+        ("import", csvp, 0), ("iie_default", xlsx, a.peer_rows), ("iie_bulk", xlsx, a.peer_rows),
+    ]  # fmt: skip
+    print(f"{'方式':<14}{'文件':<6}{'行数':>9}{'秒':>8}{'行/秒':>10}{'峰值 MiB':>10}  结果")
+    for mode, path, limit in runs:
+        r = run_child(mode, template, path, limit)
+        note = " （样本，按行/秒外推）" if limit else ""
+        print(f"{mode:<14}{path.suffix:<6}{r['rows']:>9,}{r['seconds']:>8.2f}{r['rows_per_s']:>10,.0f}"
+              f"{r['peak_mib']:>10.0f}  {r['counts']} 库中 {r['members_in_db']:,}{note}")  # fmt: skip
+        if limit:
+            print(f"{'':<14}外推到 {a.rows:,} 行约需 {a.rows / r['rows_per_s']:.0f} 秒")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
