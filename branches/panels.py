@@ -6,4 +6,10 @@ def home_panels(request):
     rows, overdue, due = elections_due(user=request.user)
     if not rows:
         return []
-    return [Panel("branches/_panel_elections.html", {"election_rows": rows, "overdue": overdue, "due": due}, order=20)]
+    return [
+        Panel(
+            "branches/_panel_elections.html",
+            {"election_rows": rows, "overdue": overdue, "due": due},
+            order=20,
+        )
+    ]

@@ -104,7 +104,9 @@ def elections_due(*, user, limit: int = 8):
     from django.utils import timezone
 
     qs = Organization.objects.visible_to(user).election_due()
-    totals = qs.aggregate(overdue=Count("id", filter=Q(term_ends_on__lt=timezone.localdate())), all=Count("id"))
+    totals = qs.aggregate(
+        overdue=Count("id", filter=Q(term_ends_on__lt=timezone.localdate())), all=Count("id")
+    )
     rows = list(qs.order_by("term_ends_on", "path")[:limit]) if totals["all"] else []
     return rows, totals["overdue"], totals["all"] - totals["overdue"]
 
