@@ -69,6 +69,19 @@ def scope_q(user, path_field: str = "organization__path") -> Q:
     return q
 
 
+class ScopedQuerySet(QuerySet):
+    """Base QuerySet for rows that belong to an organization: ``visible_to`` is the scope filter.
+
+    Subclass and set ``scope_field`` when the path is reached another way
+    (e.g. ``"member__organization__path"``).
+    """
+
+    scope_field = "organization__path"
+
+    def visible_to(self, user):
+        return self.filter(scope_q(user, self.scope_field))
+
+
 def get_visible_or_404(queryset: QuerySet, **lookup):
     """Fetch one row from an already scoped queryset; missing and forbidden look the same."""
     try:
