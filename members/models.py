@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -116,3 +117,212 @@ class Member(models.Model):
     @property
     def is_current(self) -> bool:
         return self.status in CURRENT_STATUSES
+
+
+# --- 先锋指数 / 五星党员创评 (pioneer index, five-star member rating) -------------------------
+
+
+class Element(models.TextChoices):
+    """五个要素: the five elements the indicators are grouped by."""
+
+    COVERAGE = "coverage", _("组织覆盖")
+    TEAM = "team", _("队伍建强")
+    ACTIVITY = "activity", _("活动标准")
+    SYSTEM = "system", _("制度落实")
+    GUARANTEE = "guarantee", _("保障有力")
+
+
+class Part(models.TextChoices):
+    SELF = "self", _("个人自评")
+    BRANCH = "branch", _("支部评议")
+    MASS = "mass", _("群众评价")
+
+
+class SchemeStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("已发布")
+    SUPERSEDED = "superseded", _("已被新版本取代")
+
+
+class PioneerScheme(models.Model):
+    """One year's pioneer-index scheme (data, versioned): parts' weights and star thresholds.
+
+    A published scheme is never edited in place; a change makes a new version that supersedes it.
+    """
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    name = models.CharField(_("名称"), max_length=80)
+    status = models.CharField(_("状态"), max_length=12, choices=SchemeStatus.choices, default=SchemeStatus.DRAFT)
+    self_weight = models.PositiveSmallIntegerField(_("个人自评权重（%）"), default=20)
+    branch_weight = models.PositiveSmallIntegerField(_("支部评议权重（%）"), default=50)
+    mass_weight = models.PositiveSmallIntegerField(_("群众评价权重（%）"), default=30)
+    star1_min = models.DecimalField(_("一星最低分"), max_digits=5, decimal_places=1, default=60)
+    star2_min = models.DecimalField(_("二星最低分"), max_digits=5, decimal_places=1, default=70)
+    star3_min = models.DecimalField(_("三星最低分"), max_digits=5, decimal_places=1, default=80)
+    star4_min = models.DecimalField(_("四星最低分"), max_digits=5, decimal_places=1, default=88)
+    star5_min = models.DecimalField(_("五星最低分"), max_digits=5, decimal_places=1, default=95)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("先锋指数方案")
+        verbose_name_plural = _("先锋指数方案")
+        ordering = ["-year", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "version"], name="pioneer_scheme_year_version"),
+            models.UniqueConstraint(
+                fields=["year"], condition=Q(status="published"), name="pioneer_scheme_one_published"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.name} v{self.version}"
+
+    @property
+    def thresholds(self) -> list:
+        return [self.star1_min, self.star2_min, self.star3_min, self.star4_min, self.star5_min]
+
+    @property
+    def part_weights(self) -> dict:
+        return {Part.SELF: self.self_weight, Part.BRANCH: self.branch_weight, Part.MASS: self.mass_weight}
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.self_weight + self.branch_weight + self.mass_weight != 100:
+            errors["self_weight"] = _("个人自评、支部评议、群众评价的权重之和必须为 100。")
+        t = self.thresholds
+        if any(v is None for v in t) or any(not (0 < t[i] < t[i + 1] <= 100) for i in range(4)):
+            errors["star1_min"] = _("星级最低分须满足 0 < 一星 < 二星 < 三星 < 四星 < 五星 ≤ 100。")
+        if self.pk and self.status != SchemeStatus.DRAFT:
+            stored = PioneerScheme.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+            if stored in (SchemeStatus.PUBLISHED, SchemeStatus.SUPERSEDED) and stored == self.status:
+                errors["status"] = _("已发布的方案不能直接修改，请复制为新版本后再修改并发布。")
+        if errors:
+            raise ValidationError(errors)
+
+    def stars_for(self, total) -> int:
+        stars = 0
+        for i, t in enumerate(self.thresholds, start=1):
+            if total >= t:
+                stars = i
+        return stars
+
+
+class PioneerIndicator(models.Model):
+    """An indicator of a scheme, grouped by element; weights of a scheme's indicators add to 100.
+
+    A veto indicator (清零项, e.g. 违纪违法) has no weight: ticking it zeroes the member's index.
+    """
+
+    scheme = models.ForeignKey(PioneerScheme, on_delete=models.CASCADE, related_name="indicators")
+    element = models.CharField(_("要素"), max_length=12, choices=Element.choices)
+    name = models.CharField(_("指标"), max_length=80)
+    weight = models.PositiveSmallIntegerField(_("分值"), default=0)
+    is_veto = models.BooleanField(_("清零项"), default=False)
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("先锋指数指标")
+        verbose_name_plural = _("先锋指数指标")
+        ordering = ["scheme", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PioneerEntry(models.Model):
+    """One part's assessment of one member under one scheme: a 0–100 value per indicator."""
+
+    scheme = models.ForeignKey(PioneerScheme, on_delete=models.PROTECT, related_name="entries")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="pioneer_entries")
+    part = models.CharField(_("评价方式"), max_length=8, choices=Part.choices)
+    values = models.JSONField(_("指标得分"), default=dict)
+    vetoed = models.BooleanField(_("触发清零项"), default=False)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    entered_at = models.DateTimeField(_("录入时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("先锋指数评价")
+        verbose_name_plural = _("先锋指数评价")
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "member", "part"], name="pioneer_entry_unique")
+        ]
+
+
+class PioneerScoreQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(scope_q(user, "member__organization__path"))
+
+
+class PioneerScore(models.Model):
+    """A member's pioneer index for a year (0–100) with its stars and breakdown (五星党员)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="pioneer_scores")
+    scheme = models.ForeignKey(PioneerScheme, on_delete=models.PROTECT, related_name="scores")
+    year = models.PositiveSmallIntegerField(_("年度"), db_index=True)
+    total = models.DecimalField(_("先锋指数"), max_digits=5, decimal_places=1)
+    stars = models.PositiveSmallIntegerField(_("星级"), default=0)
+    vetoed = models.BooleanField(_("清零"), default=False)
+    breakdown = models.JSONField(_("得分明细"), default=dict)
+    computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
+
+    objects = PioneerScoreQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("先锋指数")
+        verbose_name_plural = _("先锋指数")
+        constraints = [models.UniqueConstraint(fields=["member", "year"], name="pioneer_score_member_year")]
+
+
+# --- 困难党员关爱 (care for members in difficulty) --------------------------------------------
+
+
+class CareQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(scope_q(user, "member__organization__path"))
+
+
+class CareVisit(models.Model):
+    """润心走访: a visit to a member in difficulty."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="care_visits")
+    visited_on = models.DateField(_("走访日期"))
+    visitor = models.CharField(_("走访人"), max_length=60)
+    notes = models.TextField(_("走访情况"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CareQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("润心走访")
+        verbose_name_plural = _("润心走访")
+        ordering = ["-visited_on", "-id"]
+
+
+class CarePayment(models.Model):
+    """关爱资金: a care-fund payment to a member in difficulty."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="care_payments")
+    amount = models.DecimalField(_("金额（元）"), max_digits=10, decimal_places=2)
+    paid_on = models.DateField(_("发放日期"))
+    approver = models.CharField(_("审批人"), max_length=60)
+    notes = models.CharField(_("说明"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CareQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("关爱资金")
+        verbose_name_plural = _("关爱资金")
+        ordering = ["-paid_on", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="care_payment_positive")]
