@@ -244,3 +244,36 @@ LOGGING = {
 # Home-page reminder window for term elections (换届).
 ELECTION_REMINDER_DAYS = 90
 AXES_VERBOSE = False
+
+# --- pilot ---
+PILOT_EVIDENCE_MAX_BYTES = env.int("PILOT_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # 一月一清单: on the 1st of each month (and again on the 2nd as a safety net; idempotent).
+        "pilot-monthly-checklist": {
+            "task": "pilot.monthly_checklist",
+            "schedule": crontab(minute=10, hour=1, day_of_month="1,2"),
+        },
+        "pilot-daily-reminders": {"task": "pilot.daily_reminders", "schedule": crontab(minute=30, hour=7)},
+    }
+)
+
+# --- assessments ---
+ASSESSMENTS_CHUNK_SIZE = env.int("ASSESSMENTS_CHUNK_SIZE", default=500)
+# A run whose heartbeat is older than this is considered abandoned and re-enqueued by the sweeper.
+ASSESSMENTS_RUN_STALE_SECONDS = env.int("ASSESSMENTS_RUN_STALE_SECONDS", default=120)
+# Tests only: a pause after each chunk so a worker can be killed half-way.
+ASSESSMENTS_CHUNK_DELAY = env.float("ASSESSMENTS_CHUNK_DELAY", default=0)
+# Public survey: answers per address per hour; how long a form's signed token is valid.
+ASSESSMENTS_SURVEY_RATE_PER_HOUR = env.int("ASSESSMENTS_SURVEY_RATE_PER_HOUR", default=30)
+ASSESSMENTS_SURVEY_TOKEN_MAX_AGE = 2 * 60 * 60
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "assessments-sweep-stale-runs": {"task": "assessments.sweep_stale_runs", "schedule": crontab(minute="*")},
+        "assessments-quarter-end": {
+            "task": "assessments.quarter_end",
+            "schedule": crontab(minute=30, hour=2, day_of_month=1, month_of_year="1,4,7,10"),
+        },
+        "assessments-escalate-overdue": {"task": "assessments.escalate_overdue", "schedule": crontab(minute=0, hour=7)},
+    }
+)

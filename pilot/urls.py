@@ -1,5 +1,37 @@
-from django.urls import path  # noqa: F401
+"""Plan, years, tasks, monthly checklists and progress reports (试点推进)."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "pilot"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.checklist, name="checklist"),
+    path("items/<int:item_id>/", views.item_detail, name="item_detail"),
+    path("items/<int:item_id>/report/", views.item_report, name="item_report"),
+    path("items/<int:item_id>/review/", views.item_review, name="item_review"),
+    path("evidence/<int:evidence_id>/", views.evidence_file, name="evidence"),
+    path("evidence/<int:evidence_id>/display/", views.evidence_display, name="evidence_display"),
+    path("matrix/", views.matrix, name="matrix"),
+    path("city/", views.city, name="city"),
+    path("plan/", views.plan, name="plan"),
+    path("pocketbook/", views.pocketbook, name="pocketbook"),
+    path("pocketbook/<int:commitment_id>/", views.commitment_update, name="commitment_update"),
+    path("economy/", views.economy, name="economy"),
+    path("economy/<int:income_id>/measures/", views.measure_add, name="measure_add"),
+    path("activities/", views.activities, name="activities"),
+    path("activities/new/<int:org_id>/", views.activity_new, name="activity_new"),
+    path("centers/", views.centers, name="centers"),
+    path("brands/", views.brands, name="brands"),
+    path("brands/<int:brand_id>/", views.brand_detail, name="brand_detail"),
+    path("brands/<int:brand_id>/publish/", views.brand_publish, name="brand_publish"),
+    path("honors/", views.honors, name="honors"),
+    path("funding/", views.funding, name="funding"),
+    path("meetings/", views.meetings, name="meetings"),
+    path("decisions/<int:decision_id>/close/", views.decision_close, name="decision_close"),
+    path("notices/", views.notices, name="notices"),
+    path("notices/new/<int:org_id>/", views.notice_new, name="notice_new"),
+    path("notices/<int:notice_id>/", views.notice_detail, name="notice_detail"),
+    path("notices/files/<int:attachment_id>/", views.notice_attachment, name="notice_attachment"),
+]

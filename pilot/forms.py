@@ -1,0 +1,176 @@
+"""Input parsing and validation for the pilot's forms."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import Domain, Level, Organization
+
+from .evidence import check_upload
+from .models import ActivityKind, Element, ProgressState, ReviewDecision
+
+MAX_FILES = 6
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        files = data if isinstance(data, (list, tuple)) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+def _check_files(files, field_label) -> list:
+    if len(files) > MAX_FILES:
+        raise ValidationError(_("一次最多上传 %(n)s 个文件。") % {"n": MAX_FILES})
+    checked, errors = [], []
+    for f in files:
+        try:
+            checked.append(check_upload(f))
+        except ValidationError as e:
+            errors.extend(e.messages)
+    if errors:
+        raise ValidationError(errors)
+    return checked
+
+
+class ReportForm(forms.Form):
+    state = forms.ChoiceField(label=_("完成情况"), choices=ProgressState.choices)
+    percent = forms.IntegerField(label=_("完成进度（%）"), min_value=0, max_value=100, initial=0)
+    narrative = forms.CharField(
+        label=_("工作简述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("几句话说清做了什么，不必写长篇材料。"),
+    )  # fmt: skip
+    delay_reason = forms.CharField(label=_("延期原因"), max_length=300, required=False,
+                                   help_text=_("超过截止日期报送时必填。"))  # fmt: skip
+    evidence = MultipleFileField(
+        label=_("佐证材料"), required=False,
+        help_text=_("照片、PDF、Word、Excel，每个不超过 10 MB；可直接用手机拍照。"),
+        widget=MultipleFileInput(attrs={"accept": "image/*,.pdf,.doc,.docx,.xls,.xlsx"}),
+    )  # fmt: skip
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+
+    def __init__(self, *args, late: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.late = late
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+        if late:
+            self.fields["delay_reason"].required = True
+
+    def clean_evidence(self):
+        return _check_files(self.cleaned_data.get("evidence") or [], self.fields["evidence"].label)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("state") == ProgressState.DONE:
+            data["percent"] = 100
+        return data
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(label=_("审核结果"), choices=ReviewDecision.choices)
+    reason = forms.CharField(label=_("退回原因"), max_length=300, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == ReviewDecision.RETURN and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("退回时请填写退回原因。"))
+        return data
+
+
+class MatrixFilter(forms.Form):
+    month = forms.CharField(label=_("月份"), required=False, widget=forms.TextInput(attrs={"type": "month"}))
+    domain = forms.ChoiceField(
+        label=_("领域"), choices=[("", _("全部领域"))] + Domain.choices, required=False
+    )
+    element = forms.ChoiceField(
+        label=_("要素"), choices=[("", _("全部要素"))] + Element.choices, required=False
+    )
+    status = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=[("", _("全部状态")), ("pending", _("待报送")), ("submitted", _("待审核")),
+                 ("returned", _("已退回")), ("accepted", _("已通过"))],
+    )  # fmt: skip
+
+
+class NoticeForm(forms.Form):
+    title = forms.CharField(label=_("标题"), max_length=120)
+    body = forms.CharField(label=_("正文"), widget=forms.Textarea(attrs={"rows": 6}))
+    townships = forms.ModelMultipleChoiceField(
+        label=_("按乡镇（街道）"), queryset=Organization.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple, help_text=_("选中的乡镇（街道）及其下属全部基层党组织。"),
+    )  # fmt: skip
+    domains = forms.MultipleChoiceField(label=_("按领域"), choices=Domain.choices, required=False,
+                                        widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    include_townships = forms.BooleanField(
+        label=_("同时发给乡镇（街道）党委本身"), required=False, initial=True
+    )
+    attachments = MultipleFileField(label=_("附件"), required=False)
+
+    def __init__(self, *args, sender_org: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sender_org = sender_org
+        self.fields["townships"].queryset = Organization.objects.filter(
+            path__startswith=sender_org.path, level=Level.TOWNSHIP
+        ).order_by("path")
+
+    def clean_attachments(self):
+        return _check_files(self.cleaned_data.get("attachments") or [], self.fields["attachments"].label)
+
+    def recipients(self):
+        """Units (and optionally townships) below the sender matching the chosen townships and domains."""
+        data = self.cleaned_data
+        qs = (
+            Organization.objects.active()
+            .filter(path__startswith=self.sender_org.path)
+            .exclude(pk=self.sender_org.pk)
+        )
+        towns = list(data.get("townships") or [])
+        if towns:
+            from django.db.models import Q
+
+            q = Q()
+            for t in towns:
+                q |= Q(path__startswith=t.path)
+            qs = qs.filter(q)
+        levels = [Level.UNIT] + ([Level.TOWNSHIP] if data.get("include_townships") else [])
+        qs = qs.filter(level__in=levels)
+        if data.get("domains"):
+            from django.db.models import Q
+
+            qs = qs.filter(Q(domain__in=data["domains"]) | Q(level=Level.TOWNSHIP))
+        return list(qs)
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=ActivityKind.choices)
+    held_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    topic = forms.CharField(label=_("主题"), max_length=200)
+    notes = forms.CharField(label=_("内容摘要"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    attendees = forms.ModelMultipleChoiceField(
+        label=_("参加党员"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, roster, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = roster
+
+
+class MeasureForm(forms.Form):
+    content = forms.CharField(label=_("措施"), max_length=300)
+    owner = forms.CharField(label=_("责任人"), max_length=40, required=False)
+    due_date = forms.DateField(
+        label=_("完成时限"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

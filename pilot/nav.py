@@ -1,0 +1,17 @@
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from branches.registry import NavItem
+from branches.scoping import REVIEWERS, role_grants
+
+
+def nav_items(user):
+    items = [NavItem(_("月度清单"), reverse("pilot:checklist"), "pilot_checklist")]
+    if user.is_superuser or any(g.kind in REVIEWERS for g in role_grants(user)):
+        items.append(NavItem(_("审核矩阵"), reverse("pilot:matrix"), "pilot_matrix"))
+    items += [
+        NavItem(_("试点方案"), reverse("pilot:plan"), "pilot_plan"),
+        NavItem(_("通知"), reverse("pilot:notices"), "pilot_notices"),
+        NavItem(_("品牌展示"), reverse("pilot:brands"), "pilot_brands"),
+    ]
+    return items

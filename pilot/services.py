@@ -1,0 +1,359 @@
+"""Writes for the pilot: the monthly checklist job, progress reports, reviews, notices and the rest.
+
+Every service is atomic, takes ``actor=`` for the audit trail and checks the actor's right to
+act with the helpers in ``branches.scoping`` (``PermissionDenied`` → 403).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from branches.audit import audit_record
+from branches.models import Organization, OrgStatus
+from branches.scoping import can_manage, can_review
+
+from .evidence import CheckedFile
+from .models import (
+    Activity,
+    Brand,
+    ChecklistItem,
+    Commitment,
+    DecisionStatus,
+    Evidence,
+    IncomeMeasure,
+    ItemStatus,
+    MeetingDecision,
+    Notice,
+    NoticeAttachment,
+    NoticeRecipient,
+    ProgressReport,
+    ProgressState,
+    Review,
+    ReviewDecision,
+    Task,
+)
+
+log = logging.getLogger(__name__)
+
+
+# --- periods --------------------------------------------------------------------------------------
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def parse_month(value: str | None, *, default: date | None = None) -> date:
+    """'2023-07' → date(2023, 7, 1); raises ValueError on anything else."""
+    if not value:
+        return month_start(default or timezone.localdate())
+    y, m = str(value).strip().split("-")[:2]
+    return date(int(y), int(m), 1)
+
+
+def next_month(d: date) -> date:
+    return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+# --- the monthly checklist (一月一清单) ----------------------------------------------------------
+def _insert_items_sql(task: Task, period: date, org_paths) -> tuple[str, list]:
+    item_t = ChecklistItem._meta.db_table
+    org_t = Organization._meta.db_table
+    excl_t = Task.excluded_orgs.through._meta.db_table
+    ops = connection.ops
+    params: list = [
+        task.pk,
+        ops.adapt_datefield_value(period),
+        ops.adapt_datefield_value(task.due_in(period)),
+        ItemStatus.PENDING,
+        False,
+        ops.adapt_datetimefield_value(timezone.now()),
+        OrgStatus.ACTIVE,
+    ]
+    levels = task.effective_levels
+    where = ["o.status = %s", f"o.level IN ({', '.join(['%s'] * len(levels))})"]
+    params += levels
+    if not task.is_common and task.domains:
+        where.append(f"o.domain IN ({', '.join(['%s'] * len(task.domains))})")
+        params += list(task.domains)
+    where.append(f"o.id NOT IN (SELECT e.organization_id FROM {excl_t} e WHERE e.task_id = %s)")
+    params.append(task.pk)
+    if org_paths is not None and "" not in org_paths:
+        if not org_paths:
+            where.append("1 = 0")
+        else:
+            where.append("(" + " OR ".join(["o.path LIKE %s"] * len(org_paths)) + ")")
+            params += [f"{p}%" for p in org_paths]
+    sql = (
+        f"INSERT INTO {item_t} (organization_id, task_id, period, due_date, status, percent, is_late, "
+        f"delay_reason, return_reason, created_at) "
+        f"SELECT o.id, %s, %s, %s, %s, 0, %s, '', '', %s FROM {org_t} o WHERE {' AND '.join(where)} "
+        f"ON CONFLICT (organization_id, task_id, period) DO NOTHING"
+    )
+    return sql, params
+
+
+def checklist_generate(*, actor=None, period: date, org_paths=None) -> int:
+    """Create the missing checklist items of ``period`` (idempotent; one INSERT … SELECT per task).
+
+    ``org_paths`` limits the run to those subtrees (on demand for a township); ``None`` means the
+    whole city. Returns the number of items created — 0 on a rerun.
+    """
+    period = month_start(period)
+    created = 0
+    tasks = [t for t in Task.objects.active().filter(plan_year__year=period.year).select_related("plan_year")
+             if t.applies_in(period)]  # fmt: skip
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            for task in tasks:
+                sql, params = _insert_items_sql(task, period, org_paths)
+                cur.execute(sql, params)
+                created += max(cur.rowcount, 0)
+        if created:
+            ChecklistItem.objects.filter(period=period, status=ItemStatus.PENDING, is_late=False,
+                                         due_date__lt=timezone.localdate()).update(is_late=True)  # fmt: skip
+    log.info("checklist %s: %s items created", period.strftime("%Y-%m"), created)
+    return created
+
+
+def checklist_mark_overdue(*, today: date | None = None) -> int:
+    """Items still open after their due date are late (set-based, safe to rerun)."""
+    today = today or timezone.localdate()
+    return ChecklistItem.objects.filter(
+        status__in=[ItemStatus.PENDING, ItemStatus.RETURNED], is_late=False, due_date__lt=today
+    ).update(is_late=True)
+
+
+# --- progress reports -----------------------------------------------------------------------------
+@transaction.atomic
+def report_submit(
+    *,
+    actor,
+    item: ChecklistItem,
+    state: str,
+    percent: int,
+    narrative: str,
+    delay_reason: str = "",
+    files: list[CheckedFile] = (),
+    idempotency_key: str | None = None,
+    now=None,
+) -> ProgressReport:
+    """A secretary reports on an item (进度报送). A repeated ``idempotency_key`` returns the first report."""
+    if idempotency_key:
+        existing = ProgressReport.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    item = ChecklistItem.objects.select_for_update().select_related("organization").get(pk=item.pk)
+    if not can_manage(actor, item.organization):
+        raise PermissionDenied
+    if item.status == ItemStatus.ACCEPTED:
+        raise ValidationError(_("该事项已审核通过，不能再修改。"))
+    now = now or timezone.now()
+    late = timezone.localtime(now).date() > item.due_date
+    if late and not delay_reason.strip():
+        raise ValidationError({"delay_reason": _("已超过截止日期，请填写延期原因。")})
+    if state == ProgressState.DONE:
+        percent = 100
+    report = ProgressReport(
+        item=item, author=actor, created_at=now, state=state, percent=percent, narrative=narrative.strip(),
+        delay_reason=delay_reason.strip(), is_late=late, idempotency_key=idempotency_key or None,
+    )  # fmt: skip
+    report.full_clean(exclude=["idempotency_key"])
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:  # the same key raced in from a double tap
+        return ProgressReport.objects.get(idempotency_key=idempotency_key)
+    for f in files:
+        main, disp = f.stored()
+        ev = Evidence(report=report, organization=item.organization, original_name=f.original_name,
+                      kind=f.kind, mime=f.mime, size=len(f.content), uploaded_at=now)  # fmt: skip
+        ev.file.save(main.name, main, save=False)
+        if disp is not None:
+            ev.display.save(disp.name, disp, save=False)
+        ev.save()
+    before = item.status
+    item.status = ItemStatus.SUBMITTED
+    item.percent = report.percent
+    item.submitted_at = item.submitted_at or now
+    item.last_submitted_at = now
+    item.is_late = item.is_late or late
+    if report.delay_reason:
+        item.delay_reason = report.delay_reason
+    item.save(
+        update_fields=["status", "percent", "submitted_at", "last_submitted_at", "is_late", "delay_reason"]
+    )
+    audit_record(actor=actor, action="report_submit", obj=item, organization=item.organization,
+                 changes={"status": [before, item.status], "percent": [None, item.percent],
+                          "files": [None, len(files)]})  # fmt: skip
+    return report
+
+
+@transaction.atomic
+def report_review(*, actor, item: ChecklistItem, decision: str, reason: str = "", now=None) -> Review:
+    """The level above accepts or returns (with a reason) the latest report."""
+    item = ChecklistItem.objects.select_for_update().select_related("organization").get(pk=item.pk)
+    if not can_review(actor, item.organization):
+        raise PermissionDenied
+    if item.status != ItemStatus.SUBMITTED:
+        raise ValidationError(_("该事项当前不是“待审核”状态，可能已被他人处理。"))
+    reason = reason.strip()
+    if decision == ReviewDecision.RETURN and not reason:
+        raise ValidationError({"reason": _("退回时请填写退回原因。")})
+    if decision not in ReviewDecision.values:
+        raise ValidationError({"decision": _("审核结果无效。")})
+    now = now or timezone.now()
+    review = Review(
+        item=item, report=item.reports.first(), reviewer=actor, decision=decision, reason=reason, at=now
+    )
+    review.full_clean()
+    review.save()
+    before = item.status
+    if decision == ReviewDecision.ACCEPT:
+        item.status, item.accepted_at, item.return_reason = ItemStatus.ACCEPTED, now, ""
+    else:
+        item.status, item.returned_at, item.return_reason = ItemStatus.RETURNED, now, reason
+    item.reviewed_by = actor
+    item.save(update_fields=["status", "accepted_at", "returned_at", "return_reason", "reviewed_by"])
+    audit_record(actor=actor, action=f"report_{decision}", obj=item, organization=item.organization,
+                 changes={"status": [before, item.status], "reason": [None, reason]})  # fmt: skip
+    return review
+
+
+# --- notices (通知) -----------------------------------------------------------------------------
+@transaction.atomic
+def notice_send(
+    *, actor, sender_org: Organization, title: str, body: str, recipients, files: list[CheckedFile] = ()
+) -> Notice:
+    """Send a notice to chosen organizations below ``sender_org``."""
+    if not can_manage(actor, sender_org):
+        raise PermissionDenied
+    orgs = list(recipients)
+    if not orgs:
+        raise ValidationError({"recipients": _("请至少选择一个接收组织。")})
+    outside = [o.name for o in orgs if not o.path.startswith(sender_org.path) or o.pk == sender_org.pk]
+    if outside:
+        raise ValidationError(
+            {"recipients": _("只能发给本组织的下级组织：%(n)s") % {"n": "、".join(outside[:5])}}
+        )
+    notice = Notice(sender_org=sender_org, sender=actor, title=title.strip(), body=body.strip())
+    notice.full_clean()
+    notice.save()
+    NoticeRecipient.objects.bulk_create(
+        [NoticeRecipient(notice=notice, organization=o) for o in orgs], batch_size=1000
+    )
+    for f in files:
+        main, _disp = f.stored()
+        att = NoticeAttachment(notice=notice, original_name=f.original_name, mime=f.mime, size=len(f.content))
+        att.file.save(main.name, main, save=False)
+        att.save()
+    audit_record(actor=actor, action="notice_send", obj=notice, organization=sender_org,
+                 changes={"recipients": [None, len(orgs)]})  # fmt: skip
+    return notice
+
+
+def notice_mark_read(*, actor, notice: Notice) -> int:
+    """Mark the notice read for the recipient organizations the actor manages (idempotent)."""
+    from branches.scoping import role_grants
+
+    paths = [g.path for g in role_grants(actor)]
+    if not paths:
+        return 0
+    qs = NoticeRecipient.objects.filter(notice=notice, read_at__isnull=True)
+    from django.db.models import Q
+
+    q = Q()
+    for p in paths:
+        q |= Q(organization__path=p)
+    return qs.filter(q).update(read_at=timezone.now(), read_by=actor)
+
+
+# --- the rest: small writes used by views, demo and admin ----------------------------------------
+def _save_new(obj, *, actor, action: str, organization):
+    if not can_manage(actor, organization):
+        raise PermissionDenied
+    obj.full_clean()
+    obj.save()
+    audit_record(actor=actor, action=action, obj=obj, organization=organization)
+    return obj
+
+
+@transaction.atomic
+def activity_record(*, actor, organization: Organization, kind: str, held_on: date, topic: str,
+                    notes: str = "", attendees=()) -> Activity:  # fmt: skip
+    """Record a 主题党日 / 三会一课 / 组织生活会 with attendance taken from the roster."""
+    from members.models import Member
+
+    roster = Member.objects.current().filter(organization__path__startswith=organization.path)
+    expected = roster.count()
+    ids = [m.pk for m in attendees]
+    valid = set(roster.filter(pk__in=ids).values_list("pk", flat=True))
+    if len(valid) != len(set(ids)):
+        raise ValidationError({"attendees": _("参加人员须是本组织花名册中的党员。")})
+    act = Activity(organization=organization, kind=kind, held_on=held_on, topic=topic.strip(), notes=notes,
+                   expected=expected, attended=len(valid), created_by=actor if getattr(actor, "pk", None) else None)  # fmt: skip
+    _save_new(act, actor=actor, action="activity_record", organization=organization)
+    act.attendees.set(valid)
+    return act
+
+
+@transaction.atomic
+def income_measure_add(*, actor, income, content: str, owner: str = "", due_date=None) -> IncomeMeasure:
+    """The township's measure (措施) for a village below its collective-income target."""
+    if not can_review(actor, income.organization):
+        raise PermissionDenied
+    m = IncomeMeasure(income=income, organization=income.organization, content=content.strip(), owner=owner,
+                      due_date=due_date)  # fmt: skip
+    m.full_clean()
+    m.save()
+    audit_record(actor=actor, action="income_measure_add", obj=m, organization=income.organization)
+    return m
+
+
+@transaction.atomic
+def commitment_progress(*, actor, commitment: Commitment, percent: int, note: str = "") -> Commitment:
+    if not can_manage(actor, commitment.organization):
+        raise PermissionDenied
+    before = commitment.percent
+    commitment.percent = percent
+    commitment.progress_note = note.strip()
+    commitment.fulfilled = percent >= 100
+    commitment.full_clean()
+    commitment.save()
+    audit_record(actor=actor, action="commitment_progress", obj=commitment, organization=commitment.organization,
+                 changes={"percent": [before, percent]})  # fmt: skip
+    return commitment
+
+
+@transaction.atomic
+def decision_close(*, actor, decision: MeetingDecision, result: str) -> MeetingDecision:
+    """Close a weekly-meeting decision (议定事项办结)."""
+    if not can_manage(actor, decision.organization):
+        raise PermissionDenied
+    if decision.status == DecisionStatus.DONE:
+        return decision
+    decision.status, decision.done_on, decision.result = (
+        DecisionStatus.DONE,
+        timezone.localdate(),
+        result.strip(),
+    )
+    decision.full_clean()
+    decision.save()
+    audit_record(actor=actor, action="decision_close", obj=decision, organization=decision.organization)
+    return decision
+
+
+@transaction.atomic
+def brand_publish(*, actor, brand: Brand, publish: bool = True) -> Brand:
+    """Publish a brand to the city-wide showcase (由点到面全面宣传) — the level above decides."""
+    if not can_review(actor, brand.organization):
+        raise PermissionDenied
+    brand.published_at = timezone.now() if publish else None
+    brand.save(update_fields=["published_at"])
+    audit_record(actor=actor, action="brand_publish" if publish else "brand_unpublish", obj=brand,
+                 organization=brand.organization)  # fmt: skip
+    return brand

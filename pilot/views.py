@@ -1,0 +1,450 @@
+"""Pilot pages: short functions — parse, call one selector/service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, Sum
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from branches.models import Level, Organization
+from branches.scoping import REVIEWERS, can_manage, can_review, get_visible_or_404, has_role_over, role_grants
+
+from . import selectors, services
+from .forms import ActivityForm, MatrixFilter, MeasureForm, NoticeForm, ReportForm, ReviewForm
+from .models import (
+    Activity,
+    Brand,
+    ChecklistItem,
+    CollectiveIncome,
+    Commitment,
+    FundingRecord,
+    Honor,
+    HonorTarget,
+    ItemStatus,
+    MeetingDecision,
+    Notice,
+    NoticeAttachment,
+    NoticeRecipient,
+    ServiceCenterProject,
+    Task,
+    WeeklyMeeting,
+)
+
+LIST_LIMIT = 200
+
+
+def _month(request):
+    try:
+        return services.parse_month(request.GET.get("month"))
+    except (ValueError, TypeError):
+        return services.month_start(timezone.localdate())
+
+
+def _year(request) -> int:
+    try:
+        return int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        return timezone.localdate().year
+
+
+def _next_url(request, default: str) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return nxt
+    return default
+
+
+# --- the monthly checklist ------------------------------------------------------------------------
+@login_required
+def checklist(request):
+    period = _month(request)
+    items = list(selectors.my_checklist(user=request.user, period=period))
+    return render(
+        request,
+        "pilot/checklist.html",
+        {"period": period, "items": items, "prev": services.month_start(period.replace(day=1) - timezone.timedelta(days=1)),
+         "next": services.next_month(period), "today": timezone.localdate()},
+    )  # fmt: skip
+
+
+def _item_context(request, item: ChecklistItem, form=None, review_form=None):
+    reports, reviews = selectors.item_history(item=item)
+    may_report = can_manage(request.user, item.organization) and item.status != ItemStatus.ACCEPTED
+    late = timezone.localdate() > item.due_date
+    return {
+        "item": item,
+        "reports": reports,
+        "reviews": reviews,
+        "may_report": may_report,
+        "may_review": item.status == ItemStatus.SUBMITTED and can_review(request.user, item.organization),
+        "form": form or (ReportForm(late=late, initial=_initial(reports)) if may_report else None),
+        "review_form": review_form or ReviewForm(),
+        "late": late,
+    }
+
+
+def _initial(reports) -> dict:
+    if not reports:
+        return {}
+    r = reports[0]
+    return {"state": r.state, "percent": r.percent, "narrative": r.narrative, "delay_reason": r.delay_reason}
+
+
+@login_required
+def item_detail(request, item_id: int):
+    item = selectors.item_get(user=request.user, item_id=item_id)
+    return render(request, "pilot/item_detail.html", _item_context(request, item))
+
+
+@login_required
+@require_POST
+def item_report(request, item_id: int):
+    item = selectors.item_get(user=request.user, item_id=item_id)
+    if not can_manage(request.user, item.organization):
+        raise PermissionDenied
+    form = ReportForm(request.POST, request.FILES, late=timezone.localdate() > item.due_date)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.report_submit(actor=request.user, item=item, state=d["state"], percent=d["percent"],
+                                   narrative=d["narrative"], delay_reason=d["delay_reason"], files=d["evidence"],
+                                   idempotency_key=d["idempotency_key"] or None)  # fmt: skip
+        except ValidationError as e:
+            _errors_to_form(form, e)
+        else:
+            messages.success(request, _("已报送，等待上级审核。"))
+            return redirect("pilot:item_detail", item_id=item.pk)
+    return render(request, "pilot/item_detail.html", _item_context(request, item, form=form), status=400)
+
+
+def _errors_to_form(form, e: ValidationError):
+    if hasattr(e, "error_dict"):
+        for k, v in e.error_dict.items():
+            form.add_error(k if k in form.fields else None, v)
+    else:
+        form.add_error(None, e)
+
+
+@login_required
+@require_POST
+def item_review(request, item_id: int):
+    item = selectors.item_get(user=request.user, item_id=item_id)
+    if not can_review(request.user, item.organization):
+        raise PermissionDenied
+    form = ReviewForm(request.POST)
+    back = _next_url(request, reverse("pilot:item_detail", kwargs={"item_id": item.pk}))
+    if form.is_valid():
+        try:
+            services.report_review(actor=request.user, item=item, decision=form.cleaned_data["decision"],
+                                   reason=form.cleaned_data["reason"])  # fmt: skip
+        except ValidationError as e:
+            messages.error(request, "；".join(e.messages))
+        else:
+            messages.success(
+                request, _("已通过。") if form.cleaned_data["decision"] == "accept" else _("已退回。")
+            )
+        return redirect(back)
+    if request.POST.get("next"):
+        messages.error(request, _("退回时请填写退回原因。"))
+        return redirect(back)
+    return render(
+        request, "pilot/item_detail.html", _item_context(request, item, review_form=form), status=400
+    )
+
+
+@login_required
+def evidence_file(request, evidence_id: int, variant: str = "file"):
+    ev = selectors.evidence_get(user=request.user, evidence_id=evidence_id)
+    f = ev.display if variant == "display" and ev.display else ev.file
+    return _serve(f, ev.original_name, ev.mime if f is ev.file else "image/jpeg", inline=ev.kind == "image")
+
+
+def _serve(f, name: str, mime: str, *, inline: bool):
+    try:
+        fh = f.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    resp = FileResponse(fh, as_attachment=not inline, filename=name, content_type=mime)
+    resp["X-Content-Type-Options"] = "nosniff"
+    resp["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    resp["Cache-Control"] = "private, max-age=3600"
+    return resp
+
+
+# --- township matrix and city view ------------------------------------------------------------------
+def _review_root(request) -> Organization:
+    """The organization whose units the matrix shows: ``?org=`` or the user's own reviewer org."""
+    org_id = request.GET.get("org")
+    if org_id:
+        org = get_visible_or_404(Organization.objects.visible_to(request.user), pk=org_id)
+    else:
+        grant = next((g for g in role_grants(request.user) if g.kind in REVIEWERS), None)
+        if grant is None and not request.user.is_superuser:
+            raise PermissionDenied
+        org = (
+            Organization.objects.get(pk=grant.organization_id)
+            if grant
+            else Organization.objects.filter(depth=1).first()
+        )
+    if org is None or not has_role_over(request.user, org, REVIEWERS):
+        raise PermissionDenied
+    return org
+
+
+@login_required
+def matrix(request):
+    org = _review_root(request)
+    f = MatrixFilter(request.GET or None)
+    fd = f.cleaned_data if f.is_valid() else {}
+    period = _month(request)
+    if org.level in (Level.CITY, Level.COUNTY) and not request.GET.get("org"):
+        return redirect(f"{reverse('pilot:city')}?{request.GET.urlencode()}")
+    tasks, rows = selectors.matrix(user=request.user, org=org, period=period, domain=fd.get("domain", ""),
+                                   element=fd.get("element", ""), status=fd.get("status", ""))  # fmt: skip
+    return render(request, "pilot/matrix.html", {"org": org, "period": period, "tasks": tasks, "rows": rows,
+                                                 "filter": f, "next": request.get_full_path()})  # fmt: skip
+
+
+@login_required
+def city(request):
+    if not any(g.kind in REVIEWERS for g in role_grants(request.user)) and not request.user.is_superuser:
+        raise PermissionDenied
+    f = MatrixFilter(request.GET or None)
+    fd = f.cleaned_data if f.is_valid() else {}
+    period = _month(request)
+    rows = selectors.township_summary(user=request.user, period=period, domain=fd.get("domain", ""),
+                                      element=fd.get("element", ""))  # fmt: skip
+    return render(request, "pilot/city.html", {"rows": rows, "period": period, "filter": f})
+
+
+# --- plan ------------------------------------------------------------------------------------------
+@login_required
+def plan(request):
+    py = selectors.current_plan_year(_year(request) if request.GET.get("year") else None)
+    goals = selectors.goal_attainment(user=request.user, plan_year=py) if py else []
+    tasks = (
+        list(Task.objects.visible_to(request.user).filter(plan_year=py).order_by("sort_order", "code"))
+        if py
+        else []
+    )
+    years = list(py.plan.years.all()) if py else []
+    return render(request, "pilot/plan.html", {"py": py, "goals": goals, "tasks": tasks, "years": years})
+
+
+# --- pocketbook, economy, activities, centers, brands, honors, funding, meetings -------------------
+@login_required
+def pocketbook(request):
+    year = _year(request)
+    rows = list(Commitment.objects.visible_to(request.user).filter(year=year).select_related("organization")
+                .order_by("organization__path", "id")[:LIST_LIMIT])  # fmt: skip
+    return render(request, "pilot/pocketbook.html", {"rows": rows, "year": year})
+
+
+@login_required
+@require_POST
+def commitment_update(request, commitment_id: int):
+    c = get_visible_or_404(Commitment.objects.visible_to(request.user).select_related("organization"),
+                           pk=commitment_id)  # fmt: skip
+    try:
+        pct = max(0, min(100, int(request.POST.get("percent", ""))))
+    except ValueError:
+        messages.error(request, _("进度须是 0 到 100 之间的整数。"))
+        return redirect("pilot:pocketbook")
+    services.commitment_progress(
+        actor=request.user, commitment=c, percent=pct, note=request.POST.get("note", "")
+    )
+    messages.success(request, _("已更新承诺进度。"))
+    return redirect(_next_url(request, reverse("pilot:pocketbook")))
+
+
+@login_required
+def economy(request):
+    year = _year(request)
+    return render(
+        request,
+        "pilot/economy.html",
+        {"year": year, "rows": list(selectors.income_below_target(user=request.user, year=year)[:LIST_LIMIT]),
+         "summary": selectors.income_summary(user=request.user, year=year), "form": MeasureForm()},
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def measure_add(request, income_id: int):
+    inc = get_visible_or_404(CollectiveIncome.objects.visible_to(request.user).select_related("organization"),
+                             pk=income_id)  # fmt: skip
+    if not can_review(request.user, inc.organization):
+        raise PermissionDenied
+    form = MeasureForm(request.POST)
+    if form.is_valid():
+        services.income_measure_add(actor=request.user, income=inc, **form.cleaned_data)
+        messages.success(request, _("已添加措施。"))
+    else:
+        messages.error(request, _("请填写措施内容。"))
+    return redirect(f"{reverse('pilot:economy')}?year={inc.year}")
+
+
+@login_required
+def activities(request):
+    rows = list(Activity.objects.visible_to(request.user).select_related("organization")[:LIST_LIMIT])
+    own = [o for o in Organization.objects.filter(pk__in=selectors.own_org_ids(request.user))
+           if can_manage(request.user, o)]  # fmt: skip
+    return render(request, "pilot/activities.html", {"rows": rows, "own": own})
+
+
+@login_required
+def activity_new(request, org_id: int):
+    from members.models import Member
+
+    org = get_visible_or_404(Organization.objects.visible_to(request.user), pk=org_id)
+    if not can_manage(request.user, org):
+        raise PermissionDenied
+    roster = Member.objects.visible_to(request.user).current().filter(organization__path__startswith=org.path)
+    form = ActivityForm(request.POST or None, roster=roster)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_record(actor=request.user, organization=org, **form.cleaned_data)
+        except ValidationError as e:
+            _errors_to_form(form, e)
+        else:
+            messages.success(request, _("已记录活动。"))
+            return redirect("pilot:activities")
+    return render(
+        request, "pilot/activity_form.html", {"form": form, "org": org}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def centers(request):
+    qs = ServiceCenterProject.objects.visible_to(request.user)
+    summary = qs.aggregate(n=Count("id"), done=Count("id", filter=Q(stage="done")), budget=Sum("budget"),
+                           spent=Sum("spent"))  # fmt: skip
+    rows = list(qs.select_related("organization")[:LIST_LIMIT])
+    return render(request, "pilot/centers.html", {"rows": rows, "summary": summary})
+
+
+@login_required
+def brands(request):
+    """The city-wide showcase: published brands, visible to every signed-in person, plus own drafts."""
+    published = list(Brand.objects.published().select_related("organization")[:LIST_LIMIT])
+    drafts = list(Brand.objects.visible_to(request.user).filter(published_at__isnull=True)
+                  .select_related("organization")[:LIST_LIMIT])  # fmt: skip
+    return render(request, "pilot/brands.html", {"published": published, "drafts": drafts})
+
+
+@login_required
+def brand_detail(request, brand_id: int):
+    visible = Brand.objects.filter(Q(pk__in=Brand.objects.published().values("pk"))
+                                   | Q(pk__in=Brand.objects.visible_to(request.user).values("pk")))  # fmt: skip
+    brand = get_visible_or_404(visible.select_related("organization").prefetch_related("cases"), pk=brand_id)
+    return render(request, "pilot/brand_detail.html",
+                  {"brand": brand, "may_publish": can_review(request.user, brand.organization)})  # fmt: skip
+
+
+@login_required
+@require_POST
+def brand_publish(request, brand_id: int):
+    brand = get_visible_or_404(
+        Brand.objects.visible_to(request.user).select_related("organization"), pk=brand_id
+    )
+    services.brand_publish(actor=request.user, brand=brand, publish=request.POST.get("publish") != "0")
+    messages.success(request, _("已更新发布状态。"))
+    return redirect("pilot:brand_detail", brand_id=brand.pk)
+
+
+@login_required
+def honors(request):
+    targets = list(HonorTarget.objects.visible_to(request.user).select_related("organization")[:LIST_LIMIT])
+    received = list(Honor.objects.visible_to(request.user).select_related("organization")[:LIST_LIMIT])
+    return render(request, "pilot/honors.html", {"targets": targets, "received": received})
+
+
+@login_required
+def funding(request):
+    year = _year(request)
+    qs = FundingRecord.objects.visible_to(request.user).filter(year=year)
+    by_cat = list(qs.values("category").annotate(total=Sum("amount"), n=Count("id")).order_by("category"))
+    rows = list(qs.select_related("organization")[:LIST_LIMIT])
+    return render(request, "pilot/funding.html", {"rows": rows, "by_cat": by_cat, "year": year})
+
+
+@login_required
+def meetings(request):
+    rows = list(WeeklyMeeting.objects.visible_to(request.user).select_related("organization")
+                .prefetch_related("decisions")[:52])  # fmt: skip
+    return render(request, "pilot/meetings.html", {"rows": rows, "today": timezone.localdate()})
+
+
+@login_required
+@require_POST
+def decision_close(request, decision_id: int):
+    d = get_visible_or_404(MeetingDecision.objects.visible_to(request.user).select_related("organization"),
+                           pk=decision_id)  # fmt: skip
+    services.decision_close(actor=request.user, decision=d, result=request.POST.get("result", ""))
+    messages.success(request, _("议定事项已办结。"))
+    return redirect("pilot:meetings")
+
+
+# --- notices ---------------------------------------------------------------------------------------
+@login_required
+def notices(request):
+    own = selectors.own_org_ids(request.user)
+    inbox = list(NoticeRecipient.objects.visible_to(request.user).filter(organization_id__in=own)
+                 .select_related("notice", "organization", "notice__sender_org").order_by("-notice__sent_at")[:100])  # fmt: skip
+    sent = list(Notice.objects.filter(sender_org_id__in=own).annotate(
+        n=Count("recipients"), read=Count("recipients", filter=Q(recipients__read_at__isnull=False)))[:100])  # fmt: skip
+    senders = [o for o in Organization.objects.filter(pk__in=own) if can_manage(request.user, o)]
+    return render(request, "pilot/notices.html", {"inbox": inbox, "sent": sent, "senders": senders})
+
+
+@login_required
+def notice_new(request, org_id: int):
+    org = get_visible_or_404(Organization.objects.visible_to(request.user), pk=org_id)
+    if not can_manage(request.user, org):
+        raise PermissionDenied
+    form = NoticeForm(request.POST or None, request.FILES or None, sender_org=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            n = services.notice_send(actor=request.user, sender_org=org, title=form.cleaned_data["title"],
+                                     body=form.cleaned_data["body"], recipients=form.recipients(),
+                                     files=form.cleaned_data["attachments"])  # fmt: skip
+        except ValidationError as e:
+            _errors_to_form(form, e)
+        else:
+            messages.success(request, _("通知已发送。"))
+            return redirect("pilot:notice_detail", notice_id=n.pk)
+    return render(
+        request, "pilot/notice_form.html", {"form": form, "org": org}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def notice_detail(request, notice_id: int):
+    notice = get_visible_or_404(Notice.objects.visible_to(request.user).select_related("sender_org", "sender"),
+                                pk=notice_id)  # fmt: skip
+    services.notice_mark_read(actor=request.user, notice=notice)
+    is_sender = has_role_over(request.user, notice.sender_org)
+    recipients = list(notice.recipients.select_related("organization", "read_by").order_by("organization__path")) if is_sender else []  # fmt: skip
+    return render(request, "pilot/notice_detail.html", {
+        "notice": notice, "attachments": list(notice.attachments.all()), "recipients": recipients,
+        "unread": [r for r in recipients if not r.read_at], "read": [r for r in recipients if r.read_at]})  # fmt: skip
+
+
+@login_required
+def notice_attachment(request, attachment_id: int):
+    visible = Notice.objects.visible_to(request.user).values("pk")
+    att = get_visible_or_404(NoticeAttachment.objects.filter(notice_id__in=visible), pk=attachment_id)
+    return _serve(att.file, att.original_name, att.mime, inline=False)
+
+
+@login_required
+def evidence_display(request, evidence_id: int):
+    return evidence_file(request, evidence_id, variant="display")
