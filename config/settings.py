@@ -277,3 +277,10 @@ CELERY_BEAT_SCHEDULE.update(
         "assessments-escalate-overdue": {"task": "assessments.escalate_overdue", "schedule": crontab(minute=0, hour=7)},
     }
 )
+
+# --- reports ---
+# Year-end report batches: files a worker has held longer than this are taken over by the sweeper.
+REPORTS_STALE_MINUTES = env.int("REPORTS_STALE_MINUTES", default=10)
+CELERY_BEAT_SCHEDULE.update(
+    {"reports-sweep-stale-batches": {"task": "reports.sweep_stale_batches", "schedule": crontab(minute="*/5")}}
+)

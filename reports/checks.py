@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes.util
 import shutil
 import subprocess
+
 from django.core.checks import Warning, register
 
 FONT_FILES = ("fonts/PBNotoSansSC-Regular.otf", "fonts/PBNotoSansSC-Bold.otf")

@@ -13,6 +13,7 @@ for inline images), so text typed by users can never make the server request ano
 
 from __future__ import annotations
 
+import atexit
 import mimetypes
 import threading
 from pathlib import Path
@@ -92,6 +93,14 @@ def url_fetcher():
 
 
 _local = threading.local()
+_configs: list = []
+
+
+@atexit.register
+def _drop_font_configs():
+    # FontConfiguration.__del__ needs ctypes alive; release ours before interpreter shutdown.
+    _configs.clear()
+    _local.__dict__.clear()
 
 
 def _shared():
@@ -109,6 +118,7 @@ def _shared():
             font_config=font_config,
         )
         _local.font_config, _local.css = font_config, css
+        _configs.append(font_config)
     return _local.font_config, _local.css
 
 

@@ -1,0 +1,482 @@
+"""Reads for the year-end reports and the four-"all" dashboards (四全看板).
+
+Every user-facing read starts from ``Organization.objects.visible_to(user)``; the figures come
+from the other apps' selectors through ``reports.sources`` (the same numbers as their pages).
+Each function makes a fixed number of queries whatever the number of units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from branches.models import Domain, Level, Organization, OrgStatus
+from branches.scoping import get_visible_or_404
+
+from . import sources
+from .sources import get, num
+
+ELEMENTS = [
+    ("coverage", "组织覆盖"),
+    ("team", "队伍建强"),
+    ("activity", "活动标准"),
+    ("system", "制度落实"),
+    ("guarantee", "保障有力"),
+]
+FUNCTIONS = [("political", "政治功能"), ("service", "服务功能")]
+
+
+def default_year() -> int:
+    today = timezone.localdate()
+    return today.year if today.month >= 12 else today.year - 1
+
+
+def org_get(*, user, org_id) -> Organization:
+    """An organization the user may see (404 for missing and forbidden alike)."""
+    return get_visible_or_404(Organization.objects.visible_to(user).select_related("township"), pk=org_id)
+
+
+def unit_get(*, user, org_id) -> Organization:
+    """A unit (基层党组织) whose report the user may download: its own, its township's, or any (city)."""
+    org = org_get(user=user, org_id=org_id)
+    if org.level != Level.UNIT:
+        raise Http404
+    return org
+
+
+def units_under(*, user, org: Organization):
+    """The active units in ``org``'s subtree that the user may see, with their township."""
+    return (
+        Organization.objects.visible_to(user)
+        .filter(path__startswith=org.path, level=Level.UNIT, status=OrgStatus.ACTIVE)
+        .select_related("township")
+        .order_by("township__path", "path")
+    )
+
+
+def city_root() -> Organization | None:
+    return Organization.objects.filter(depth=1).order_by("path").first()
+
+
+# --- figures from the other apps ------------------------------------------------------------------
+# Each function calls the owning app's selector with the viewer (so its scoping applies) and
+# reshapes the answer for the templates. ``sources.selector`` returns None when an app's
+# selectors are absent; the section then says "暂无数据".
+
+
+def _pct(n, d) -> Decimal | None:
+    if not d:
+        return None
+    return (Decimal(n) * 100 / Decimal(d)).quantize(Decimal("0.1"))
+
+
+def _year_range(year: int):
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def unit_result(*, user, org: Organization, year: int) -> dict | None:
+    """Annual result (score, grade, stars, ranks, breakdown), the half-year and quarterly scores."""
+    fn = sources.selector("assessments", "unit_result")
+    if fn is None:
+        return None
+    r = fn(user=user, org=org, period=str(year), kind="annual")
+    trend_fn = sources.selector("assessments", "unit_trend")
+    quarters = []
+    if trend_fn is not None:
+        for q in trend_fn(user=user, org=org, year=year, kind="supervision"):
+            row = q.get("row")
+            quarters.append((f"{q['period'][-1]}季度", row["total"] if row else None))
+    halves = [
+        (label, h.total if h else None)
+        for label, h in (
+            (_("上半年"), fn(user=user, org=org, period=f"{year}H1", kind="half_year")),
+            (_("全年"), fn(user=user, org=org, period=f"{year}H2", kind="half_year")),
+        )
+    ]
+    if r is None and not any(v is not None for _l, v in quarters):
+        return None
+    return {
+        "obj": r,
+        "score": r.total if r else None,
+        "grade": r.grade_label if r else "",
+        "stars": r.stars if r else None,
+        "base": r.base if r else None,
+        "bonus": r.bonus if r else None,
+        "deduction": r.deduction if r else None,
+        "rank_township": r.rank_township if r else None,
+        "rank_city": r.rank_city if r else None,
+        "rank_domain": r.rank_domain if r else None,
+        "veto": r.vetoed if r else False,
+        "lagging": r.lagging if r else False,
+        "scheme": (r.scheme_version if r else ""),
+        "breakdown": [
+            {
+                "label": b.get("name", ""),
+                "weight": b.get("max"),
+                "points": b.get("points"),
+                "note": "一票否决" if b.get("vetoed") else "",
+            }
+            for b in ((r.breakdown if r else None) or [])
+        ],
+        "quarters": quarters,
+        "halves": halves,
+    }
+
+
+def findings(*, user, org: Organization, year: int) -> dict | None:
+    fn = sources.selector("assessments", "findings_list")
+    if fn is None:
+        return None
+    rows = fn(user=user, org=org, period=str(year), limit=200)
+    closed = [f for f in rows if f.closed_at]
+    return {
+        "rows": rows,
+        "total": len(rows),
+        "closed": len(closed),
+        "on_time": sum(1 for f in closed if f.closed_on_time),
+        "on_time_rate": _pct(sum(1 for f in closed if f.closed_on_time), len(rows)),
+    }
+
+
+def satisfaction(*, user, org: Organization, year: int) -> dict | None:
+    fn = sources.selector("assessments", "survey_summary")
+    if fn is None:
+        return None
+    s = fn(user=user, org=org, period=str(year))
+    if not s.get("n"):
+        return None
+    return {
+        "n": s["n"],
+        "rate": (Decimal(str(s["score"])) * 100).quantize(Decimal("0.1")) if s.get("score") is not None else None,
+        "counts": s.get("counts", {}),
+    }
+
+
+def duty_rating(*, user, org: Organization, year: int) -> dict | None:
+    """述职评议: the year's duty report and how members and the public rated it."""
+    fn = sources.selector("assessments", "duty_rating_summary")
+    if fn is not None:
+        return fn(user=user, org=org, year=year)
+    try:
+        from assessments.models import DutyRating, DutyReport
+    except ImportError:
+        return None
+    report = DutyReport.objects.visible_to(user).filter(organization=org, year=year).first()
+    if report is None:
+        return None
+    counts = dict(
+        DutyRating.objects.filter(report=report).values_list("rating").annotate(n=Count("id")).order_by()
+    )
+    n = sum(counts.values())
+    return {"title": report.title, "n": n, "counts": counts,
+            "rate": _pct(counts.get("satisfied", 0) * 2 + counts.get("basic", 0), 2 * n) if n else None}  # fmt: skip
+
+
+def rankings(*, user, org: Organization, year: int) -> list[dict]:
+    fn = sources.selector("assessments", "rankings")
+    if fn is None:
+        return []
+    domains = dict(Domain.choices)
+    return [
+        {
+            "rank": (r["rank_township"] if org.level == Level.TOWNSHIP else r["rank_city"]) or i,
+            "org_id": r["organization_id"],
+            "name": r["organization__name"],
+            "township": r["township__short_name"] or "",
+            "domain": str(domains.get(r["domain"], r["domain"])),
+            "score": r["total"],
+            "stars": r["stars"],
+            "grade": r["grade_label"],
+        }
+        for i, r in enumerate(fn(user=user, scope=org, period=str(year), kind="annual"), 1)
+    ]
+
+
+def lagging_list(*, user, org: Organization, year: int) -> list[dict]:
+    fn = sources.selector("assessments", "lagging_list")
+    if fn is None:
+        return []
+    return [
+        {
+            "name": r["organization__name"],
+            "township": r["township__short_name"] or "",
+            "score": r["total"],
+            "reason": _("一票否决") if r["vetoed"] else r["grade_label"],
+        }
+        for r in fn(user=user, scope=org, period=str(year), kind="annual")
+    ]
+
+
+def _comp_dict(c) -> dict:
+    done, due = c.accepted, c.due
+    return {
+        "done": done,
+        "submitted": c.submitted,
+        "late": c.late,
+        "open": max(due - c.submitted, 0),
+        "total": due,
+        "rate": _pct(done, due),
+    }
+
+
+def completion(*, org: Organization, year: int) -> dict[int, dict]:
+    """``{org_id: {done, late, open, total, rate}}`` from ``pilot.selectors.completion_by_org``."""
+    fn = sources.selector("pilot", "completion_by_org")
+    if fn is None:
+        return {}
+    start, end = _year_range(year)
+    return {oid: _comp_dict(c) for oid, c in fn(start, end, [org.path]).items()}
+
+
+def completion_by(*, org: Organization, year: int, field_name: str) -> dict[str, dict]:
+    """Checklist items of ``pilot.selectors.items_in`` grouped by task element or function."""
+    fn = sources.selector("pilot", "items_in")
+    if fn is None:
+        return {}
+    start, end = _year_range(year)
+    rows = (
+        fn(start, end, [org.path])
+        .values(f"task__{field_name}")
+        .annotate(
+            due=Count("id"),
+            accepted=Count("id", filter=Q(status="accepted")),
+            submitted=Count("id", filter=Q(status__in=["submitted", "accepted"])),
+            late=Count("id", filter=Q(is_late=True)),
+        )
+        .order_by()
+    )
+    return {
+        r[f"task__{field_name}"]: {
+            "done": r["accepted"],
+            "late": r["late"],
+            "open": max(r["due"] - r["submitted"], 0),
+            "total": r["due"],
+            "rate": _pct(r["accepted"], r["due"]),
+        }
+        for r in rows
+    }
+
+
+def member_rates(*, org: Organization, year: int) -> dict | None:
+    fn = sources.selector("members", "member_rates")
+    if fn is None:
+        return None
+    r = fn(org_paths=[org.path], year=year)
+    if not r:
+        return None
+    n = get(r, "members", default=0) or 0
+    return {
+        "count": n,
+        "eid_rate": num(get(r, "eid_rate")) if get(r, "eid_rate") is not None else _pct(get(r, "eid_authenticated", default=0), n),
+        "five_star_rate": num(get(r, "five_star_rate"))
+        if get(r, "five_star_rate") is not None
+        else _pct(get(r, "five_star_rated", default=0), n),
+        "difficulty": get(r, "in_difficulty", "difficulty"),
+        "care_visits": get(r, "care_visits", "visits"),
+        "care_amount": num(get(r, "care_amount", "care_funds", "care_total")),
+    }
+
+
+def pilot_unit_extras(*, user, org: Organization, year: int) -> dict:
+    """Collective income vs target, brands, honors and service centers recorded in ``pilot``."""
+    out = {"income": None, "brands": [], "honors": [], "centers": []}
+    try:
+        from pilot.models import Brand, CollectiveIncome, Honor, ServiceCenterProject
+    except ImportError:
+        return out
+    out["income"] = CollectiveIncome.objects.visible_to(user).filter(organization=org, year=year).first()
+    out["brands"] = [b.name for b in Brand.objects.visible_to(user).filter(organization=org).published()]
+    out["honors"] = [
+        f"{h.awarded_on:%Y年%-m月} {h.get_level_display()} {h.title}"
+        for h in Honor.objects.visible_to(user).filter(organization=org, awarded_on__year=year).order_by("awarded_on")
+    ]
+    out["centers"] = list(ServiceCenterProject.objects.visible_to(user).filter(organization=org, year=year))
+    return out
+
+
+def goals(*, user, year: int) -> list[dict]:
+    """The year's targets (年度目标) and their attainment in the user's scope, from ``pilot``."""
+    fn_year = sources.selector("pilot", "current_plan_year")
+    fn = sources.selector("pilot", "goal_attainment")
+    if fn is None or fn_year is None:
+        return []
+    py = fn_year(year)
+    if py is None or py.year != year:
+        return []
+    return [
+        {
+            "key": g.goal.metric,
+            "label": g.goal.name,
+            "value": g.actual,
+            "target": g.goal.target_value,
+            "met": bool(g.attained),
+            "pct": g.goal.metric not in ("centers_built", "brands_published"),
+        }
+        for g in fn(user=user, plan_year=py)
+    ]
+
+
+# --- the dashboards (四全) -----------------------------------------------------------------------
+
+
+@dataclass
+class Slice:
+    """One row of a "全x" table: a township, a domain, an element or a function."""
+
+    key: str
+    label: str
+    units: int = 0
+    done: int = 0
+    late: int = 0
+    open: int = 0
+    total: int = 0
+    org_id: int | None = None
+    scores: list = field(default_factory=list)
+
+    @property
+    def rate(self):
+        return _pct(self.done, self.total)
+
+    @property
+    def late_rate(self):
+        return _pct(self.late, self.total)
+
+    @property
+    def avg_score(self):
+        s = [x for x in self.scores if x is not None]
+        return (sum(Decimal(x) for x in s) / len(s)).quantize(Decimal("0.1")) if s else None
+
+
+def _add(slice_: Slice, c: dict | None):
+    if c:
+        slice_.done += c["done"]
+        slice_.late += c["late"]
+        slice_.open += c["open"]
+        slice_.total += c["total"]
+
+
+def dashboard(*, user, org: Organization, year: int) -> dict:
+    """The four "all"s for ``org`` (city, township or unit) and headline rates against targets."""
+    units = list(units_under(user=user, org=org))
+    comp = completion(org=org, year=year)
+    ranks = {r["org_id"]: r for r in rankings(user=user, org=org, year=year)}
+    by_town: dict[int, Slice] = {}
+    domains = dict(Domain.choices)
+    by_domain: dict[str, Slice] = {}
+    unit_rows = []
+    for u in units:
+        c = comp.get(u.pk)
+        t = u.township
+        tkey = t.pk if t else 0
+        if tkey not in by_town:
+            by_town[tkey] = Slice(str(tkey), t.name if t else _("市直"), org_id=t.pk if t else None)
+        if u.domain not in by_domain:
+            by_domain[u.domain] = Slice(u.domain, str(domains.get(u.domain, _("其他"))))
+        score = ranks.get(u.pk, {}).get("score")
+        for sl in (by_town[tkey], by_domain[u.domain]):
+            sl.units += 1
+            _add(sl, c)
+            sl.scores.append(score)
+        unit_rows.append(
+            {
+                "org": u,
+                "township": t.name if t else "",
+                "domain": u.get_domain_display(),
+                "rate": c["rate"] if c else None,
+                "done": c["done"] if c else 0,
+                "late": c["late"] if c else 0,
+                "open": c["open"] if c else 0,
+                "score": score,
+            }
+        )
+    by_element = _slices(ELEMENTS, completion_by(org=org, year=year, field_name="element"))
+    by_function = _slices(FUNCTIONS, completion_by(org=org, year=year, field_name="function"))
+    ranked = sorted((r for r in unit_rows if r["rate"] is not None), key=lambda r: (-r["rate"], r["org"].path))
+    totals = Slice("all", org.name, units=len(units))
+    for c in comp.values():
+        _add(totals, c)
+    return {
+        "org": org,
+        "year": year,
+        "units": unit_rows,
+        "totals": totals,
+        "by_township": sorted(by_town.values(), key=lambda sl: sl.label) if org.level != Level.UNIT else [],
+        "by_domain": sorted(by_domain.values(), key=lambda sl: list(domains).index(sl.key) if sl.key in domains else 99),
+        "by_element": by_element,
+        "by_function": by_function,
+        "fastest": ranked[:5],
+        "slowest": list(reversed(ranked[-5:])) if len(ranked) > 5 else list(reversed(ranked)),
+        "headline": headline(user=user, org=org, year=year, totals=totals),
+    }
+
+
+def _slices(keys, data: dict) -> list[Slice]:
+    out = []
+    for k, label in keys:
+        sl = Slice(k, label)
+        c = data.get(k)
+        if c:
+            sl.units = 0
+            _add(sl, c)
+        out.append(sl)
+    return out
+
+
+def headline(*, user, org: Organization, year: int, totals: Slice) -> list[dict]:
+    """Headline rates against the year's targets: the plan's goals (pilot) plus rectification on
+    time and mass satisfaction (assessments)."""
+    rows = goals(user=user, year=year)
+    f = findings(user=user, org=org, year=year)
+    sat = satisfaction(user=user, org=org, year=year)
+    rows.append({"key": "rectify", "label": _("问题按期整改率（%）"), "value": f["on_time_rate"] if f else None,
+                 "target": None, "met": False, "pct": True})  # fmt: skip
+    rows.append({"key": "satisfaction", "label": _("群众满意度（%）"), "value": sat["rate"] if sat else None,
+                 "target": None, "met": False, "pct": True})  # fmt: skip
+    if not any(r["key"] == "checklist_completion" for r in rows):
+        rows.append({"key": "checklist_completion", "label": _("一月一清单完成率（%）"), "value": totals.rate,
+                     "target": None, "met": False, "pct": True})  # fmt: skip
+    return rows
+
+
+# --- the reports ---------------------------------------------------------------------------------
+
+
+def unit_report(*, user, org: Organization, year: int) -> dict:
+    """Everything the unit's year-end report shows (one selector call per section)."""
+    comp = completion(org=org, year=year).get(org.pk)
+    if comp is not None:
+        comp["by_element"] = completion_by(org=org, year=year, field_name="element")
+    return {
+        "org": org,
+        "year": year,
+        "township": org.township,
+        "result": unit_result(user=user, org=org, year=year),
+        "completion": comp,
+        "findings": findings(user=user, org=org, year=year),
+        "members": member_rates(org=org, year=year),
+        "satisfaction": satisfaction(user=user, org=org, year=year),
+        "duty": duty_rating(user=user, org=org, year=year),
+        "extras": pilot_unit_extras(user=user, org=org, year=year),
+        "generated_at": timezone.localtime(),
+        "issuer": _("中共示范市委组织部"),
+    }
+
+
+def city_summary(*, user, org: Organization, year: int) -> dict:
+    """The city (or township) summary: townships and domains side by side, rankings, lagging list."""
+    data = dashboard(user=user, org=org, year=year)
+    data.update(
+        {
+            "rankings": rankings(user=user, org=org, year=year),
+            "lagging": lagging_list(user=user, org=org, year=year),
+            "generated_at": timezone.localtime(),
+            "issuer": _("中共示范市委组织部"),
+        }
+    )
+    return data
