@@ -189,6 +189,19 @@ def goal_attainment(*, user, plan_year: PlanYear) -> list[GoalRow]:
     return out
 
 
+def default_period(today: date | None = None) -> date:
+    """This month — or, when this year has no tasks (a past plan, the 2023 demo), the last month
+    of the latest year that has them."""
+    today = today or timezone.localdate()
+    latest = (
+        Task.objects.filter(plan_year__year__lte=today.year).order_by("-plan_year__year")
+        .values_list("plan_year__year", flat=True).first()
+    )  # fmt: skip
+    if latest is None or latest == today.year:
+        return today.replace(day=1)
+    return date(latest, 12, 1)
+
+
 def current_plan_year(year: int | None = None) -> PlanYear | None:
     qs = PlanYear.objects.select_related("plan")
     year = year or timezone.localdate().year

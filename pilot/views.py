@@ -43,9 +43,11 @@ LIST_LIMIT = 200
 
 def _month(request):
     try:
-        return services.parse_month(request.GET.get("month"))
+        if request.GET.get("month"):
+            return services.parse_month(request.GET.get("month"))
     except (ValueError, TypeError):
-        return services.month_start(timezone.localdate())
+        pass
+    return selectors.default_period()
 
 
 def _year(request) -> int:
