@@ -1,5 +1,31 @@
-from django.urls import path  # noqa: F401
+"""Indicator schemes, inspections, rectification, mass evaluation and scores (督查考核)."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "assessments"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("unit/<int:org_id>/", views.unit_result, name="unit_result"),
+    path("ranking/<int:org_id>/", views.ranking, name="ranking"),
+    path("city/", views.city, name="city"),
+    path("runs/", views.runs, name="runs"),
+    path("runs/start/", views.run_start, name="run_start"),
+    path("runs/<int:run_id>/", views.run_detail, name="run_detail"),
+    path("runs/<int:run_id>/progress/", views.run_progress, name="run_progress"),
+    path("runs/<int:run_id>/publish/", views.run_publish, name="run_publish"),
+    path("findings/", views.findings, name="findings"),
+    path("findings/<int:finding_id>/", views.finding_detail, name="finding_detail"),
+    path("findings/<int:finding_id>/<slug:action>/", views.finding_action, name="finding_action"),
+    path("inspect/<int:org_id>/", views.inspect, name="inspect"),
+    path("contacts/", views.contacts, name="contacts"),
+    path("standards/<int:org_id>/", views.standards, name="standards"),
+    path("surveys/<int:org_id>/", views.surveys, name="surveys"),
+    path("qr/<int:org_id>/", views.qr, name="qr"),
+    path("duty/<int:org_id>/", views.duty_edit, name="duty_edit"),
+    # public, no login
+    path("s/<str:key>/", views.survey, name="survey"),
+    path("p/<str:key>/", views.public_unit, name="public_unit"),
+]

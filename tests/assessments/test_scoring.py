@@ -29,7 +29,6 @@ def scored_city(small_city):
     shi, zhen = c.users["shi"], c.users["zhen"]
     h.make_scheme()
     items = h.village_standard()
-    branch2 = c.a1.get_children().exclude(pk=c.a1_branch.pk).get()
     # a1: its own items 3/4 accepted, its first branch 4/4 → (3 + 4) / 8 = 0.875
     h.checklist(c.a1, month=JUL, accepted=3, total=4)
     h.checklist(c.a1_branch, month=AUG, accepted=4, total=4)

@@ -35,7 +35,7 @@ class Command(BaseCommand):
                 raise CommandError("；".join(e.messages)) from None
 
             def progress(done, total, k=k):
-                self.stdout.write(f"  {k} {run.period}: {done}/{total} 批")
+                self.stdout.write(f"  {k} {period}: {done}/{total} 批")
 
             run = scoring.run_compute(run.pk, progress=progress)
             s = ScoreResult.objects.filter(run=run).aggregate(

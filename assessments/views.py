@@ -1,0 +1,587 @@
+"""Short views: parse, call one selector or service, render."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from branches.middleware import current_ip
+from branches.models import Domain, Organization
+from branches.scoping import can_manage, can_review, get_visible_or_404, is_city_admin, org_for_user_or_404
+
+from . import selectors, services
+from .models import (
+    Appeal,
+    DutyRating,
+    DutyReport,
+    FindingStatus,
+    Inspection,
+    PublicPage,
+    RunStatus,
+    Satisfaction,
+    SchemeKind,
+    Severity,
+    StandardCheck,
+    StandardItem,
+)
+from .scoring import parse_period
+
+DEVICE_COOKIE = "pb_device"
+
+
+def _period(request, kind=SchemeKind.SUPERVISION) -> str:
+    code = (
+        request.GET.get("period")
+        or selectors.latest_published_period(kind=kind)
+        or services.current_quarter()
+    )
+    return selectors.period_or_404(code)
+
+
+def _fail(request, e: ValidationError):
+    for m in e.messages:
+        messages.error(request, m)
+
+
+# --- results ----------------------------------------------------------------------------------------
+
+
+@login_required
+def index(request):
+    period = _period(request)
+    orgs = list(
+        Organization.objects.visible_to(request.user)
+        .filter(level__in=["city", "township"])
+        .order_by("path")[:40]
+    )
+    units = selectors.contact_units(user=request.user)
+    return render(request, "assessments/index.html", {"period": period, "scopes": orgs, "contacts": units})
+
+
+@login_required
+def unit_result(request, org_id: int):
+    org = org_for_user_or_404(request.user, org_id)
+    period = _period(request)
+    result = selectors.unit_result(user=request.user, org=org, period=period)
+    year = parse_period(period).year
+    trend = selectors.unit_trend(user=request.user, org=org, year=year)
+    for i, t in enumerate(trend):  # server-side SVG bars, 100 points = 100 px
+        h = float(t["row"]["total"]) if t["row"] else 0
+        t.update(
+            x=i * 100 + 25,
+            cx=i * 100 + 50,
+            h=round(min(h, 105), 1),
+            y=round(112 - min(h, 105), 1),
+            ty=round(108 - min(h, 105), 1),
+        )
+    previous = next((t for t in reversed(trend) if t["period"] < period and t["row"]), None)
+    prev_result = (
+        selectors.unit_result(user=request.user, org=org, period=previous["period"]) if previous else None
+    )
+    lines = _explain(result, prev_result, org, period)
+    return render(
+        request,
+        "assessments/unit_result.html",
+        {
+            "org": org,
+            "period": period,
+            "result": result,
+            "trend": trend,
+            "lines": lines,
+            "previous": prev_result,
+        },
+    )
+
+
+def _explain(result, prev, org, period):
+    """Each breakdown line with the change from the previous quarter and a link to its rows."""
+    if not result:
+        return []
+    before = {x["code"]: x["points"] for x in (prev.breakdown if prev else [])}
+    links = {
+        "findings": reverse("assessments:findings") + f"?org={org.pk}&period={period}",
+        "surveys": reverse("assessments:surveys", args=[org.pk]) + f"?period={period}",
+        "standards": reverse("assessments:standards", args=[org.pk]),
+        "duty": reverse("assessments:duty_edit", args=[org.pk]),
+        "entries": "",
+    }
+    links["pilot"] = reverse("pilot:checklist") + f"?org={org.pk}"
+    from .sources import get_source
+
+    out = []
+    for line in result.breakdown:
+        src = get_source(line["source"])
+        change = None
+        if line["code"] in before:
+            change = round(line["points"] - before[line["code"]], 2)
+        out.append(
+            {
+                **line,
+                "source_label": src.label if src else line["source"],
+                "link": links.get(src.link if src else "", ""),
+                "change": change,
+            }
+        )
+    return out
+
+
+@login_required
+def ranking(request, org_id: int):
+    scope = org_for_user_or_404(request.user, org_id)
+    period = _period(request)
+    domain = request.GET.get("domain", "")
+    if domain and domain not in Domain.values:
+        domain = ""
+    rows = selectors.rankings(user=request.user, scope=scope, period=period, domain=domain)
+    lagging = selectors.lagging_list(user=request.user, scope=scope, period=period)
+    return render(
+        request,
+        "assessments/ranking.html",
+        {
+            "scope": scope,
+            "period": period,
+            "rows": rows,
+            "lagging": lagging,
+            "domain": domain,
+            "domains": Domain.choices,
+        },
+    )
+
+
+@login_required
+def city(request):
+    if not is_city_admin(request.user):
+        raise PermissionDenied
+    period = _period(request)
+    ov = selectors.city_overview(user=request.user, period=period)
+    labels = dict(Domain.choices)
+    for d in ov["domains"]:
+        d["label"] = labels.get(d["domain"], d["domain"])
+    return render(request, "assessments/city.html", {"period": period, "ov": ov})
+
+
+# --- runs -------------------------------------------------------------------------------------------
+
+
+def _admin_only(request):
+    if not is_city_admin(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def runs(request):
+    _admin_only(request)
+    return render(
+        request, "assessments/runs.html", {"runs": selectors.runs_list(), "kinds": SchemeKind.choices}
+    )
+
+
+@login_required
+@require_POST
+def run_start(request):
+    _admin_only(request)
+    try:
+        run = services.run_start(
+            actor=request.user, period=request.POST.get("period", ""), kind=request.POST.get("kind", "")
+        )
+    except ValidationError as e:
+        _fail(request, e)
+        return redirect("assessments:runs")
+    messages.success(request, _("已开始计算 %(p)s。") % {"p": run.period})
+    return redirect("assessments:run_detail", run_id=run.pk)
+
+
+@login_required
+def run_detail(request, run_id: int):
+    _admin_only(request)
+    run = selectors.run_get(run_id=run_id)
+    return render(
+        request, "assessments/run_detail.html", {"run": run, "rows": selectors.run_results(run=run)}
+    )
+
+
+@login_required
+def run_progress(request, run_id: int):
+    _admin_only(request)
+    run = selectors.run_get(run_id=run_id)
+    return JsonResponse(
+        {"status": run.status, "label": run.get_status_display(), "percent": run.progress_percent,
+         "chunks_done": run.chunks_done, "chunks_total": run.chunks_total,
+         "done": run.status not in (RunStatus.QUEUED, RunStatus.RUNNING)}
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def run_publish(request, run_id: int):
+    _admin_only(request)
+    run = selectors.run_get(run_id=run_id)
+    try:
+        if request.POST.get("step") == "notice":
+            services.run_start_notice(actor=request.user, run=run)
+            messages.success(request, _("已进入公示。"))
+        else:
+            services.run_publish(actor=request.user, run=run)
+            messages.success(request, _("已发布，结果已冻结。"))
+    except ValidationError as e:
+        _fail(request, e)
+    return redirect("assessments:run_detail", run_id=run.pk)
+
+
+# --- supervision -------------------------------------------------------------------------------------
+
+
+@login_required
+def findings(request):
+    org = None
+    if request.GET.get("org"):
+        org = org_for_user_or_404(request.user, request.GET["org"])
+    period = request.GET.get("period", "")
+    if period:
+        period = selectors.period_or_404(period)
+    status = request.GET.get("status", "")
+    if status not in ("", "overdue", *FindingStatus.values):
+        status = ""
+    rows = selectors.findings_list(user=request.user, org=org, status=status, period=period)
+    return render(
+        request,
+        "assessments/findings.html",
+        {
+            "rows": rows,
+            "org": org,
+            "status": status,
+            "period": period,
+            "statuses": FindingStatus.choices,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def finding_detail(request, finding_id: int):
+    f = selectors.finding_get(user=request.user, finding_id=finding_id)
+    ctx = {
+        "f": f,
+        "events": list(f.events.select_related("actor")),
+        "appeals": list(f.appeals.select_related("filed_by", "ruled_by")),
+        "can_answer": can_manage(request.user, f.organization) and f.status == FindingStatus.OPEN,
+        "can_verify": services.can_inspect(request.user, f.organization),
+        "reasons": Appeal.Reason.choices,
+        "overdue": f.is_overdue(),
+    }
+    return render(request, "assessments/finding_detail.html", ctx)
+
+
+@login_required
+@require_POST
+def finding_action(request, finding_id: int, action: str):
+    f = selectors.finding_get(user=request.user, finding_id=finding_id)
+    p = request.POST
+    try:
+        if action == "answer":
+            services.finding_answer(
+                actor=request.user,
+                finding=f,
+                answer=p.get("answer", ""),
+                evidence=request.FILES.get("evidence"),
+            )
+        elif action == "verify":
+            services.finding_verify(
+                actor=request.user, finding=f, accept=p.get("accept") == "1", note=p.get("note", "")
+            )
+        elif action == "appeal":
+            d = p.get("proposed_deadline") or None
+            services.appeal_file(actor=request.user, finding=f, reason_kind=p.get("reason_kind", ""), reason=p.get("reason", ""),
+                                 proposed_wording=p.get("proposed_wording", ""), proposed_deadline=date.fromisoformat(d) if d else None)  # fmt: skip
+        elif action == "rule":
+            appeal = get_visible_or_404(f.appeals.all(), pk=p.get("appeal"))
+            services.appeal_rule(
+                actor=request.user, appeal=appeal, uphold=p.get("uphold") == "1", note=p.get("note", "")
+            )
+        else:
+            raise Http404
+        messages.success(request, _("已保存。"))
+    except ValidationError as e:
+        _fail(request, e)
+    except ValueError:
+        messages.error(request, _("日期格式应为 2023-09-30。"))
+    return redirect("assessments:finding_detail", finding_id=f.pk)
+
+
+@login_required
+def inspect(request, org_id: int):
+    org = org_for_user_or_404(request.user, org_id)
+    if not services.can_inspect(request.user, org):
+        raise PermissionDenied
+    form = {
+        "visited_on": timezone.localdate().isoformat(),
+        "deadline": "",
+        "problem": "",
+        "owner": org.secretary_name,
+        "notes": "",
+    }
+    if request.method == "POST":
+        p = request.POST
+        form = {
+            k: p.get(k, "")
+            for k in ("visited_on", "deadline", "problem", "owner", "notes", "visit", "method", "severity")
+        }
+        try:
+            visited = date.fromisoformat(form["visited_on"])
+            found = []
+            if form["problem"].strip():
+                found = [{"problem": form["problem"], "deadline": date.fromisoformat(form["deadline"]), "owner": form["owner"],
+                          "severity": form["severity"] or "general", "photo": request.FILES.get("photo")}]  # fmt: skip
+            ins = services.inspection_record(actor=request.user, organization=org, visited_on=visited, visit=form["visit"] or "announced",
+                                             method=form["method"] or "problem", notes=form["notes"], findings=found)  # fmt: skip
+            messages.success(request, _("督查记录已保存。"))
+            return redirect(reverse("assessments:findings") + f"?org={ins.organization_id}")
+        except ValueError:
+            messages.error(request, _("日期格式应为 2023-09-30（督查日期、整改期限）。"))
+        except ValidationError as e:
+            _fail(request, e)
+    return render(
+        request, "assessments/inspect.html",
+        {"org": org, "form": form, "visits": Inspection.Visit.choices, "methods": Inspection.Method.choices, "severities": Severity.choices},
+    )  # fmt: skip
+
+
+@login_required
+def contacts(request):
+    return render(request, "assessments/contacts.html", {"rows": selectors.contact_units(user=request.user)})
+
+
+@login_required
+def standards(request, org_id: int):
+    org = org_for_user_or_404(request.user, org_id)
+    y = request.GET.get("year", "")
+    year = int(y) if y.isdigit() and len(y) == 4 else timezone.localdate().year
+    if request.method == "POST":
+        try:
+            item = StandardItem.objects.get(pk=request.POST.get("item"), standard__domain=org.domain)
+            met = request.POST.get("met") == "1"
+            if request.POST.get("step") == "verify":
+                chk = get_visible_or_404(
+                    StandardCheck.objects.visible_to(request.user), item=item, organization=org
+                )
+                services.standard_verify(
+                    actor=request.user, check=chk, met=met, note=request.POST.get("note", "")
+                )
+            else:
+                services.standard_self_check(
+                    actor=request.user,
+                    organization=org,
+                    item=item,
+                    met=met,
+                    note=request.POST.get("note", ""),
+                )
+            messages.success(request, _("已保存。"))
+        except (StandardItem.DoesNotExist, ValueError):
+            raise Http404 from None
+        except ValidationError as e:
+            _fail(request, e)
+        return redirect(reverse("assessments:standards", args=[org.pk]) + f"?year={year}")
+    rows = selectors.standards_for(user=request.user, org=org, year=year)
+    return render(
+        request, "assessments/standards.html",
+        {"org": org, "year": year, "rows": rows, "can_self": can_manage(request.user, org), "can_verify": can_review(request.user, org)},
+    )  # fmt: skip
+
+
+@login_required
+def surveys(request, org_id: int):
+    org = org_for_user_or_404(request.user, org_id)
+    period = selectors.period_or_404(request.GET.get("period") or services.current_quarter())
+    return render(
+        request,
+        "assessments/surveys.html",
+        {
+            "org": org,
+            "period": period,
+            "s": selectors.survey_summary(user=request.user, org=org, period=period),
+        },
+    )
+
+
+@login_required
+def qr(request, org_id: int):
+    """Printable page with the unit's survey QR code (SVG, drawn here, no CDN)."""
+    org = org_for_user_or_404(request.user, org_id)
+    if not can_manage(request.user, org):
+        raise PermissionDenied
+    import qrcode
+    import qrcode.image.svg
+
+    page = services.public_page_for(org)
+    url = request.build_absolute_uri(reverse("assessments:survey", args=[page.key]))
+    buf = io.BytesIO()
+    qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12).save(buf)
+    svg = buf.getvalue().decode()
+    svg = svg[svg.index("<svg") :]
+    return render(
+        request,
+        "assessments/qr.html",
+        {"org": org, "url": url, "svg": svg, "public": reverse("assessments:public_unit", args=[page.key])},
+    )
+
+
+@login_required
+def duty_edit(request, org_id: int):
+    org = org_for_user_or_404(request.user, org_id)
+    year = timezone.localdate().year
+    rep = DutyReport.objects.visible_to(request.user).filter(organization=org).order_by("-year").first()
+    form = {
+        "title": rep.title if rep else f"{year}年度抓基层党建工作述职报告",
+        "body": rep.body if rep else "",
+        "year": rep.year if rep else year,
+    }
+    if request.method == "POST":
+        if not can_manage(request.user, org):
+            raise PermissionDenied
+        form = {
+            "title": request.POST.get("title", ""),
+            "body": request.POST.get("body", ""),
+            "year": request.POST.get("year", year),
+        }
+        try:
+            services.duty_report_save(
+                actor=request.user,
+                organization=org,
+                year=int(form["year"]),
+                title=form["title"],
+                body=form["body"],
+            )
+            messages.success(request, _("述职报告已保存，已在本单位公开页面展示。"))
+            return redirect("assessments:duty_edit", org_id=org.pk)
+        except ValueError:
+            messages.error(request, _("年度应为四位数字。"))
+        except ValidationError as e:
+            _fail(request, e)
+    return render(
+        request,
+        "assessments/duty_edit.html",
+        {"org": org, "form": form, "report": rep, "can_edit": can_manage(request.user, org)},
+    )
+
+
+# --- public pages (no login; they show nothing but the unit's name, its duty report and the form) ---
+
+
+def _ip_key(request) -> str:
+    ip = current_ip() or request.META.get("REMOTE_ADDR", "")
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()[:32]
+
+
+def _device(request) -> tuple[str, bool]:
+    d = request.COOKIES.get(DEVICE_COOKIE, "")
+    if len(d) >= 16:
+        return d, False
+    return secrets.token_urlsafe(24), True
+
+
+def _rate_limited(request) -> bool:
+    key = f"assess-rl:{_ip_key(request)}:{timezone.now():%Y%m%d%H}"
+    cache.add(key, 0, 3600)
+    try:
+        n = cache.incr(key)
+    except ValueError:
+        n = 1
+    return n > settings.ASSESSMENTS_SURVEY_RATE_PER_HOUR
+
+
+def _signer():
+    return signing.TimestampSigner(salt="assessments.survey")
+
+
+def _form_token(scope: str) -> str:
+    return _signer().sign(f"{scope}:{secrets.token_urlsafe(12)}")
+
+
+def _token_ok(token: str, scope: str) -> bool:
+    """Signed, fresh, for this page, and not used before (one-time: the nonce is burned in the cache)."""
+    try:
+        value = _signer().unsign(token, max_age=settings.ASSESSMENTS_SURVEY_TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    if not value.startswith(f"{scope}:"):
+        return False
+    return cache.add(f"assess-nonce:{value}", 1, settings.ASSESSMENTS_SURVEY_TOKEN_MAX_AGE)
+
+
+def _public_page(key: str) -> PublicPage:
+    try:
+        return PublicPage.objects.select_related("organization").get(key=key)
+    except PublicPage.DoesNotExist:
+        raise Http404 from None
+
+
+def _with_device(response, device, new):
+    if new:
+        response.set_cookie(DEVICE_COOKIE, device, max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
+    return response
+
+
+def survey(request, key: str):
+    page = _public_page(key)
+    org = page.organization
+    device, new = _device(request)
+    scope = f"s{org.pk}"
+    state = "form"
+    if request.method == "POST":
+        rating = request.POST.get("rating", "")
+        if _rate_limited(request):
+            state = "limited"
+        elif not _token_ok(request.POST.get("token", ""), scope):
+            state = "expired"
+        elif rating not in Satisfaction.values:
+            state = "form"
+            messages.error(request, _("请选择“满意”“基本满意”或“不满意”。"))
+        else:
+            r = services.survey_answer(
+                organization=org, device=device, rating=rating, comment=request.POST.get("comment", "")
+            )
+            state = "thanks" if r else "already"
+    resp = render(request, "assessments/survey.html", {"org": org, "state": state, "token": _form_token(scope),
+                                                        "choices": Satisfaction.choices, "key": key, "comment": request.POST.get("comment", "")})  # fmt: skip
+    return _with_device(resp, device, new)
+
+
+def public_unit(request, key: str):
+    page = _public_page(key)
+    org = page.organization
+    device, new = _device(request)
+    report = DutyReport.objects.filter(organization=org).order_by("-year").first()
+    state = ""
+    if request.method == "POST" and report:
+        scope = f"d{report.pk}"
+        if _rate_limited(request):
+            state = "limited"
+        elif not _token_ok(request.POST.get("token", ""), scope):
+            state = "expired"
+        elif (
+            request.POST.get("rating") in Satisfaction.values
+            and request.POST.get("rater") in DutyRating.Rater.values
+        ):
+            r = services.duty_rate(
+                report=report, device=device, rater=request.POST["rater"], rating=request.POST["rating"]
+            )
+            state = "thanks" if r else "already"
+    token = _form_token(f"d{report.pk}") if report else ""
+    resp = render(request, "assessments/public_unit.html", {"org": org, "report": report, "state": state, "token": token, "key": key,
+                                                            "choices": Satisfaction.choices, "raters": DutyRating.Rater.choices})  # fmt: skip
+    return _with_device(resp, device, new)

@@ -1,0 +1,107 @@
+"""Access matrix for the assessments URLs (see tests/access.py)."""
+
+from datetime import date
+
+from tests.access import EVERYONE, Case, allow
+
+
+def build(city):
+    from assessments import scoring, services
+    from assessments.models import ScoreRun
+    from tests.assessments import helpers as h
+
+    h.make_scheme(year=2023)
+    h.village_standard()
+    shi = city.users["shi"]
+    fa2 = h.finding(city.a2, actor=shi)
+    fb1 = h.finding(city.b1, actor=shi)
+    run = services.run_start(actor=shi, period="2023Q3", kind="supervision", enqueue=False)
+    scoring.run_compute(run.pk)
+    services.run_publish(actor=shi, run=ScoreRun.objects.get(pk=run.pk))
+    city.extra.update(
+        finding_a2=fa2,
+        finding_b1=fb1,
+        run=run,
+        page_a1=services.public_page_for(city.a1),
+    )
+    services.duty_report_save(
+        actor=city.users["cun"], organization=city.a1, year=2023, title="述职", body="内容"
+    )
+    city.extra["today"] = date.today()
+
+
+ALL_SIGNED_IN = allow("shi", "zhen", "cun", "cun2", "ducha", "nobody")
+A1_READERS = allow("shi", "zhen", "cun")
+A2_READERS = allow("shi", "zhen", "ducha")
+B1_READERS = allow("shi", "cun2")
+
+CASES = [
+    Case("assessments:index", allowed=ALL_SIGNED_IN),
+    Case("assessments:findings", allowed=ALL_SIGNED_IN),
+    Case("assessments:contacts", allowed=ALL_SIGNED_IN),
+    Case("assessments:city", allowed=allow("shi")),
+    Case("assessments:runs", allowed=allow("shi")),
+    Case("assessments:run_detail", lambda c: {"run_id": c["run"].pk}, allow("shi")),
+    Case("assessments:run_progress", lambda c: {"run_id": c["run"].pk}, allow("shi")),
+    Case(
+        "assessments:run_start",
+        allowed=allow("shi"),
+        method="post",
+        data=lambda c: {"period": "2023Q3", "kind": "supervision"},
+        ok_status=(302,),
+        label="run_start",
+    ),  # fmt: skip
+    Case("assessments:unit_result", lambda c: {"org_id": c.a1.pk}, A1_READERS, label="unit_result:a1"),
+    Case("assessments:unit_result", lambda c: {"org_id": c.a2.pk}, A2_READERS, label="unit_result:a2"),
+    Case("assessments:unit_result", lambda c: {"org_id": c.b1.pk}, B1_READERS, label="unit_result:b1"),
+    Case(
+        "assessments:ranking", lambda c: {"org_id": c.town_a.pk}, allow("shi", "zhen"), label="ranking:town_a"
+    ),
+    Case("assessments:ranking", lambda c: {"org_id": c.city.pk}, allow("shi"), label="ranking:city"),
+    Case(
+        "assessments:finding_detail",
+        lambda c: {"finding_id": c["finding_a2"].pk},
+        A2_READERS,
+        label="finding:a2",
+    ),
+    Case(
+        "assessments:finding_detail",
+        lambda c: {"finding_id": c["finding_b1"].pk},
+        B1_READERS,
+        label="finding:b1",
+    ),
+    Case(
+        "assessments:finding_action",
+        lambda c: {"finding_id": c["finding_b1"].pk, "action": "verify"},
+        allow("shi"),
+        method="post",
+        data=lambda c: {"accept": "0", "note": ""},
+        ok_status=(302,),
+        label="finding_verify:b1",
+    ),  # fmt: skip
+    Case(
+        "assessments:inspect",
+        lambda c: {"org_id": c.a2.pk},
+        allow("shi", "zhen", "ducha"),
+        label="inspect:a2",
+    ),
+    Case("assessments:inspect", lambda c: {"org_id": c.a1.pk}, allow("shi", "zhen"), label="inspect:a1"),
+    Case("assessments:standards", lambda c: {"org_id": c.a1.pk}, A1_READERS, label="standards:a1"),
+    Case("assessments:surveys", lambda c: {"org_id": c.b1.pk}, B1_READERS, label="surveys:b1"),
+    Case("assessments:qr", lambda c: {"org_id": c.a1.pk}, A1_READERS, label="qr:a1"),
+    Case("assessments:qr", lambda c: {"org_id": c.a2.pk}, allow("shi", "zhen"), label="qr:a2"),
+    Case("assessments:duty_edit", lambda c: {"org_id": c.a1.pk}, A1_READERS, label="duty:a1"),
+    Case(
+        "assessments:survey",
+        lambda c: {"key": c["page_a1"].key},
+        EVERYONE | {"anonymous"},
+        label="survey:public",
+    ),
+    Case(
+        "assessments:public_unit",
+        lambda c: {"key": c["page_a1"].key},
+        EVERYONE | {"anonymous"},
+        label="public_unit",
+    ),
+    Case("assessments:survey", lambda c: {"key": "no-such-key"}, allow(), label="survey:missing"),
+]
