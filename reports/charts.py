@@ -83,7 +83,7 @@ def bar_chart(
         w = max(0.0, _num(v)) / top * plot_w
         lab = escape(str(label))
         out.append(
-            f'<g><title>{lab}：{escape(_fmt(v, unit))}</title>'
+            f"<g><title>{lab}：{escape(_fmt(v, unit))}</title>"
             f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" fill="#111">{lab[:14]}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 8}" fill="{TONES[0]}" stroke="#111" stroke-width="0.5"/>'
             f'<text x="{label_w + w + 4:.1f}" y="{y + 14}" fill="#111">{escape(_fmt(v, unit))}</text></g>'
@@ -117,10 +117,13 @@ def grouped_bar_chart(
     group_w = (width - left - 10) / n
     bar_w = max(4.0, group_w * 0.8 / max(len(series), 1))
     desc = "；".join(
-        f"{c}：" + "，".join(f"{name} {_fmt(vs[i], unit)}" for name, vs in series) for i, c in enumerate(categories)
+        f"{c}：" + "，".join(f"{name} {_fmt(vs[i], unit)}" for name, vs in series)
+        for i, c in enumerate(categories)
     )
     out = [_open(uid, width, height, title, desc or "暂无数据"), _patterns(uid)]
-    out.append(f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{width - 5}" y2="{top_pad + plot_h}" stroke="#111"/>')
+    out.append(
+        f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{width - 5}" y2="{top_pad + plot_h}" stroke="#111"/>'
+    )
     for gi, c in enumerate(categories):
         gx = left + gi * group_w + group_w * 0.1
         for si, (name, vs) in enumerate(series):
@@ -128,7 +131,7 @@ def grouped_bar_chart(
             h = max(0.0, v) / top * plot_h
             x = gx + si * bar_w
             out.append(
-                f'<g><title>{escape(c)} · {escape(name)}：{escape(_fmt(vs[gi], unit))}</title>'
+                f"<g><title>{escape(c)} · {escape(name)}：{escape(_fmt(vs[gi], unit))}</title>"
                 f'<rect x="{x:.1f}" y="{top_pad + plot_h - h:.1f}" width="{bar_w - 1:.1f}" height="{h:.1f}" '
                 f'fill="{_fill(uid, si)}" stroke="#111" stroke-width="0.5"/>'
                 + (
@@ -183,12 +186,16 @@ def line_chart(
         out.append(f'<text x="{px:.1f}" y="{top_pad + plot_h + 14}" text-anchor="middle">{escape(x)}</text>')
     for si, (name, vs) in enumerate(series):
         pts = [
-            (left + plot_w * i / n, top_pad + plot_h - _num(v) / top * plot_h, v) for i, v in enumerate(vs) if v is not None
+            (left + plot_w * i / n, top_pad + plot_h - _num(v) / top * plot_h, v)
+            for i, v in enumerate(vs)
+            if v is not None
         ]
         dash = f' stroke-dasharray="{DASHES[si % 4]}"' if DASHES[si % 4] else ""
         if len(pts) > 1:
             d = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in pts)
-            out.append(f'<polyline points="{d}" fill="none" stroke="{TONES[si % 4]}" stroke-width="2"{dash}/>')
+            out.append(
+                f'<polyline points="{d}" fill="none" stroke="{TONES[si % 4]}" stroke-width="2"{dash}/>'
+            )
         for x, y, v in pts:
             marker = (
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{TONES[si % 4]}"/>'
@@ -219,12 +226,13 @@ def dashboard_charts(data: dict) -> dict:
     return {
         "township": grouped_bar_chart(
             [s.label for s in data["by_township"]],
-            [("完成率", [s.rate for s in data["by_township"]]), ("逾期率", [s.late_rate for s in data["by_township"]])],
+            [
+                ("完成率", [s.rate for s in data["by_township"]]),
+                ("逾期率", [s.late_rate for s in data["by_township"]]),
+            ],
             title="全地域：各乡镇（街道）任务完成率与逾期率",
         ),
-        "domain": bar_chart(
-            [(s.label, s.rate) for s in data["by_domain"]], title="全领域：各领域任务完成率"
-        ),
+        "domain": bar_chart([(s.label, s.rate) for s in data["by_domain"]], title="全领域：各领域任务完成率"),
         "element": bar_chart(
             [(s.label, s.rate) for s in data["by_element"]], title="全要素：五个要素任务完成率"
         ),
@@ -258,7 +266,13 @@ def unit_charts(ctx: dict) -> dict:
     return out
 
 
-_ELEMENTS = [("coverage", "组织覆盖"), ("team", "队伍建强"), ("activity", "活动标准"), ("system", "制度落实"), ("guarantee", "保障有力")]
+_ELEMENTS = [
+    ("coverage", "组织覆盖"),
+    ("team", "队伍建强"),
+    ("activity", "活动标准"),
+    ("system", "制度落实"),
+    ("guarantee", "保障有力"),
+]
 
 
 def _rate(sub):

@@ -43,10 +43,16 @@ class ReportBatch(models.Model):
     organization = models.ForeignKey(
         Organization, verbose_name=_("范围"), on_delete=models.PROTECT, related_name="+"
     )
-    status = models.CharField(_("状态"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED
+    )
     total = models.PositiveIntegerField(_("报告数"), default=0)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("发起时间"), default=timezone.now)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
@@ -72,7 +78,9 @@ class ReportFile(models.Model):
     """One unit's rendered report within a batch."""
 
     batch = models.ForeignKey(ReportBatch, on_delete=models.CASCADE, related_name="files")
-    organization = models.ForeignKey(Organization, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+"
+    )
     township = models.ForeignKey(
         Organization, verbose_name=_("乡镇（街道）"), on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -114,7 +122,9 @@ class TownshipArchive(models.Model):
     class Meta:
         verbose_name = _("乡镇报告压缩包")
         verbose_name_plural = _("乡镇报告压缩包")
-        constraints = [models.UniqueConstraint(fields=["batch", "organization"], name="township_archive_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "organization"], name="township_archive_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.organization} · {self.count}"

@@ -153,7 +153,9 @@ def satisfaction(*, user, org: Organization, year: int) -> dict | None:
         return None
     return {
         "n": s["n"],
-        "rate": (Decimal(str(s["score"])) * 100).quantize(Decimal("0.1")) if s.get("score") is not None else None,
+        "rate": (Decimal(str(s["score"])) * 100).quantize(Decimal("0.1"))
+        if s.get("score") is not None
+        else None,
         "counts": s.get("counts", {}),
     }
 
@@ -273,7 +275,9 @@ def member_rates(*, org: Organization, year: int) -> dict | None:
     n = get(r, "members", default=0) or 0
     return {
         "count": n,
-        "eid_rate": num(get(r, "eid_rate")) if get(r, "eid_rate") is not None else _pct(get(r, "eid_authenticated", default=0), n),
+        "eid_rate": num(get(r, "eid_rate"))
+        if get(r, "eid_rate") is not None
+        else _pct(get(r, "eid_authenticated", default=0), n),
         "five_star_rate": num(get(r, "five_star_rate"))
         if get(r, "five_star_rate") is not None
         else _pct(get(r, "five_star_rated", default=0), n),
@@ -294,7 +298,9 @@ def pilot_unit_extras(*, user, org: Organization, year: int) -> dict:
     out["brands"] = [b.name for b in Brand.objects.visible_to(user).filter(organization=org).published()]
     out["honors"] = [
         f"{h.awarded_on:%Y年%-m月} {h.get_level_display()} {h.title}"
-        for h in Honor.objects.visible_to(user).filter(organization=org, awarded_on__year=year).order_by("awarded_on")
+        for h in Honor.objects.visible_to(user)
+        .filter(organization=org, awarded_on__year=year)
+        .order_by("awarded_on")
     ]
     out["centers"] = list(ServiceCenterProject.objects.visible_to(user).filter(organization=org, year=year))
     return out
@@ -397,7 +403,9 @@ def dashboard(*, user, org: Organization, year: int) -> dict:
         )
     by_element = _slices(ELEMENTS, completion_by(org=org, year=year, field_name="element"))
     by_function = _slices(FUNCTIONS, completion_by(org=org, year=year, field_name="function"))
-    ranked = sorted((r for r in unit_rows if r["rate"] is not None), key=lambda r: (-r["rate"], r["org"].path))
+    ranked = sorted(
+        (r for r in unit_rows if r["rate"] is not None), key=lambda r: (-r["rate"], r["org"].path)
+    )
     totals = Slice("all", org.name, units=len(units))
     for c in comp.values():
         _add(totals, c)
@@ -407,7 +415,9 @@ def dashboard(*, user, org: Organization, year: int) -> dict:
         "units": unit_rows,
         "totals": totals,
         "by_township": sorted(by_town.values(), key=lambda sl: sl.label) if org.level != Level.UNIT else [],
-        "by_domain": sorted(by_domain.values(), key=lambda sl: list(domains).index(sl.key) if sl.key in domains else 99),
+        "by_domain": sorted(
+            by_domain.values(), key=lambda sl: list(domains).index(sl.key) if sl.key in domains else 99
+        ),
         "by_element": by_element,
         "by_function": by_function,
         "fastest": ranked[:5],

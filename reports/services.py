@@ -89,9 +89,9 @@ def enqueue_pending(*, batch_id: int) -> int:
     if not ids:
         finish_if_complete(batch_id=batch_id)
         return 0
-    ReportBatch.objects.filter(pk=batch_id, status__in=[BatchStatus.QUEUED, BatchStatus.FAILED, BatchStatus.DONE]).update(
-        status=BatchStatus.RUNNING, finished_at=None
-    )
+    ReportBatch.objects.filter(
+        pk=batch_id, status__in=[BatchStatus.QUEUED, BatchStatus.FAILED, BatchStatus.DONE]
+    ).update(status=BatchStatus.RUNNING, finished_at=None)
     n = batch.chunk_size or 10
     for i in range(0, len(ids), n):
         render_chunk.delay(batch_id, ids[i : i + n])
@@ -130,7 +130,10 @@ def render_file(*, file_id: int) -> bool:
 
 def batch_progress(batch: ReportBatch) -> dict:
     counts = dict(
-        ReportFile.objects.filter(batch=batch).values_list("status").annotate(n=Count("id")).values_list("status", "n")
+        ReportFile.objects.filter(batch=batch)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
     )
     done = counts.get(FileStatus.DONE, 0)
     failed = counts.get(FileStatus.FAILED, 0)
@@ -153,7 +156,9 @@ def finish_if_complete(*, batch_id: int) -> bool:
         batch = ReportBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status in (BatchStatus.ZIPPING, BatchStatus.DONE):
             return False
-        if ReportFile.objects.filter(batch=batch, status__in=[FileStatus.PENDING, FileStatus.RUNNING]).exists():
+        if ReportFile.objects.filter(
+            batch=batch, status__in=[FileStatus.PENDING, FileStatus.RUNNING]
+        ).exists():
             return False
         batch.status = BatchStatus.ZIPPING
         batch.save(update_fields=["status"])

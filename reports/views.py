@@ -76,15 +76,41 @@ def dashboard_export(request, org_id: int, table: str):
     year = _year(request)
     data = selectors.dashboard(user=request.user, org=org, year=year)
     if table == "units":
-        headers = [_("单位"), _("组织代码"), _("乡镇（街道）"), _("领域"), _("已完成"), _("逾期"), _("未完成"), _("完成率（%）")]
+        headers = [
+            _("单位"),
+            _("组织代码"),
+            _("乡镇（街道）"),
+            _("领域"),
+            _("已完成"),
+            _("逾期"),
+            _("未完成"),
+            _("完成率（%）"),
+        ]
         rows = [
-            [r["org"].name, r["org"].code, r["township"], r["domain"], r["done"], r["late"], r["open"], r["rate"]]
+            [
+                r["org"].name,
+                r["org"].code,
+                r["township"],
+                r["domain"],
+                r["done"],
+                r["late"],
+                r["open"],
+                r["rate"],
+            ]
             for r in data["units"]
         ]
         label = "各单位进度"
     else:
         key, label = TABLES[table]
-        headers = [_("名称"), _("单位数"), _("清单事项"), _("已完成"), _("逾期"), _("完成率（%）"), _("平均得分")]
+        headers = [
+            _("名称"),
+            _("单位数"),
+            _("清单事项"),
+            _("已完成"),
+            _("逾期"),
+            _("完成率（%）"),
+            _("平均得分"),
+        ]
         rows = [[s.label, s.units, s.total, s.done, s.late, s.rate, s.avg_score] for s in data[key]]
     return xlsx_response(
         user=request.user,
@@ -109,7 +135,10 @@ def rankings_export(request, org_id: int):
         what=f"年度考核排名（{org.name}，{year}年）",
         filename=f"{org.name}-{year}-考核排名",
         headers=[_("名次"), _("单位"), _("乡镇（街道）"), _("领域"), _("得分"), _("星级"), _("等次")],
-        rows=[[r["rank"], r["name"], r["township"], r["domain"], r["score"], r["stars"], r["grade"]] for r in rows],
+        rows=[
+            [r["rank"], r["name"], r["township"], r["domain"], r["score"], r["stars"], r["grade"]]
+            for r in rows
+        ],
         filters={"org": org.pk, "year": year},
         sheet="考核排名",
     )
@@ -119,7 +148,9 @@ def rankings_export(request, org_id: int):
 def unit_report(request, org_id: int):
     org = selectors.unit_get(user=request.user, org_id=org_id)
     year = _year(request)
-    return _pdf(services.unit_report_pdf(user=request.user, org=org, year=year), f"{year}年度考核报告-{org.name}.pdf")
+    return _pdf(
+        services.unit_report_pdf(user=request.user, org=org, year=year), f"{year}年度考核报告-{org.name}.pdf"
+    )
 
 
 @login_required
@@ -159,7 +190,9 @@ def batch_start(request):
 
 
 def _batch_get(user, batch_id) -> ReportBatch:
-    return get_visible_or_404(ReportBatch.objects.visible_to(user).select_related("organization"), pk=batch_id)
+    return get_visible_or_404(
+        ReportBatch.objects.visible_to(user).select_related("organization"), pk=batch_id
+    )
 
 
 @login_required
@@ -199,4 +232,6 @@ def archive_download(request, archive_id: int):
     arc = get_visible_or_404(TownshipArchive.objects.visible_to(request.user).select_related("organization", "batch"),
                              pk=archive_id)  # fmt: skip
     name = f"{arc.batch.year}年度考核报告-{arc.organization.name}.zip"
-    return FileResponse(arc.file.open("rb"), as_attachment=True, filename=name, content_type="application/zip")
+    return FileResponse(
+        arc.file.open("rb"), as_attachment=True, filename=name, content_type="application/zip"
+    )

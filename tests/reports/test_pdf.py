@@ -22,7 +22,9 @@ needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="popple
 def _text(data: bytes, tmp_path) -> str:
     p = tmp_path / "r.pdf"
     p.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(p), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(p), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 @pytest.mark.parametrize(
@@ -103,7 +105,9 @@ def test_rare_characters_render_as_glyphs_not_boxes(tmp_path):
     for name, h in (("rare", html), ("box", box)):
         p = tmp_path / f"{name}.pdf"
         p.write_bytes(pdf.html_to_pdf(h))
-        subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(p), str(tmp_path / name)], check=True)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(p), str(tmp_path / name)], check=True
+        )
         imgs.append(next(tmp_path.glob(f"{name}-*.png")).read_bytes())
     assert imgs[0] != imgs[1]
     text = _text(pdf.html_to_pdf(html), tmp_path)

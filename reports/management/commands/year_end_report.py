@@ -29,7 +29,8 @@ class Command(BaseCommand):
         elif o.level in (Level.CITY, Level.COUNTY, Level.TOWNSHIP):
             data = services.summary_pdf(user=services.SystemUser(), org=o, year=year)
         else:
-            raise CommandError(f"“{o.name}”是{o.get_level_display()}，只有基层党组织有单位报告、市和乡镇有汇总报告。")
+            raise CommandError(
+                f"“{o.name}”是{o.get_level_display()}，只有基层党组织有单位报告、市和乡镇有汇总报告。"
+            )
         Path(output).write_bytes(data)
         self.stdout.write(f"{output}：{o.name} {year} 年，{len(data) / 1024:.0f} KB")
-
