@@ -247,6 +247,7 @@ def completion_by(*, org: Organization, year: int, field_name: str) -> dict[str,
         .values(f"task__{field_name}")
         .annotate(
             due=Count("id"),
+            units=Count("organization", distinct=True),
             accepted=Count("id", filter=Q(status="accepted")),
             submitted=Count("id", filter=Q(status__in=["submitted", "accepted"])),
             late=Count("id", filter=Q(is_late=True)),
@@ -260,6 +261,7 @@ def completion_by(*, org: Organization, year: int, field_name: str) -> dict[str,
             "open": max(r["due"] - r["submitted"], 0),
             "total": r["due"],
             "rate": _pct(r["accepted"], r["due"]),
+            "units": r["units"],
         }
         for r in rows
     }
@@ -432,7 +434,7 @@ def _slices(keys, data: dict) -> list[Slice]:
         sl = Slice(k, label)
         c = data.get(k)
         if c:
-            sl.units = 0
+            sl.units = c["units"]
             _add(sl, c)
         out.append(sl)
     return out
