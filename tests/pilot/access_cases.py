@@ -1,0 +1,202 @@
+"""Every pilot URL × every role (see ``tests/access.py``)."""
+
+from datetime import date, timedelta
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from pilot import services
+from pilot.models import (
+    Brand,
+    ChecklistItem,
+    CollectiveIncome,
+    Commitment,
+    Evidence,
+    MeetingDecision,
+    NoticeAttachment,
+    WeeklyMeeting,
+)
+from tests.access import EVERYONE, Case, allow
+
+from .helpers import setup_checklist
+
+REVIEW_OK = (200, 302)
+EVIDENCE_NAME = "pilot/evidence/access/e1.jpg"
+DISPLAY_NAME = "pilot/display/access/e1-display.jpg"
+NOTICE_NAME = "pilot/notices/access/n1.pdf"
+
+
+def build(city):
+    period = setup_checklist()
+    ChecklistItem.objects.update(due_date=timezone.localdate() + timedelta(days=10))
+
+    def item(org, code="G01"):
+        return ChecklistItem.objects.get(organization=org, task__code=code, period=period)
+
+    cun, zhen = city.users["cun"], city.users["zhen"]
+    a1_item = item(city.a1)
+    report = services.report_submit(actor=cun, item=a1_item, state="done", percent=100, narrative="完成")
+    # The files are written per test (``_write_files``): each test has its own MEDIA_ROOT.
+    evidence = Evidence.objects.create(report=report, organization=city.a1, file=EVIDENCE_NAME, display=DISPLAY_NAME,
+                                       original_name="现场.jpg", kind="image", mime="image/jpeg", size=10)  # fmt: skip
+    city.extra.update(
+        a1_item=a1_item,
+        a2_item=item(city.a2),
+        b1_item=item(city.b1),
+        evidence=evidence,
+        commitment=Commitment.objects.create(
+            organization=city.a1, year=period.year, secretary_name="张三", content="集体经济过 10 万元"
+        ),  # fmt: skip
+        income=CollectiveIncome.objects.create(organization=city.a1, year=period.year, income=6, target=10),
+        brand_pub=services.brand_publish(
+            actor=zhen, brand=Brand.objects.create(organization=city.a1, name="田间党课")
+        ),
+        brand_b1=Brand.objects.create(organization=city.b1, name="乙一村品牌"),
+    )
+    meeting = WeeklyMeeting.objects.create(organization=city.town_a, held_on=date.today(), topic="例会")
+    city.extra["decision"] = MeetingDecision.objects.create(
+        meeting=meeting, organization=city.town_a, content="督促报送", owner="王", due_date=date.today()
+    )
+    notice = services.notice_send(actor=zhen, sender_org=city.town_a, title="通知", body="正文",
+                                  recipients=[city.a1, city.a2])  # fmt: skip
+    city.extra["notice"] = notice
+    city.extra["attachment"] = NoticeAttachment.objects.create(notice=notice, file=NOTICE_NAME, original_name="附件.pdf",
+                                                               mime="application/pdf", size=10)  # fmt: skip
+
+
+def _write_files(city):
+    for name in (EVIDENCE_NAME, DISPLAY_NAME, NOTICE_NAME):
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(b"%PDF-1.4 test"))
+
+
+def _report_data(city):
+    return {"state": "done", "percent": "100", "narrative": "完成"}
+
+
+CASES = [
+    Case("pilot:checklist", allowed=EVERYONE),
+    Case(
+        "pilot:item_detail",
+        lambda c: {"item_id": c["a1_item"].pk},
+        allow("shi", "zhen", "cun"),
+        label="item:a1",
+    ),
+    Case(
+        "pilot:item_detail",
+        lambda c: {"item_id": c["a2_item"].pk},
+        allow("shi", "zhen", "ducha"),
+        label="item:a2",
+    ),
+    Case("pilot:item_detail", lambda c: {"item_id": c["b1_item"].pk}, allow("shi", "cun2"), label="item:b1"),
+    Case("pilot:item_detail", lambda c: {"item_id": 987654}, allow(), label="item:missing"),
+    Case(
+        "pilot:item_report",
+        lambda c: {"item_id": c["a2_item"].pk},
+        allow("shi", "zhen"),
+        method="post",
+        data=_report_data,
+        ok_status=(302,),
+        label="report:a2",
+    ),  # fmt: skip
+    Case(
+        "pilot:item_report",
+        lambda c: {"item_id": c["b1_item"].pk},
+        allow("shi", "cun2"),
+        method="post",
+        data=_report_data,
+        ok_status=(302,),
+        label="report:b1",
+    ),  # fmt: skip
+    Case(
+        "pilot:item_review",
+        lambda c: {"item_id": c["a1_item"].pk},
+        allow("shi", "zhen"),
+        method="post",
+        data=lambda c: {"decision": "return", "reason": "补充材料"},
+        ok_status=(302,),
+        label="review:a1",
+    ),  # fmt: skip
+    Case(
+        "pilot:evidence",
+        lambda c: {"evidence_id": c["evidence"].pk},
+        allow("shi", "zhen", "cun"),
+        setup=_write_files,
+    ),
+    Case(
+        "pilot:evidence_display",
+        lambda c: {"evidence_id": c["evidence"].pk},
+        allow("shi", "zhen", "cun"),
+        setup=_write_files,
+    ),
+    Case("pilot:matrix", allowed=allow("shi", "zhen"), ok_status=REVIEW_OK),
+    Case(
+        "pilot:matrix",
+        allowed=allow("shi", "zhen"),
+        query=lambda c: {"org": c.town_a.pk},
+        label="matrix:town_a",
+    ),
+    Case("pilot:matrix", allowed=allow("shi"), query=lambda c: {"org": c.town_b.pk}, label="matrix:town_b"),
+    Case("pilot:city", allowed=allow("shi", "zhen")),
+    Case("pilot:plan", allowed=EVERYONE),
+    Case("pilot:pocketbook", allowed=EVERYONE),
+    Case(
+        "pilot:commitment_update",
+        lambda c: {"commitment_id": c["commitment"].pk},
+        allow("shi", "zhen", "cun"),
+        method="post",
+        data=lambda c: {"percent": "50"},
+        ok_status=(302,),
+    ),  # fmt: skip
+    Case("pilot:economy", allowed=EVERYONE),
+    Case(
+        "pilot:measure_add",
+        lambda c: {"income_id": c["income"].pk},
+        allow("shi", "zhen"),
+        method="post",
+        data=lambda c: {"content": "盘活闲置校舍"},
+        ok_status=(302,),
+    ),  # fmt: skip
+    Case("pilot:activities", allowed=EVERYONE),
+    Case("pilot:activity_new", lambda c: {"org_id": c.a1.pk}, allow("shi", "zhen", "cun")),
+    Case("pilot:centers", allowed=EVERYONE),
+    Case("pilot:brands", allowed=EVERYONE),
+    Case("pilot:brand_detail", lambda c: {"brand_id": c["brand_pub"].pk}, EVERYONE, label="brand:published"),
+    Case(
+        "pilot:brand_detail",
+        lambda c: {"brand_id": c["brand_b1"].pk},
+        allow("shi", "cun2"),
+        label="brand:b1_draft",
+    ),
+    Case(
+        "pilot:brand_publish",
+        lambda c: {"brand_id": c["brand_b1"].pk},
+        allow("shi"),
+        method="post",
+        data=lambda c: {"publish": "1"},
+        ok_status=(302,),
+    ),  # fmt: skip
+    Case("pilot:honors", allowed=EVERYONE),
+    Case("pilot:funding", allowed=EVERYONE),
+    Case("pilot:meetings", allowed=EVERYONE),
+    Case(
+        "pilot:decision_close",
+        lambda c: {"decision_id": c["decision"].pk},
+        allow("shi", "zhen"),
+        method="post",
+        data=lambda c: {"result": "已办结"},
+        ok_status=(302,),
+    ),  # fmt: skip
+    Case("pilot:notices", allowed=EVERYONE),
+    Case("pilot:notice_new", lambda c: {"org_id": c.town_a.pk}, allow("shi", "zhen")),
+    Case(
+        "pilot:notice_detail", lambda c: {"notice_id": c["notice"].pk}, allow("shi", "zhen", "cun", "ducha")
+    ),
+    Case(
+        "pilot:notice_attachment",
+        lambda c: {"attachment_id": c["attachment"].pk},
+        allow("shi", "zhen", "cun", "ducha"),
+        setup=_write_files,
+    ),
+]
