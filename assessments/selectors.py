@@ -244,3 +244,23 @@ def survey_summary(*, user, org: Organization, period: str) -> dict:
     n = sum(counts.values())
     score = (counts.get("satisfied", 0) + counts.get("basic", 0) / 2) / n if n else None
     return {"counts": counts, "n": n, "score": score, "comments": comments}
+
+
+def duty_rating_summary(*, user, org: Organization, year: int) -> dict | None:
+    """述职评议: the year's duty report and how members and the public rated it (one query each)."""
+    from .models import DutyRating, DutyReport
+
+    report = DutyReport.objects.visible_to(user).filter(organization=org, year=year).first()
+    if report is None:
+        return None
+    counts = dict(
+        DutyRating.objects.filter(report=report).values_list("rating").annotate(n=Count("id")).order_by()
+    )
+    by_rater = dict(
+        DutyRating.objects.filter(report=report).values_list("rater").annotate(n=Count("id")).order_by()
+    )
+    n = sum(counts.values())
+    rate = None
+    if n:
+        rate = round((counts.get("satisfied", 0) * 2 + counts.get("basic", 0)) * 100 / (2 * n), 1)
+    return {"title": report.title, "n": n, "counts": counts, "by_rater": by_rater, "rate": rate}

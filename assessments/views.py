@@ -494,8 +494,12 @@ def _device(request) -> tuple[str, bool]:
     return secrets.token_urlsafe(24), True
 
 
+def _prefix() -> str:
+    return getattr(settings, "ASSESSMENTS_CACHE_PREFIX", "assess") + ":"
+
+
 def _rate_limited(request) -> bool:
-    key = f"assess-rl:{_ip_key(request)}:{timezone.now():%Y%m%d%H}"
+    key = f"{_prefix()}rl:{_ip_key(request)}:{timezone.now():%Y%m%d%H}"
     cache.add(key, 0, 3600)
     try:
         n = cache.incr(key)
@@ -520,7 +524,7 @@ def _token_ok(token: str, scope: str) -> bool:
         return False
     if not value.startswith(f"{scope}:"):
         return False
-    return cache.add(f"assess-nonce:{value}", 1, settings.ASSESSMENTS_SURVEY_TOKEN_MAX_AGE)
+    return cache.add(f"{_prefix()}nonce:{value}", 1, settings.ASSESSMENTS_SURVEY_TOKEN_MAX_AGE)
 
 
 def _public_page(key: str) -> PublicPage:

@@ -1,0 +1,217 @@
+"""Pages: status, what the user sees, query counts that do not grow, 404 across subtrees."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from assessments import scoring, services
+from assessments.models import Finding, FindingStatus, RunStatus, ScoreRun, SurveyResponse
+from tests.assessments import helpers as h
+from tests.factories import make_org
+
+JUL = date(2023, 7, 1)
+
+
+def _publish(period="2023Q3"):
+    run = services.run_start(actor=None, period=period, kind="supervision", enqueue=False)
+    scoring.run_compute(run.pk)
+    return services.run_publish(actor=None, run=ScoreRun.objects.get(pk=run.pk))
+
+
+@pytest.fixture
+def published(small_city):
+    c = small_city
+    h.make_scheme()
+    h.checklist(c.a1, month=JUL, accepted=3, total=4)
+    h.checklist(c.b1, month=JUL, accepted=1, total=4)
+    h.finding(c.a1, actor=c.users["shi"])
+    _publish("2023Q2")
+    _publish()
+    return c
+
+
+def test_secretary_sees_breakdown_with_sources_rank_and_the_change_from_last_quarter(published, client):
+    c = published
+    client.force_login(c.users["cun"])
+    resp = client.get(reverse("assessments:unit_result", args=[c.a1.pk]), {"period": "2023Q3"})
+    html = resp.content.decode()
+    assert resp.status_code == 200
+    # completion 40 × 3/4 = 30, satisfaction default 12, findings −2 → 40; Q2: 0 + 12 = 12 → +28
+    assert "40.00" in html and "一月一清单完成率" not in html or "任务完成率" in html
+    assert f"/assessments/findings/?org={c.a1.pk}&amp;period=2023Q3" in html
+    assert "+30.0" in html  # completion rose from 0 (Q2) to 30 (Q3)
+    assert "乡镇内排名" in html and "2023Q2" in html
+
+
+def test_unit_page_is_404_for_another_subtree(published, client):
+    client.force_login(published.users["cun"])
+    assert client.get(reverse("assessments:unit_result", args=[published.b1.pk])).status_code == 404
+
+
+def test_ranking_lists_lagging_units_and_its_query_count_does_not_grow(
+    published, client, django_assert_max_num_queries
+):
+    c = published
+    client.force_login(c.users["zhen"])
+    url = reverse("assessments:ranking", args=[c.town_a.pk])
+    with django_assert_max_num_queries(12):
+        resp = client.get(url, {"period": "2023Q3"})
+    assert "后进名单" in resp.content.decode()
+    for i in range(15):
+        make_org(c.town_a, name=f"新增村{i}", domain="village")
+    ScoreRun.objects.filter(period="2023Q3").update(status=RunStatus.SUPERSEDED)
+    _publish()
+    with django_assert_max_num_queries(12):
+        resp = client.get(url, {"period": "2023Q3"})
+    assert resp.content.decode().count("/assessments/unit/") >= 17
+
+
+def test_city_view_compares_townships_and_domains(published, client):
+    client.force_login(published.users["shi"])
+    html = client.get(reverse("assessments:city"), {"period": "2023Q3"}).content.decode()
+    assert "甲镇党委" in html and "农村" in html
+
+
+def test_department_starts_a_run_and_polls_its_progress(
+    published, client, django_capture_on_commit_callbacks
+):
+    client.force_login(published.users["shi"])
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = client.post(reverse("assessments:run_start"), {"period": "2023Q4", "kind": "supervision"})
+    run = ScoreRun.objects.get(period="2023Q4")
+    assert resp.status_code == 302 and run.status == RunStatus.DRAFT  # eager Celery in tests
+    data = client.get(reverse("assessments:run_progress", args=[run.pk])).json()
+    assert data == {**data, "percent": 100, "done": True, "status": "draft"}
+    page = client.get(reverse("assessments:run_detail", args=[run.pk])).content.decode()
+    assert "js/assessments.js" in page and "<script>" not in page
+
+
+def test_public_survey_one_answer_per_device_with_one_time_token(small_city, client):
+    page = services.public_page_for(small_city.a1)
+    url = reverse("assessments:survey", args=[page.key])
+    html = client.get(url).content.decode()
+    assert small_city.a1.name in html and small_city.a2.name not in html
+    token = html.split('name="token" value="')[1].split('"')[0]
+    resp = client.post(url, {"token": token, "rating": "satisfied", "comment": "很好"})
+    assert "感谢您的评价" in resp.content.decode()
+    # the same token again: refused as expired (one-time)
+    assert "页面已过期" in client.post(url, {"token": token, "rating": "satisfied"}).content.decode()
+    # a fresh token from the same device: already answered this period
+    token2 = client.get(url).content.decode().split('name="token" value="')[1].split('"')[0]
+    assert "已经评价过" in client.post(url, {"token": token2, "rating": "unsatisfied"}).content.decode()
+    # a forged token
+    assert "页面已过期" in client.post(url, {"token": "x:y:z", "rating": "basic"}).content.decode()
+    assert SurveyResponse.objects.count() == 1
+    r = SurveyResponse.objects.get()
+    assert len(r.voter_hash) == 64 and r.comment == "很好"
+
+
+def test_public_survey_rate_limit_per_address(small_city, client, settings):
+    settings.ASSESSMENTS_SURVEY_RATE_PER_HOUR = 2
+    page = services.public_page_for(small_city.b1)
+    url = reverse("assessments:survey", args=[page.key])
+    states = []
+    for i in range(3):
+        client.cookies.clear()  # a "new device" each time, same address
+        token = client.get(url).content.decode().split('name="token" value="')[1].split('"')[0]
+        states.append(client.post(url, {"token": token, "rating": "basic"}).content.decode())
+    assert "感谢" in states[0] and "感谢" in states[1] and "过于频繁" in states[2]
+
+
+def test_public_unit_page_shows_duty_report_and_takes_ratings(small_city, client):
+    services.duty_report_save(
+        actor=small_city.users["cun"],
+        organization=small_city.a1,
+        year=2023,
+        title="2023年述职报告",
+        body="抓党建",
+    )
+    page = services.public_page_for(small_city.a1)
+    url = reverse("assessments:public_unit", args=[page.key])
+    html = client.get(url).content.decode()
+    assert "2023年述职报告" in html
+    token = html.split('name="token" value="')[1].split('"')[0]
+    assert (
+        "感谢您的评议"
+        in client.post(url, {"token": token, "rater": "public", "rating": "basic"}).content.decode()
+    )
+
+
+def test_rectification_answer_verify_reopen_appeal_and_history(small_city, client):
+    c = small_city
+    f = h.finding(c.a2, actor=c.users["ducha"], deadline=date.today() + timedelta(days=10))
+    client.force_login(c.users["zhen"])  # the township answers for the village (it manages it)
+    url = reverse("assessments:finding_action", args=[f.pk, "answer"])
+    client.post(url, {"answer": "已补齐记录"})
+    client.force_login(c.users["ducha"])
+    client.post(
+        reverse("assessments:finding_action", args=[f.pk, "verify"]), {"accept": "0", "note": "照片不清楚"}
+    )
+    f.refresh_from_db()
+    assert f.status == FindingStatus.OPEN
+    services.finding_answer(actor=c.users["zhen"], finding=f, answer="已重新上传")
+    client.post(reverse("assessments:finding_action", args=[f.pk, "verify"]), {"accept": "1"})
+    f.refresh_from_db()
+    assert f.status == FindingStatus.CLOSED and f.closed_on_time
+    html = client.get(reverse("assessments:finding_detail", args=[f.pk])).content.decode()
+    assert "照片不清楚" in html and "已重新上传" in html
+
+
+def test_appeal_for_more_time_moves_the_deadline(small_city):
+    c = small_city
+    f = h.finding(c.a1, actor=c.users["shi"], on=date.today(), deadline=date.today() + timedelta(days=5))
+    new = date.today() + timedelta(days=30)
+    a = services.appeal_file(
+        actor=c.users["cun"], finding=f, reason_kind="more_time", reason="需要施工", proposed_deadline=new
+    )
+    services.appeal_rule(actor=c.users["zhen"], appeal=a, uphold=True, note="同意")
+    f.refresh_from_db()
+    assert f.deadline == new
+    assert [e.action for e in f.events.all()] == ["found", "appealed", "ruled"]
+
+
+def test_overdue_items_escalate_to_the_level_above_home_page(small_city, client):
+    c = small_city
+    f = h.finding(c.a1, actor=c.users["shi"], on=date(2023, 8, 1), deadline=date(2023, 8, 31))
+    assert services.escalate_overdue() == 1 and services.escalate_overdue() == 0
+    client.force_login(c.users["zhen"])
+    assert "逾期未整改（已上报）" in client.get(reverse("branches:home")).content.decode()
+    client.force_login(c.users["cun"])
+    assert "逾期未整改（已上报）" not in client.get(reverse("branches:home")).content.decode()
+    assert Finding.objects.get(pk=f.pk).events.filter(action="escalated").exists()
+
+
+def test_inspector_records_only_on_assigned_units(small_city, client):
+    c = small_city
+    client.force_login(c.users["ducha"])
+    resp = client.post(
+        reverse("assessments:inspect", args=[c.a2.pk]),
+        {"visited_on": "2023-08-02", "visit": "unannounced", "method": "onsite", "problem": "阵地未挂牌",
+         "severity": "minor", "owner": "李书记", "deadline": "2023-08-20"},
+    )  # fmt: skip
+    assert resp.status_code == 302 and Finding.objects.filter(organization=c.a2).count() == 1
+    assert client.get(reverse("assessments:inspect", args=[c.a1.pk])).status_code == 404
+    bad = client.post(
+        reverse("assessments:inspect", args=[c.a2.pk]), {"visited_on": "2023/13/01", "problem": "x"}
+    )
+    assert bad.status_code == 200 and "日期格式" in bad.content.decode()
+
+
+def test_qr_page_is_a_printable_svg(small_city, client):
+    client.force_login(small_city.users["cun"])
+    html = client.get(reverse("assessments:qr", args=[small_city.a1.pk])).content.decode()
+    assert "<svg" in html and "/assessments/s/" in html
+
+
+def test_standards_self_check_then_verify_by_the_level_above(small_city, client):
+    c = small_city
+    items = h.village_standard(year=date.today().year)
+    client.force_login(c.users["cun"])
+    url = reverse("assessments:standards", args=[c.a1.pk])
+    client.post(url, {"item": items[0].pk, "met": "1"})
+    client.post(url, {"item": items[0].pk, "met": "1", "step": "verify"})  # cun may not verify own
+    client.force_login(c.users["zhen"])
+    client.post(url, {"item": items[0].pk, "met": "1", "step": "verify"})
+    html = client.get(url).content.decode()
+    assert "核查达标" in html
