@@ -65,3 +65,23 @@ def test_access_matrix(case, role, city, client, db):
         assert resp.status_code in case.refused_status, (
             f"{role} must be refused {url}: got {resp.status_code}"
         )
+
+
+def _named_urls():
+    from django.urls import get_resolver
+
+    names = set()
+    for ns, (_prefix, resolver) in get_resolver().namespace_dict.items():
+        if ns not in APPS:
+            continue
+        for name in resolver.reverse_dict:
+            if isinstance(name, str):
+                names.add(f"{ns}:{name}")
+    return names
+
+
+def test_every_portal_url_is_in_the_access_matrix():
+    """A view without its row in the matrix is a view nobody checked for other roles and subtrees."""
+    covered = {c.url_name for c in CASES}
+    missing = sorted(_named_urls() - covered)
+    assert not missing, f"add these URLs to tests/<app>/access_cases.py: {missing}"
