@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from branches.demo import _MINORITY, DemoContext, _person
 
 from .crypto import blind_index
-from .models import Category, Education, Member, MemberStatus
+from .models import CarePayment, CareVisit, Category, Education, Member, MemberStatus, Part, PioneerEntry
 from .resident_id import make
 
 _AREAS = ["410102", "410103", "410104", "410105", "410122", "410181", "410182", "410183"]
@@ -84,3 +84,63 @@ def build(ctx: DemoContext) -> None:
     Member.objects.bulk_create(batch, batch_size=5000)
     total += len(batch)
     ctx.log(f"党员：{total} 名")
+    _pioneer(ctx)
+    _care(ctx)
+
+
+def _pioneer(ctx: DemoContext) -> None:
+    """Last year's and this year's pioneer index for most members (coverage differs by township)."""
+    from .services import pioneer_scheme_default, pioneer_scores_compute
+
+    rng = ctx.rng
+    rows = list(
+        Member.objects.filter(status__in=[MemberStatus.NORMAL, MemberStatus.FLOATING])
+        .values_list("pk", "organization__township_id")
+        .order_by("pk")
+    )
+    for year, base in ((ctx.year - 1, 0.75), (ctx.year, 0.45)):
+        scheme = pioneer_scheme_default(year=year)
+        inds = [i for i in scheme.indicators.all() if not i.is_veto]
+        cover = {t.pk: min(1.0, base + rng.uniform(-0.2, 0.2)) for t in ctx.townships}
+        entries = []
+        for pk, town in rows:
+            if rng.random() >= cover.get(town, base):
+                continue
+            level = rng.uniform(62, 98)
+            for part in (Part.SELF, Part.BRANCH, Part.MASS):
+                values = {str(i.pk): max(0, min(100, round(level + rng.uniform(-8, 8)))) for i in inds}
+                entries.append(PioneerEntry(scheme=scheme, member_id=pk, part=part, values=values,
+                                            vetoed=part == Part.BRANCH and rng.random() < 0.003))  # fmt: skip
+            if len(entries) >= 6000:
+                PioneerEntry.objects.bulk_create(entries, batch_size=2000)
+                entries.clear()
+        PioneerEntry.objects.bulk_create(entries, batch_size=2000)
+        n = pioneer_scores_compute(scheme=scheme)
+        ctx.log(f"先锋指数（{year}）：{n} 名党员")
+
+
+def _care(ctx: DemoContext) -> None:
+    rng = ctx.rng
+    needy = list(
+        Member.objects.filter(in_difficulty=True, status=MemberStatus.NORMAL).values_list("pk", flat=True)
+    )
+    visits, pays = [], []
+    for pk in needy:
+        for _k in range(rng.randint(0, 3)):
+            visits.append(CareVisit(member_id=pk, visited_on=date(ctx.year, rng.randint(1, 6), rng.randint(1, 28)),
+                                    visitor=_person(rng), notes=rng.choice(_VISIT_NOTES)))  # fmt: skip
+        if rng.random() < 0.7:
+            pays.append(CarePayment(member_id=pk, amount=rng.choice([300, 500, 800, 1000, 2000]),
+                                    paid_on=date(ctx.year, rng.randint(1, 6), rng.randint(1, 28)),
+                                    approver=_person(rng), notes="春节慰问" if rng.random() < 0.5 else "大病救助"))  # fmt: skip
+    CareVisit.objects.bulk_create(visits, batch_size=5000)
+    CarePayment.objects.bulk_create(pays, batch_size=5000)
+    ctx.log(f"困难党员关爱：走访 {len(visits)} 次，关爱资金 {len(pays)} 笔")
+
+
+_VISIT_NOTES = [
+    "了解生活困难，送去米面油",
+    "询问就医情况，协调医保报销",
+    "帮助联系就业岗位",
+    "节日慰问，宣讲惠民政策",
+]

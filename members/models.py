@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization
-from branches.scoping import scope_q
+from branches.scoping import ScopedQuerySet
 
 from . import resident_id
 from .crypto import EncryptedCharField, blind_index
@@ -46,10 +46,7 @@ class Education(models.TextChoices):
     DOCTOR = "doctor", _("博士研究生")
 
 
-class MemberQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(scope_q(user, "organization__path"))
-
+class MemberQuerySet(ScopedQuerySet):
     def current(self):
         return self.filter(status__in=CURRENT_STATUSES)
 
@@ -153,7 +150,9 @@ class PioneerScheme(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
     version = models.PositiveSmallIntegerField(_("版本"), default=1)
     name = models.CharField(_("名称"), max_length=80)
-    status = models.CharField(_("状态"), max_length=12, choices=SchemeStatus.choices, default=SchemeStatus.DRAFT)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=SchemeStatus.choices, default=SchemeStatus.DRAFT
+    )
     self_weight = models.PositiveSmallIntegerField(_("个人自评权重（%）"), default=20)
     branch_weight = models.PositiveSmallIntegerField(_("支部评议权重（%）"), default=50)
     mass_weight = models.PositiveSmallIntegerField(_("群众评价权重（%）"), default=30)
@@ -253,9 +252,8 @@ class PioneerEntry(models.Model):
         ]
 
 
-class PioneerScoreQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(scope_q(user, "member__organization__path"))
+class PioneerScoreQuerySet(ScopedQuerySet):
+    scope_field = "member__organization__path"
 
 
 class PioneerScore(models.Model):
@@ -281,9 +279,8 @@ class PioneerScore(models.Model):
 # --- 困难党员关爱 (care for members in difficulty) --------------------------------------------
 
 
-class CareQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(scope_q(user, "member__organization__path"))
+class CareQuerySet(ScopedQuerySet):
+    scope_field = "member__organization__path"
 
 
 class CareVisit(models.Model):

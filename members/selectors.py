@@ -1,0 +1,253 @@
+"""Reads on members, always from the user's scope; rates other apps call are set-based.
+
+For other apps (dashboards, year-end reports, assessments):
+
+- ``member_rates(org_paths=[...], year=2025)`` → ``{path: Rates}`` — members, probationary,
+  e-ID authenticated and rate, five-star coverage (share of current members rated that year),
+  five-star members, members in difficulty — for each organization's whole subtree, from three
+  grouped queries whatever the number of paths (prefix sums over the path order).
+- ``pioneer_scores(org_paths=[...], year=2025)`` → a QuerySet of ``PioneerScore`` in those
+  subtrees (``member`` and ``member__organization`` selected), for lists and results pages.
+- ``care_totals(org_paths=[...], year=2025)`` → ``{path: CareTotals}``.
+
+They take paths, not a user: the caller has already scoped the organizations it asks about.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import ExtractYear
+
+from branches.audit import audit_for
+from branches.models import Organization
+from branches.scoping import get_visible_or_404
+
+from .models import (
+    CURRENT_STATUSES,
+    CarePayment,
+    CareVisit,
+    Category,
+    Member,
+    PioneerScore,
+)
+
+
+@dataclass
+class Rates:
+    members: int = 0
+    probationary: int = 0
+    eid: int = 0
+    rated: int = 0
+    five_star: int = 0
+    difficulty: int = 0
+
+    @property
+    def eid_rate(self) -> float:
+        return self.eid / self.members if self.members else 0.0
+
+    @property
+    def five_star_coverage(self) -> float:
+        return self.rated / self.members if self.members else 0.0
+
+
+@dataclass
+class CareTotals:
+    visits: int = 0
+    payments: int = 0
+    amount: Decimal = Decimal(0)
+
+
+def _prefix_q(paths, field: str) -> Q:
+    q = Q()
+    for p in paths:
+        q |= Q(**{f"{field}__startswith": p})
+    return q
+
+
+class _Rollup:
+    """Per-organization rows summed over subtrees by prefix sums over the path order."""
+
+    def __init__(self, prefixes, per_org: dict[int, tuple], width: int):
+        orgs = list(
+            Organization.objects.filter(_prefix_q(prefixes, "path"))
+            .order_by("path")
+            .values_list("id", "path")
+        )
+        self.paths = [p for _i, p in orgs]
+        self.cum = [(0,) * width]
+        zero = (0,) * width
+        for oid, _p in orgs:
+            row = per_org.get(oid, zero)
+            self.cum.append(tuple(a + b for a, b in zip(self.cum[-1], row, strict=True)))
+
+    def for_path(self, path: str) -> tuple:
+        lo = bisect_left(self.paths, path)
+        hi = bisect_left(self.paths, path + "\x7f")
+        return tuple(b - a for a, b in zip(self.cum[lo], self.cum[hi], strict=True))
+
+
+def member_rates(*, org_paths, year: int) -> dict[str, Rates]:
+    """Headline member figures for each organization subtree (three queries)."""
+    org_paths = list(org_paths)
+    if not org_paths:
+        return {}
+    current = Member.objects.filter(status__in=CURRENT_STATUSES).filter(
+        _prefix_q(org_paths, "organization__path")
+    )
+    rows = (
+        current.values("organization_id")
+        .annotate(
+            n=Count("id"),
+            p=Count("id", filter=Q(category=Category.PROBATIONARY)),
+            e=Count("id", filter=Q(eid_authenticated=True)),
+            d=Count("id", filter=Q(in_difficulty=True)),
+        )
+        .order_by()
+    )
+    per_org = {r["organization_id"]: [r["n"], r["p"], r["e"], 0, 0, r["d"]] for r in rows}
+    rated = (
+        PioneerScore.objects.filter(year=year, member__status__in=CURRENT_STATUSES)
+        .filter(_prefix_q(org_paths, "member__organization__path"))
+        .values("member__organization_id")
+        .annotate(r=Count("id"), f=Count("id", filter=Q(stars=5)))
+        .order_by()
+    )
+    for r in rated:
+        row = per_org.setdefault(r["member__organization_id"], [0] * 6)
+        row[3], row[4] = r["r"], r["f"]
+    roll = _Rollup(org_paths, {k: tuple(v) for k, v in per_org.items()}, 6)
+    return {p: Rates(*roll.for_path(p)) for p in org_paths}
+
+
+def pioneer_scores(*, org_paths, year: int):
+    """Pioneer index rows of a year in the given subtrees, best first."""
+    return (
+        PioneerScore.objects.filter(year=year)
+        .filter(_prefix_q(org_paths, "member__organization__path"))
+        .select_related("member", "member__organization", "scheme")
+        .order_by("-total", "member__name")
+    )
+
+
+def care_totals(*, org_paths, year: int) -> dict[str, CareTotals]:
+    """Visits and care-fund payments of a year, per organization subtree (three queries)."""
+    org_paths = list(org_paths)
+    if not org_paths:
+        return {}
+    per_org: dict[int, list] = {}
+    visits = (
+        CareVisit.objects.filter(visited_on__year=year)
+        .filter(_prefix_q(org_paths, "member__organization__path"))
+        .values("member__organization_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for r in visits:
+        per_org.setdefault(r["member__organization_id"], [0, 0, Decimal(0)])[0] = r["n"]
+    pays = (
+        CarePayment.objects.filter(paid_on__year=year)
+        .filter(_prefix_q(org_paths, "member__organization__path"))
+        .values("member__organization_id")
+        .annotate(n=Count("id"), s=Sum("amount"))
+        .order_by()
+    )
+    for r in pays:
+        row = per_org.setdefault(r["member__organization_id"], [0, 0, Decimal(0)])
+        row[1], row[2] = r["n"], r["s"] or Decimal(0)
+    roll = _Rollup(org_paths, {k: tuple(v) for k, v in per_org.items()}, 3)
+    return {p: CareTotals(*roll.for_path(p)) for p in org_paths}
+
+
+# --- user-facing reads ------------------------------------------------------------------------
+
+
+def member_list(*, user, filters: dict):
+    """The roster a user may see, filtered. ``filters`` comes from ``MemberFilterForm``."""
+    qs = Member.objects.visible_to(user).select_related("organization")
+    org = filters.get("organization")
+    if org is not None:
+        qs = qs.in_subtree(org)
+    q = (filters.get("q") or "").strip()
+    if q:
+        cond = Q(name__icontains=q) | Q(phone__contains=q)
+        if len(q) == 18:
+            from .crypto import blind_index
+            from .resident_id import normalize
+
+            cond |= Q(resident_id_hash=blind_index(normalize(q)))
+        qs = qs.filter(cond)
+    status = filters.get("status") or "current"
+    if status == "current":
+        qs = qs.current()
+    elif status != "all":
+        qs = qs.filter(status=status)
+    if filters.get("category"):
+        qs = qs.filter(category=filters["category"])
+    if filters.get("eid") in ("yes", "no"):
+        qs = qs.filter(eid_authenticated=filters["eid"] == "yes")
+    if filters.get("difficulty"):
+        qs = qs.filter(in_difficulty=True)
+    return qs.order_by("organization__path", "name", "id")
+
+
+def member_get(*, user, member_id) -> Member:
+    return get_visible_or_404(Member.objects.visible_to(user).select_related("organization"), pk=member_id)
+
+
+ACTIONS = {
+    "member.create": "新增党员", "member.update": "修改信息", "member.status": "变更状态",
+    "member.eid": "电子身份认证", "member.care_visit": "润心走访", "member.care_payment": "关爱资金",
+    "member.import_create": "导入新增", "member.import_update": "导入更新",
+}  # fmt: skip
+_FIELD_LABELS = {f.name: str(f.verbose_name) for f in Member._meta.fields}
+
+
+def _history_rows(events) -> list[dict]:
+    rows = []
+    for e in events:
+        items = []
+        for k, v in (e.changes or {}).items():
+            label = _FIELD_LABELS.get(k, k)
+            if isinstance(v, list) and len(v) == 2:
+                old, new = ("" if x is None else x for x in v)
+                items.append(f"{label}：{old} → {new}" if old != "" else f"{label}：{new}")
+            else:
+                items.append(f"{label}：{v}")
+        rows.append({"at": e.at, "actor": e.actor, "action": ACTIONS.get(e.action, e.action), "items": items})
+    return rows
+
+
+def member_detail(*, member: Member, year: int) -> dict:
+    """What the member page shows besides the member (fixed number of queries)."""
+    return {
+        "history": _history_rows(audit_for(member).order_by("-at")[:50]),
+        "visits": list(member.care_visits.all()[:20]),
+        "payments": list(member.care_payments.all()[:20]),
+        "scores": list(member.pioneer_scores.select_related("scheme").order_by("-year")[:5]),
+    }
+
+
+def care_by_year(*, org: Organization, years: int = 5) -> list[tuple[int, int, int, Decimal]]:
+    """(year, visits, payments, amount) for the last years in an organization's subtree."""
+    v = dict(
+        CareVisit.objects.filter(member__organization__path__startswith=org.path)
+        .annotate(y=ExtractYear("visited_on"))
+        .values_list("y")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    p = {
+        y: (n, s)
+        for y, n, s in CarePayment.objects.filter(member__organization__path__startswith=org.path)
+        .annotate(y=ExtractYear("paid_on"))
+        .values_list("y")
+        .annotate(n=Count("id"), s=Sum("amount"))
+        .order_by()
+        .values_list("y", "n", "s")
+    }
+    ys = sorted(set(v) | set(p), reverse=True)[:years]
+    return [(y, v.get(y, 0), p.get(y, (0, 0))[0], p.get(y, (0, Decimal(0)))[1]) for y in ys]

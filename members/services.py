@@ -1,0 +1,435 @@
+"""Writes on members: roster changes, e-ID, care, pioneer index, imports. Each is audited."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from branches.audit import audit_bulk, audit_record, diff
+from branches.models import Organization
+from branches.scoping import can_manage
+
+from . import importing, resident_id
+from .models import (
+    CURRENT_STATUSES,
+    CarePayment,
+    CareVisit,
+    Element,
+    Member,
+    MemberStatus,
+    Part,
+    PioneerEntry,
+    PioneerIndicator,
+    PioneerScheme,
+    PioneerScore,
+    SchemeStatus,
+)
+
+AUDITED = (
+    "name", "gender", "ethnicity", "resident_id", "birth_date", "education", "phone", "joined_on",
+    "full_member_on", "category", "status", "status_changed_on", "organization", "eid_authenticated",
+    "eid_authenticated_on", "in_difficulty",
+)  # fmt: skip
+
+
+def _snapshot(m: Member) -> dict:
+    d = {f: getattr(m, f) for f in AUDITED if f != "organization"}
+    d["resident_id"] = resident_id.mask(m.resident_id)
+    d["organization"] = m.organization.code if m.organization_id else None
+    return d
+
+
+def _require_manage(actor, org: Organization) -> None:
+    if actor is not None and not can_manage(actor, org):
+        raise PermissionDenied
+
+
+def _check_unique(m: Member) -> None:
+    if m.status in CURRENT_STATUSES:
+        clash = Member.objects.current().with_resident_id(m.resident_id).exclude(pk=m.pk).exists()
+        if clash:
+            raise ValidationError({"resident_id": "该公民身份号码已登记为正常或流动党员。"})
+
+
+def _check_rules(m: Member) -> None:
+    """The roster rules the import also applies (birth date, 18th birthday, dates in order)."""
+    rid, birth, gender = resident_id.parse(m.resident_id)
+    errors = {}
+    m.resident_id = rid
+    if m.birth_date and m.birth_date != birth:
+        errors["birth_date"] = "出生日期与公民身份号码不一致。"
+    m.birth_date = birth
+    if m.gender and m.gender != gender:
+        errors["gender"] = "性别与公民身份号码第17位不符。"
+    today = timezone.localdate()
+    if m.joined_on and m.joined_on > today:
+        errors["joined_on"] = "入党日期不能晚于今天。"
+    elif m.joined_on and m.joined_on < importing._eighteenth(birth):
+        errors["joined_on"] = "入党日期早于年满18周岁的日期。"
+    if m.full_member_on and m.joined_on and m.full_member_on < m.joined_on:
+        errors["full_member_on"] = "转正日期不能早于入党日期。"
+    if m.phone and not importing._PHONE.match(m.phone):
+        errors["phone"] = "手机号码应为以 1 开头的 11 位数字。"
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def member_create(*, actor, **fields) -> Member:
+    """Add a member to the roster (党员信息录入)."""
+    m = Member(**fields)
+    _require_manage(actor, m.organization)
+    _check_rules(m)
+    if m.eid_authenticated and not m.eid_authenticated_on:
+        m.eid_authenticated_on = timezone.localdate()
+    m.full_clean(exclude=["resident_id_hash"])
+    _check_unique(m)
+    m.save()
+    audit_record(actor=actor, action="member.create", obj=m, organization=m.organization,
+                 changes=diff({}, _snapshot(m)))  # fmt: skip
+    return m
+
+
+@transaction.atomic
+def member_update(*, actor, member: Member, **fields) -> Member:
+    """Edit a member; moving to another organization needs the right over both."""
+    _require_manage(actor, member.organization)
+    before = _snapshot(Member.objects.select_related("organization").get(pk=member.pk))
+    for k, v in fields.items():
+        setattr(member, k, v)
+    _require_manage(actor, member.organization)
+    _check_rules(member)
+    if member.eid_authenticated and not member.eid_authenticated_on:
+        member.eid_authenticated_on = timezone.localdate()
+    if not member.eid_authenticated:
+        member.eid_authenticated_on = None
+    member.full_clean(exclude=["resident_id_hash"])
+    _check_unique(member)
+    changes = diff(before, _snapshot(member))
+    if not changes:
+        return member
+    member.save()
+    audit_record(actor=actor, action="member.update", obj=member, organization=member.organization,
+                 changes=changes)  # fmt: skip
+    return member
+
+
+@transaction.atomic
+def member_transfer_out(*, actor, member: Member, status: str, on: date | None = None) -> Member:
+    """转出 / 出党 / 去世: the record stays, only its status changes."""
+    _require_manage(actor, member.organization)
+    if status not in (MemberStatus.TRANSFERRED, MemberStatus.LEFT, MemberStatus.DECEASED, MemberStatus.NORMAL,
+                      MemberStatus.FLOATING):  # fmt: skip
+        raise ValidationError({"status": "无效的党员状态。"})
+    if member.status == status:
+        return member
+    before = _snapshot(member)
+    member.status = status
+    member.status_changed_on = on or timezone.localdate()
+    _check_unique(member)
+    member.save(update_fields=["status", "status_changed_on", "updated_at"])
+    audit_record(actor=actor, action="member.status", obj=member, organization=member.organization,
+                 changes=diff(before, _snapshot(member)))  # fmt: skip
+    return member
+
+
+@transaction.atomic
+def members_eid_authenticate(*, actor, members, on: date | None = None) -> int:
+    """Record e-ID authentication (党员电子身份认证) for one or many members; idempotent."""
+    on = on or timezone.localdate()
+    todo = [m for m in members if not m.eid_authenticated]
+    for m in todo:
+        _require_manage(actor, m.organization)
+    if not todo:
+        return 0
+    Member.objects.filter(pk__in=[m.pk for m in todo]).update(
+        eid_authenticated=True, eid_authenticated_on=on, updated_at=timezone.now()
+    )
+    audit_bulk(
+        actor=actor,
+        action="member.eid",
+        objs=todo,
+        organization_of=lambda m: m.organization,
+        changes_of=lambda m: {
+            "eid_authenticated": [False, True],
+            "eid_authenticated_on": [None, on.isoformat()],
+        },
+    )
+    return len(todo)
+
+
+# --- care -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def care_visit_add(*, actor, member: Member, visited_on: date, visitor: str, notes: str = "") -> CareVisit:
+    """Record a 润心走访 visit."""
+    _require_manage(actor, member.organization)
+    v = CareVisit(member=member, visited_on=visited_on, visitor=visitor, notes=notes,
+                  created_by=actor if getattr(actor, "pk", None) else None)  # fmt: skip
+    if visited_on > timezone.localdate():
+        raise ValidationError({"visited_on": "走访日期不能晚于今天。"})
+    v.full_clean()
+    v.save()
+    audit_record(actor=actor, action="member.care_visit", obj=member, organization=member.organization,
+                 changes={"润心走访": [None, f"{visited_on:%Y-%m-%d} {visitor}"]})  # fmt: skip
+    return v
+
+
+@transaction.atomic
+def care_payment_add(
+    *, actor, member: Member, amount, paid_on: date, approver: str, notes: str = ""
+) -> CarePayment:
+    """Record a 关爱资金 payment."""
+    _require_manage(actor, member.organization)
+    p = CarePayment(member=member, amount=amount, paid_on=paid_on, approver=approver, notes=notes,
+                    created_by=actor if getattr(actor, "pk", None) else None)  # fmt: skip
+    if amount is not None and Decimal(amount) <= 0:
+        raise ValidationError({"amount": "金额必须大于 0。"})
+    p.full_clean()
+    p.save()
+    audit_record(actor=actor, action="member.care_payment", obj=member, organization=member.organization,
+                 changes={"关爱资金": [None, f"{paid_on:%Y-%m-%d} {amount} 元（{approver} 审批）"]})  # fmt: skip
+    return p
+
+
+# --- pioneer index ----------------------------------------------------------------------------
+
+DEFAULT_INDICATORS = [
+    (Element.COVERAGE, "按时参加组织生活、交纳党费", 20),
+    (Element.TEAM, "学习教育与能力提升", 20),
+    (Element.ACTIVITY, "参加主题党日与志愿服务", 20),
+    (Element.SYSTEM, "遵规守纪、履行党员义务", 20),
+    (Element.GUARANTEE, "联系服务群众、发挥先锋作用", 20),
+]
+DEFAULT_VETO = "违纪违法或造成恶劣影响（清零项）"
+
+
+@transaction.atomic
+def pioneer_scheme_default(*, year: int) -> PioneerScheme:
+    """The year's published scheme, creating and publishing the default one if there is none."""
+    scheme = PioneerScheme.objects.filter(year=year, status=SchemeStatus.PUBLISHED).first()
+    if scheme:
+        return scheme
+    version = (PioneerScheme.objects.filter(year=year).order_by("-version").values_list("version", flat=True)
+               .first() or 0) + 1  # fmt: skip
+    scheme = PioneerScheme.objects.create(year=year, version=version, name="先锋指数评价方案")
+    PioneerIndicator.objects.bulk_create(
+        [PioneerIndicator(scheme=scheme, element=e, name=n, weight=w, order=i)
+         for i, (e, n, w) in enumerate(DEFAULT_INDICATORS)]
+        + [PioneerIndicator(scheme=scheme, element=Element.SYSTEM, name=DEFAULT_VETO, is_veto=True, order=99)]
+    )  # fmt: skip
+    return pioneer_scheme_publish(actor=None, scheme=scheme)
+
+
+def scheme_validate(scheme: PioneerScheme) -> None:
+    scheme.full_clean()
+    weights = [i.weight for i in scheme.indicators.all() if not i.is_veto]
+    if sum(weights) != 100:
+        raise ValidationError(f"各指标分值之和须为 100，当前为 {sum(weights)}。")
+
+
+@transaction.atomic
+def pioneer_scheme_publish(*, actor, scheme: PioneerScheme) -> PioneerScheme:
+    """Publish a draft; the year's previously published version becomes superseded."""
+    if scheme.status != SchemeStatus.DRAFT:
+        raise ValidationError("只有草稿可以发布。")
+    scheme_validate(scheme)
+    PioneerScheme.objects.filter(year=scheme.year, status=SchemeStatus.PUBLISHED).update(
+        status=SchemeStatus.SUPERSEDED
+    )
+    scheme.status = SchemeStatus.PUBLISHED
+    scheme.published_at = timezone.now()
+    scheme.save(update_fields=["status", "published_at"])
+    audit_record(
+        actor=actor, action="pioneer.scheme_publish", obj=scheme, changes={"状态": ["草稿", "已发布"]}
+    )
+    return scheme
+
+
+@transaction.atomic
+def pioneer_scheme_new_version(*, actor, scheme: PioneerScheme) -> PioneerScheme:
+    """Copy a scheme (with its indicators) into a new draft version: published ones are never edited."""
+    version = PioneerScheme.objects.filter(year=scheme.year).order_by("-version").first().version + 1
+    indicators = list(scheme.indicators.all())
+    new = PioneerScheme.objects.get(pk=scheme.pk)
+    new.pk, new.version, new.status, new.published_at = None, version, SchemeStatus.DRAFT, None
+    new.save()
+    for i in indicators:
+        i.pk, i.scheme = None, new
+    PioneerIndicator.objects.bulk_create(indicators)
+    audit_record(
+        actor=actor, action="pioneer.scheme_copy", obj=new, changes={"来源版本": [None, scheme.version]}
+    )
+    return new
+
+
+@transaction.atomic
+def pioneer_entries_save(
+    *, actor, org: Organization, scheme: PioneerScheme, part: str, rows: list[dict]
+) -> int:
+    """Save one part's assessment for many members at once (the branch grid), then rescore them.
+
+    ``rows``: ``{"member": Member, "values": {indicator_id: 0–100}, "vetoed": bool}``.
+    """
+    _require_manage(actor, org)
+    if scheme.status != SchemeStatus.PUBLISHED:
+        raise ValidationError("该方案未发布，不能录入评价。")
+    if part not in Part.values:
+        raise ValidationError("无效的评价方式。")
+    for r in rows:
+        if not r["member"].organization.path.startswith(org.path):
+            raise PermissionDenied
+    by_member = {
+        e.member_id: e
+        for e in PioneerEntry.objects.filter(scheme=scheme, part=part, member__in=[r["member"] for r in rows])
+    }
+    create, update = [], []
+    for r in rows:
+        values = {str(k): int(v) for k, v in r["values"].items() if v is not None}
+        e = by_member.get(r["member"].pk)
+        if e is None:
+            create.append(PioneerEntry(scheme=scheme, member=r["member"], part=part, values=values,
+                                       vetoed=r["vetoed"], entered_by=actor))  # fmt: skip
+        elif e.values != values or e.vetoed != r["vetoed"]:
+            e.values, e.vetoed, e.entered_by = values, r["vetoed"], actor
+            update.append(e)
+    PioneerEntry.objects.bulk_create(create, batch_size=500)
+    PioneerEntry.objects.bulk_update(update, ["values", "vetoed", "entered_by", "entered_at"], batch_size=500)
+    changed = create + update
+    if changed:
+        audit_record(actor=actor, action="pioneer.entries", obj=org, organization=org,
+                     changes={"年度": scheme.year, "评价方式": str(Part(part).label), "人数": len(changed)})  # fmt: skip
+    pioneer_scores_compute(scheme=scheme, member_ids=[r["member"].pk for r in rows])
+    return len(changed)
+
+
+def _q(x) -> Decimal:
+    return Decimal(x).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@transaction.atomic
+def pioneer_scores_compute(*, scheme: PioneerScheme, member_ids=None) -> int:
+    """Score members from their entries (three queries, then one upsert), keeping the breakdown.
+
+    index = Σ over parts present of part weight × Σ indicator weight × value / 100, rescaled to the
+    weights of the parts present; a member needs the branch assessment to be rated. Any 清零 veto
+    zeroes the index and the stars.
+    """
+    indicators = [i for i in scheme.indicators.all() if not i.is_veto]
+    weights = scheme.part_weights
+    entries = PioneerEntry.objects.filter(scheme=scheme)
+    if member_ids is not None:
+        entries = entries.filter(member_id__in=member_ids)
+    per_member: dict[int, dict[str, PioneerEntry]] = {}
+    for e in entries.only("member_id", "part", "values", "vetoed"):
+        per_member.setdefault(e.member_id, {})[e.part] = e
+    scores = []
+    for mid, parts in per_member.items():
+        if Part.BRANCH not in parts:
+            continue
+        breakdown = {"scheme_version": scheme.version, "parts": {}, "indicators": {}}
+        total_w = sum(weights[p] for p in parts)
+        total = Decimal(0)
+        for p, e in parts.items():
+            part_score = sum(
+                Decimal(i.weight) * Decimal(e.values.get(str(i.pk), 0)) / 100 for i in indicators
+            )
+            breakdown["parts"][p] = {"score": str(_q(part_score)), "weight": weights[p]}
+            total += part_score * weights[p] / total_w
+            for i in indicators:
+                breakdown["indicators"].setdefault(i.name, {})[p] = e.values.get(str(i.pk), 0)
+        vetoed = any(e.vetoed for e in parts.values())
+        total = Decimal(0) if vetoed else _q(total)
+        breakdown["vetoed"] = vetoed
+        scores.append(PioneerScore(member_id=mid, scheme=scheme, year=scheme.year, total=total,
+                                   stars=0 if vetoed else scheme.stars_for(total), vetoed=vetoed,
+                                   breakdown=breakdown, computed_at=timezone.now()))  # fmt: skip
+    PioneerScore.objects.bulk_create(
+        scores,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["member", "year"],
+        update_fields=["scheme", "total", "stars", "vetoed", "breakdown", "computed_at"],
+    )
+    return len(scores)
+
+
+# --- import (portal) --------------------------------------------------------------------------
+
+_IMPORT_SALT = "members.import"
+IMPORT_MAX_AGE = 3600
+
+
+def _import_dir() -> Path:
+    d = Path(tempfile.gettempdir()) / "partybuild-member-imports"
+    d.mkdir(mode=0o700, exist_ok=True)
+    return d
+
+
+def roster_import_preview(*, actor, upload) -> tuple[importing.ImportPlan, str | None]:
+    """Validate an uploaded roster. Keeps the file for the confirm step under a signed token."""
+    if importing.manage_prefixes(actor) == ():
+        raise PermissionDenied
+    ext = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
+    if upload.size > importing.MAX_FILE_BYTES:
+        raise importing.ImportFileError(
+            f"文件过大，上限 {importing.MAX_FILE_BYTES // 1048576} MB，请拆分后分批导入。"
+        )
+    key = uuid.uuid4().hex
+    path = _import_dir() / f"{key}{ext}"
+    with open(path, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    try:
+        with open(path, "rb") as fh:
+            plan = importing.build_plan(fh, upload.name, user=actor)
+    except importing.ImportFileError:
+        path.unlink(missing_ok=True)
+        raise
+    if not plan.ok:
+        path.unlink(missing_ok=True)
+        return plan, None
+    token = signing.dumps({"k": key, "e": ext, "u": actor.pk, "n": upload.name[:100]}, salt=_IMPORT_SALT)
+    return plan, token
+
+
+def _import_file(token: str, actor) -> tuple[Path, str]:
+    try:
+        data = signing.loads(token, salt=_IMPORT_SALT, max_age=IMPORT_MAX_AGE)
+    except signing.BadSignature:
+        raise ValidationError("导入凭据无效或已过期（1 小时），请重新上传文件。") from None
+    if (
+        data.get("u") != actor.pk
+        or data.get("e") not in (".xlsx", ".csv")
+        or not str(data.get("k")).isalnum()
+    ):
+        raise PermissionDenied
+    path = _import_dir() / f"{data['k']}{data['e']}"
+    if not path.exists():
+        raise ValidationError("导入文件已被处理或已过期，请重新上传文件。")
+    return path, data.get("n", "roster" + data["e"])
+
+
+def roster_import_confirm(*, actor, token: str) -> importing.ImportPlan:
+    """Re-validate the stored file and import it all in one transaction (nothing if any error)."""
+    path, name = _import_file(token, actor)
+    try:
+        with transaction.atomic():
+            with open(path, "rb") as fh:
+                plan = importing.build_plan(fh, name, user=actor)
+            if plan.ok:
+                importing.apply_plan(plan, actor=actor)
+    finally:
+        if path.exists():
+            os.unlink(path)
+    return plan
