@@ -13,7 +13,9 @@ from .selectors import care_totals, member_rates
 def rating_year() -> int:
     """The latest year with a published pioneer scheme (the current year if none)."""
     today = timezone.localdate().year
-    y = PioneerScheme.objects.filter(status=SchemeStatus.PUBLISHED, year__lte=today).aggregate(y=Max("year"))["y"]
+    y = PioneerScheme.objects.filter(status=SchemeStatus.PUBLISHED, year__lte=today).aggregate(y=Max("year"))[
+        "y"
+    ]
     return y or today
 
 

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -162,9 +162,12 @@ def member_transfer(request, member_id: int):
 def member_eid(request):
     """Record e-ID authentication for the members ticked on the list (or the one on its page)."""
     ids = [i for i in request.POST.getlist("ids") if i.isdigit()][:1000]
+    if not ids:
+        messages.error(request, _("请先勾选党员。"))
+        return redirect("members:list")
     chosen = list(Member.objects.visible_to(request.user).filter(pk__in=ids).select_related("organization"))
     if not chosen:
-        messages.error(request, _("请先勾选党员。"))
+        raise Http404
     else:
         n = services.members_eid_authenticate(actor=request.user, members=chosen)
         messages.success(request, _("已记录 %(n)d 名党员完成电子身份认证。") % {"n": n})
@@ -262,6 +265,8 @@ def roster_import_confirm(request):
 @login_required
 def roster_template(request):
     """The import template: the exact header row and one example row (a valid demo ID)."""
+    if not _may_import(request.user):
+        raise PermissionDenied
     example = ["张三", "男", "汉族", "410102198001010016", "1980-01-01", "本科", "13800000000",
                "2005-07-01", "2006-07-01", "正式党员", "（本支部组织代码）", "是", "正常"]  # fmt: skip
     data, _n = xlsx_bytes(importing.HEADERS, [example], sheet="党员花名册")
