@@ -121,15 +121,15 @@ BANDS = {
     ],
     "grades": [
         ("good", "好", 90, 0, False, None, False),
-        ("fair", "较好", 80, 0, False, None, False),
-        ("ordinary", "一般", 60, 0, False, None, False),
+        ("fair", "较好", 75, 0, False, None, False),
+        ("ordinary", "一般", 55, 0, False, None, False),
         ("lagging", "后进", 0, 0, False, None, True),
     ],
     "annual": [  # 先锋 limited to about 10 %
         ("pioneer", "先锋", 95, 0, False, D("10"), False),
-        ("excellent", "优秀", 90, 0, False, None, False),
-        ("qualified", "合格", 70, 0, False, None, False),
-        ("basic", "基本合格", 60, 0, False, None, False),
+        ("excellent", "优秀", 85, 0, False, None, False),
+        ("qualified", "合格", 65, 0, False, None, False),
+        ("basic", "基本合格", 55, 0, False, None, False),
         ("lagging", "后进", 0, 0, False, None, True),
     ],
 }

@@ -112,7 +112,7 @@ def test_public_survey_rate_limit_per_address(small_city, client, settings):
     page = services.public_page_for(small_city.b1)
     url = reverse("assessments:survey", args=[page.key])
     states = []
-    for i in range(3):
+    for _ in range(3):
         client.cookies.clear()  # a "new device" each time, same address
         token = client.get(url).content.decode().split('name="token" value="')[1].split('"')[0]
         states.append(client.post(url, {"token": token, "rating": "basic"}).content.decode())
