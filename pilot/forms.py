@@ -6,9 +6,10 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Domain, Level, Organization
+from branches.models import BranchType, Domain, Level, Organization
 
 from .evidence import check_upload
 from .models import ActivityKind, Element, ProgressState, ReviewDecision
@@ -114,6 +115,12 @@ class NoticeForm(forms.Form):
     )  # fmt: skip
     domains = forms.MultipleChoiceField(label=_("按领域"), choices=Domain.choices, required=False,
                                         widget=forms.CheckboxSelectMultiple)  # fmt: skip
+    branch_types = forms.ModelMultipleChoiceField(
+        label=_("按支部类型"),
+        queryset=BranchType.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     include_townships = forms.BooleanField(
         label=_("同时发给乡镇（街道）党委本身"), required=False, initial=True
     )
@@ -139,8 +146,6 @@ class NoticeForm(forms.Form):
         )
         towns = list(data.get("townships") or [])
         if towns:
-            from django.db.models import Q
-
             q = Q()
             for t in towns:
                 q |= Q(path__startswith=t.path)
@@ -148,9 +153,9 @@ class NoticeForm(forms.Form):
         levels = [Level.UNIT] + ([Level.TOWNSHIP] if data.get("include_townships") else [])
         qs = qs.filter(level__in=levels)
         if data.get("domains"):
-            from django.db.models import Q
-
             qs = qs.filter(Q(domain__in=data["domains"]) | Q(level=Level.TOWNSHIP))
+        if data.get("branch_types"):
+            qs = qs.filter(Q(branch_type__in=data["branch_types"]) | Q(level=Level.TOWNSHIP))
         return list(qs)
 
 

@@ -247,7 +247,8 @@ def pocketbook(request):
     year = _year(request)
     rows = list(Commitment.objects.visible_to(request.user).filter(year=year).select_related("organization")
                 .order_by("organization__path", "id")[:LIST_LIMIT])  # fmt: skip
-    return render(request, "pilot/pocketbook.html", {"rows": rows, "year": year})
+    own_ids = [o for o in selectors.own_org_ids(request.user)]
+    return render(request, "pilot/pocketbook.html", {"rows": rows, "year": year, "own_ids": own_ids})
 
 
 @login_required

@@ -238,3 +238,20 @@ def test_notice_goes_to_units_below_with_read_tracking(pilot_city):
     assert list(
         NoticeRecipient.objects.filter(notice=n, read_at__isnull=True).values_list("organization", flat=True)
     ) == [pilot_city.a2.pk]
+
+
+def test_activity_attendance_comes_from_the_roster(pilot_city):
+    cun = pilot_city.users["cun"]
+    mine = [
+        Member.objects.create(name=f"党员{i}", gender="M", resident_id=make("410102", date(1970, 1, 1), 300 + i * 7, True),
+                              birth_date=date(1970, 1, 1), joined_on=date(1995, 1, 1), organization=pilot_city.a1_branch)
+        for i in range(3)
+    ]  # fmt: skip
+    other = Member.objects.create(name="外村党员", gender="M", resident_id=make("410102", date(1970, 1, 1), 901, True),
+                                  birth_date=date(1970, 1, 1), joined_on=date(1995, 1, 1), organization=pilot_city.b1)  # fmt: skip
+    act = services.activity_record(actor=cun, organization=pilot_city.a1, kind="theme_day", held_on=date(2023, 7, 1),
+                                   topic="重温入党誓词", attendees=mine[:2])  # fmt: skip
+    assert (act.expected, act.attended) == (3, 2)
+    with pytest.raises(ValidationError):
+        services.activity_record(actor=cun, organization=pilot_city.a1, kind="theme_day", held_on=date(2023, 7, 2),
+                                 topic="x", attendees=[other])  # fmt: skip
