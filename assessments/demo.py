@@ -8,7 +8,6 @@ engine as production (``scoring.run_compute``), so the demo also exercises it.
 from __future__ import annotations
 
 import hashlib
-
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
