@@ -1,0 +1,219 @@
+"""Assessments benchmark: compute one quarter's supervision scores for the benchmark city.
+
+    .venv/bin/python bench/assessments_quarter.py [--engine sqlite|postgres|both] [--orgs 5000]
+        [--members 150000] [--rows 2400000] [--chunk 500]
+
+Builds a scratch database: the organization tree (branches.demo.build_tree, ≈5,000 units and
+branches), 150,000 members (bulk insert), 2.4 million checklist items in the pilot's real table
+(``pilot_checklistitem``: one INSERT … SELECT of organizations × tasks × 12 months, statuses
+spread by a hash), plus standards checks, findings and survey answers for the quarter, and the
+default 2023 schemes. Then it times, in the same process and run:
+
+* ``compute``: the real job (``services.run_start`` + ``scoring.run_compute``) for 2023Q3 —
+  every indicator of the default supervision scheme, chunks of ``--chunk`` units, results written,
+  quotas and ranks applied;
+* ``floor``: one hand-written ``GROUP BY organization_id`` over all checklist rows (the issue's
+  floor), and the same restricted to the quarter.
+
+Targets (issue 5): ≤ 10 s on SQLite, ≤ 20 s on PostgreSQL, within 3× of the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench._common import PY, machine, scratch_env  # noqa: E402
+
+
+def build(orgs: int, members: int, rows: int) -> dict:
+    import random
+    from datetime import date, timedelta
+
+    from django.db import connection, transaction
+
+    from assessments.defaults import seed_default_schemes
+    from assessments.models import Finding, Inspection, Standard, StandardCheck, StandardItem, SurveyResponse
+    from branches.demo import build_tree
+    from branches.models import Domain, Level, Organization
+    from members.models import Member
+    from pilot.models import Plan, PlanYear, Task
+
+    rng = random.Random(5)
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        build_tree(rng=rng, orgs_target=orgs, log=lambda *_: None)
+    leaves = list(Organization.objects.filter(level__in=[Level.UNIT, Level.BRANCH]).values_list("id", "domain"))
+    # Members: encrypted ID field, so plain bulk_create (no per-row save()).
+    batch = []
+    for i in range(members):
+        oid = leaves[i % len(leaves)][0]
+        batch.append(Member(name=f"党员{i}", gender="M" if i % 2 else "F", resident_id=f"11010519{i % 90 + 10}0101{i:04d}"[-18:].rjust(18, "1"),
+                            resident_id_hash=f"{i:064d}", birth_date=date(1970 + i % 40, 1, 1), joined_on=date(2000, 7, 1),
+                            organization_id=oid, eid_authenticated=i % 5 != 0))  # fmt: skip
+        if len(batch) == 5000:
+            Member.objects.bulk_create(batch)
+            batch = []
+    Member.objects.bulk_create(batch)
+    # Pilot checklist rows in their real table.
+    plan = Plan.objects.create(name="bench", start_year=2023, end_year=2025)
+    py = PlanYear.objects.create(plan=plan, year=2023, theme="标准强化年")
+    n_tasks = max(1, round(rows / (len(leaves) * 12)))
+    Task.objects.bulk_create(
+        [Task(plan_year=py, code=f"B{i:02d}", title=f"基准任务{i}", element="system", function="political") for i in range(n_tasks)]
+    )
+    with connection.cursor() as cur:
+        cur.execute("CREATE TABLE bench_month (m integer, period date, due date, at timestamp)")
+        for m in range(1, 13):
+            cur.execute(
+                "INSERT INTO bench_month VALUES (%s, %s, %s, %s)",
+                [m, date(2023, m, 1), date(2023, m, 25), f"2023-{m:02d}-20 10:00:00"],
+            )
+        cur.execute(
+            """
+            INSERT INTO pilot_checklistitem (organization_id, task_id, period, due_date, status, percent,
+                submitted_at, last_submitted_at, accepted_at, return_reason, is_late, delay_reason, created_at)
+            SELECT o.id, t.id, m.period, m.due,
+                   CASE WHEN (o.id * 7 + t.id * 13 + m.m) %% 10 < 7 THEN 'accepted' ELSE 'pending' END,
+                   CASE WHEN (o.id * 7 + t.id * 13 + m.m) %% 10 < 7 THEN 100 ELSE 0 END,
+                   CASE WHEN (o.id * 7 + t.id * 13 + m.m) %% 10 < 8 THEN m.at END,
+                   CASE WHEN (o.id * 7 + t.id * 13 + m.m) %% 10 < 8 THEN m.at END,
+                   CASE WHEN (o.id * 7 + t.id * 13 + m.m) %% 10 < 7 THEN m.at END,
+                   '', (o.id + t.id + m.m) %% 9 = 0, '', m.at
+            FROM branches_organization o CROSS JOIN pilot_task t CROSS JOIN bench_month m
+            WHERE o.level IN ('unit', 'branch') AND t.plan_year_id = %s
+            """,
+            [py.pk],
+        )
+        cur.execute("DROP TABLE bench_month")
+    # Assessment inputs for the quarter.
+    seed_default_schemes(2023)
+    checks = []
+    for dom in Domain.values:
+        st = Standard.objects.create(domain=dom, year=2023, name=f"{dom} 标准")
+        items = StandardItem.objects.bulk_create([StandardItem(standard=st, text=f"条目{i}", sort_order=i) for i in range(8)])
+        for oid, d in leaves:
+            if d == dom:
+                checks += [StandardCheck(item=it, organization_id=oid, self_met=True, verified_met=rng.random() < 0.8) for it in items]
+    StandardCheck.objects.bulk_create(checks, batch_size=5000)
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create(username="bench")
+    units = list(Organization.objects.filter(level=Level.UNIT).values_list("id", flat=True))
+    visits = [Inspection(organization_id=u, inspector=user, visited_on=date(2023, 8, 1)) for u in units[::2]]
+    Inspection.objects.bulk_create(visits, batch_size=5000)
+    Finding.objects.bulk_create(
+        [Finding(inspection=v, organization_id=v.organization_id, problem="问题", found_on=v.visited_on, owner="书记",
+                 deadline=v.visited_on + timedelta(days=20), severity=rng.choice(["minor", "general", "serious"]),
+                 status=rng.choice(["open", "closed"]), closed_on_time=rng.random() < 0.7) for v in visits],
+        batch_size=5000,
+    )  # fmt: skip
+    SurveyResponse.objects.bulk_create(
+        [SurveyResponse(organization_id=u, period="2023Q3", answered_on=date(2023, 8, 1 + k), voter_hash=f"{u}-{k}",
+                        rating=rng.choice(["satisfied", "satisfied", "basic", "unsatisfied"])) for u in units for k in range(15)],
+        batch_size=5000,
+    )  # fmt: skip
+    from pilot.models import ChecklistItem
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE") if connection.get_autocommit() else None
+    else:
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+    return {
+        "build_s": round(time.perf_counter() - t0, 1),
+        "units": len(units),
+        "orgs_with_items": len(leaves),
+        "members": Member.objects.count(),
+        "checklist_rows": ChecklistItem.objects.count(),
+        "tasks": n_tasks,
+        "findings": len(visits),
+        "survey_answers": len(units) * 15,
+    }
+
+
+def measure(chunk: int) -> dict:
+    from django.db import connection
+
+    from assessments import scoring, services
+    from assessments.models import ScoreResult
+
+    out = {}
+    floors = {}
+    with connection.cursor() as cur:
+        for label, where in (("floor_all_rows_s", ""), ("floor_quarter_s", "WHERE period BETWEEN %s AND %s")):
+            t = time.perf_counter()
+            cur.execute(
+                "SELECT organization_id, COUNT(*), SUM(CASE WHEN status = 'accepted' THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN submitted_at IS NOT NULL AND NOT is_late THEN 1 ELSE 0 END) "
+                f"FROM pilot_checklistitem {where} GROUP BY organization_id",
+                ["2023-07-01", "2023-09-30"] if where else [],
+            )
+            n = len(cur.fetchall())
+            floors[label] = round(time.perf_counter() - t, 3)
+            out[label.replace("_s", "_groups")] = n
+    out.update(floors)
+    times = []
+    for attempt in range(2):
+        t = time.perf_counter()
+        run = services.run_start(actor=None, period="2023Q3", kind="supervision", enqueue=False, chunk_size=chunk)
+        run = scoring.run_compute(run.pk)
+        times.append(round(time.perf_counter() - t, 2))
+    out["compute_s"] = times
+    out["results"] = ScoreResult.objects.filter(run=run).count()
+    out["chunks"] = run.chunks_total
+    best = min(times)
+    out["ratio_to_floor_all_rows"] = round(best / floors["floor_all_rows_s"], 2)
+    out["ratio_to_floor_quarter"] = round(best / floors["floor_quarter_s"], 2)
+    r = ScoreResult.objects.filter(run=run).order_by("rank_city").first()
+    out["top"] = [r.total.__str__(), r.grade_label, len(r.breakdown)]
+    return out
+
+
+def inner(args) -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    info = build(args.orgs, args.members, args.rows)
+    info.update(measure(args.chunk))
+    print("RESULT " + json.dumps(info, ensure_ascii=False))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--engine", default="both", choices=["sqlite", "postgres", "both"])
+    p.add_argument("--orgs", type=int, default=5000)
+    p.add_argument("--members", type=int, default=150000)
+    p.add_argument("--rows", type=int, default=2400000)
+    p.add_argument("--chunk", type=int, default=500)
+    p.add_argument("--inner", action="store_true")
+    args = p.parse_args()
+    if args.inner:
+        return inner(args)
+    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {machine()}")
+    engines = ["sqlite", "postgres"] if args.engine == "both" else [args.engine]
+    for engine in engines:
+        env = scratch_env("assessments", engine)
+        cmd = [PY, __file__, "--inner", "--orgs", str(args.orgs), "--members", str(args.members),
+               "--rows", str(args.rows), "--chunk", str(args.chunk)]  # fmt: skip
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if out.returncode != 0:
+            raise SystemExit(out.stdout[-3000:] + out.stderr[-5000:])
+        line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT "))
+        res = json.loads(line[7:])
+        print(f"{engine}: {json.dumps(res, ensure_ascii=False)}")
+
+
+if __name__ == "__main__":
+    main()
