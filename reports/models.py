@@ -52,6 +52,7 @@ class ReportBatch(models.Model):
         verbose_name=_("发起人"),
         on_delete=models.SET_NULL,
         null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(_("发起时间"), default=timezone.now)

@@ -20,7 +20,6 @@ from branches.models import Domain, Level, Organization, OrgStatus
 from branches.scoping import get_visible_or_404
 
 from . import sources
-from .sources import get, num
 
 ELEMENTS = [
     ("coverage", "组织覆盖"),
@@ -268,24 +267,24 @@ def completion_by(*, org: Organization, year: int, field_name: str) -> dict[str,
 
 
 def member_rates(*, org: Organization, year: int) -> dict | None:
+    """Members, e-ID rate, five-star rating coverage, in difficulty, care (``members.selectors``)."""
     fn = sources.selector("members", "member_rates")
     if fn is None:
         return None
-    r = fn(org_paths=[org.path], year=year)
-    if not r:
+    r = fn(org_paths=[org.path], year=year).get(org.path)
+    if r is None:
         return None
-    n = get(r, "members", default=0) or 0
+    care_fn = sources.selector("members", "care_totals")
+    c = care_fn(org_paths=[org.path], year=year).get(org.path) if care_fn else None
     return {
-        "count": n,
-        "eid_rate": num(get(r, "eid_rate"))
-        if get(r, "eid_rate") is not None
-        else _pct(get(r, "eid_authenticated", default=0), n),
-        "five_star_rate": num(get(r, "five_star_rate"))
-        if get(r, "five_star_rate") is not None
-        else _pct(get(r, "five_star_rated", default=0), n),
-        "difficulty": get(r, "in_difficulty", "difficulty"),
-        "care_visits": get(r, "care_visits", "visits"),
-        "care_amount": num(get(r, "care_amount", "care_funds", "care_total")),
+        "count": r.members,
+        "eid_rate": _pct(r.eid, r.members),
+        "five_star_rate": _pct(r.rated, r.members),
+        "five_star": r.five_star,
+        "difficulty": r.difficulty,
+        "care_visits": c.visits if c else None,
+        "care_payments": c.payments if c else None,
+        "care_amount": c.amount if c else None,
     }
 
 
@@ -308,8 +307,23 @@ def pilot_unit_extras(*, user, org: Organization, year: int) -> dict:
     return out
 
 
-def goals(*, user, year: int) -> list[dict]:
-    """The year's targets (年度目标) and their attainment in the user's scope, from ``pilot``."""
+class _ScopedTo:
+    """A viewer whose scope is exactly ``org``'s subtree, so ``pilot.selectors.goal_attainment``
+    measures the goals for the dashboard's organization rather than for the whole of the viewer's
+    scope. Only built for an organization the real viewer may see."""
+
+    is_authenticated = True
+    is_superuser = False
+    pk = None
+
+    def __init__(self, org: Organization):
+        from branches.scoping import RoleGrant
+
+        self._role_grants = (RoleGrant("city_admin", org.pk, org.path, False, False),)
+
+
+def goals(*, org: Organization, year: int) -> list[dict]:
+    """The year's targets (年度目标) and their attainment in ``org``'s subtree, from ``pilot``."""
     fn_year = sources.selector("pilot", "current_plan_year")
     fn = sources.selector("pilot", "goal_attainment")
     if fn is None or fn_year is None:
@@ -326,7 +340,7 @@ def goals(*, user, year: int) -> list[dict]:
             "met": bool(g.attained),
             "pct": g.goal.metric not in ("centers_built", "brands_published"),
         }
-        for g in fn(user=user, plan_year=py)
+        for g in fn(user=_ScopedTo(org), plan_year=py)
     ]
 
 
@@ -443,7 +457,7 @@ def _slices(keys, data: dict) -> list[Slice]:
 def headline(*, user, org: Organization, year: int, totals: Slice) -> list[dict]:
     """Headline rates against the year's targets: the plan's goals (pilot) plus rectification on
     time and mass satisfaction (assessments)."""
-    rows = goals(user=user, year=year)
+    rows = goals(org=org, year=year)
     f = findings(user=user, org=org, year=year)
     sat = satisfaction(user=user, org=org, year=year)
     rows.append({"key": "rectify", "label": _("问题按期整改率（%）"), "value": f["on_time_rate"] if f else None,
