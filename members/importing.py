@@ -591,15 +591,30 @@ def apply_plan(plan: ImportPlan, *, actor, today: date | None = None) -> dict:
             m.updated_at = now
             objs.append(m)
         # status_changed_on of untouched statuses must survive: only write it where it changed.
-        Member.objects.bulk_update([o for o in objs if o.status_changed_on], update_fields, batch_size=500)
-        Member.objects.bulk_update(
+        _update([o for o in objs if o.status_changed_on], update_fields)
+        _update(
             [o for o in objs if not o.status_changed_on],
             [f for f in update_fields if f != "status_changed_on"],
-            batch_size=500,
         )
         changes = {pk: changed for pk, _v, changed in chunk}
         _audit(actor=actor, action="member.import_update", objs=objs, changes_of=lambda o, c=changes: c[o.pk])
     return plan.counts
+
+
+def _update(objs: list[Member], names: list[str]) -> None:
+    """One prepared ``UPDATE … WHERE id = %s`` run with ``executemany``.
+
+    ``bulk_update`` builds a ``CASE WHEN`` per field per batch: 60 s for 20,000 rows on SQLite,
+    and near-quadratic on PostgreSQL without batches. A prepared statement is linear everywhere.
+    """
+    if not objs:
+        return
+    fields = [Member._meta.get_field(n) for n in names]
+    sets = ", ".join(f'"{f.column}" = %s' for f in fields)
+    sql = f'UPDATE "{Member._meta.db_table}" SET {sets} WHERE "id" = %s'
+    params = [[*(f.get_db_prep_save(getattr(o, f.attname), connection) for f in fields), o.pk] for o in objs]
+    with connection.cursor() as cur:
+        cur.executemany(sql, params)
 
 
 _INSERT_COLUMNS = (
