@@ -39,7 +39,9 @@ from .models import (
     StandardCheck,
     StandardItem,
 )
-from .scoring import parse_period
+from .scoring import PeriodError, parse_period
+
+scoring_errors = (ValidationError, PeriodError)
 
 DEVICE_COOKIE = "pb_device"
 
@@ -195,15 +197,20 @@ def runs(request):
 @require_POST
 def run_start(request):
     _admin_only(request)
+    period, kind = request.POST.get("period", ""), request.POST.get("kind", "")
     try:
-        run = services.run_start(
-            actor=request.user, period=request.POST.get("period", ""), kind=request.POST.get("kind", "")
-        )
-    except ValidationError as e:
-        _fail(request, e)
+        kinds = [kind] if kind else services.kinds_for_period(period)
+        started = [services.run_start(actor=request.user, period=period, kind=k) for k in kinds]
+    except scoring_errors as e:
+        if isinstance(e, ValidationError):
+            _fail(request, e)
+        else:
+            messages.error(request, str(e))
         return redirect("assessments:runs")
-    messages.success(request, _("已开始计算 %(p)s。") % {"p": run.period})
-    return redirect("assessments:run_detail", run_id=run.pk)
+    messages.success(request, _("已开始计算 %(p)s。") % {"p": started[0].period})
+    if len(started) == 1:
+        return redirect("assessments:run_detail", run_id=started[0].pk)
+    return redirect("assessments:runs")
 
 
 @login_required

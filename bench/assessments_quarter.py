@@ -48,7 +48,9 @@ def build(orgs: int, members: int, rows: int) -> dict:
     t0 = time.perf_counter()
     with transaction.atomic():
         build_tree(rng=rng, orgs_target=orgs, log=lambda *_: None)
-    leaves = list(Organization.objects.filter(level__in=[Level.UNIT, Level.BRANCH]).values_list("id", "domain"))
+    leaves = list(
+        Organization.objects.filter(level__in=[Level.UNIT, Level.BRANCH]).values_list("id", "domain")
+    )
     # Members: encrypted ID field, so plain bulk_create (no per-row save()).
     batch = []
     for i in range(members):
@@ -65,7 +67,10 @@ def build(orgs: int, members: int, rows: int) -> dict:
     py = PlanYear.objects.create(plan=plan, year=2023, theme="标准强化年")
     n_tasks = max(1, round(rows / (len(leaves) * 12)))
     Task.objects.bulk_create(
-        [Task(plan_year=py, code=f"B{i:02d}", title=f"基准任务{i}", element="system", function="political") for i in range(n_tasks)]
+        [
+            Task(plan_year=py, code=f"B{i:02d}", title=f"基准任务{i}", element="system", function="political")
+            for i in range(n_tasks)
+        ]
     )
     with connection.cursor() as cur:
         cur.execute("CREATE TABLE bench_month (m integer, period date, due date, at timestamp)")
@@ -96,10 +101,17 @@ def build(orgs: int, members: int, rows: int) -> dict:
     checks = []
     for dom in Domain.values:
         st = Standard.objects.create(domain=dom, year=2023, name=f"{dom} 标准")
-        items = StandardItem.objects.bulk_create([StandardItem(standard=st, text=f"条目{i}", sort_order=i) for i in range(8)])
+        items = StandardItem.objects.bulk_create(
+            [StandardItem(standard=st, text=f"条目{i}", sort_order=i) for i in range(8)]
+        )
         for oid, d in leaves:
             if d == dom:
-                checks += [StandardCheck(item=it, organization_id=oid, self_met=True, verified_met=rng.random() < 0.8) for it in items]
+                checks += [
+                    StandardCheck(
+                        item=it, organization_id=oid, self_met=True, verified_met=rng.random() < 0.8
+                    )
+                    for it in items
+                ]
     StandardCheck.objects.bulk_create(checks, batch_size=5000)
     from django.contrib.auth import get_user_model
 
@@ -162,7 +174,9 @@ def measure(chunk: int) -> dict:
     times = []
     for attempt in range(2):
         t = time.perf_counter()
-        run = services.run_start(actor=None, period="2023Q3", kind="supervision", enqueue=False, chunk_size=chunk)
+        run = services.run_start(
+            actor=None, period="2023Q3", kind="supervision", enqueue=False, chunk_size=chunk
+        )
         run = scoring.run_compute(run.pk)
         times.append(round(time.perf_counter() - t, 2))
     out["compute_s"] = times
