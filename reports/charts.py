@@ -81,10 +81,12 @@ def bar_chart(
     for i, (label, v) in enumerate(items):
         y = pad + i * row
         w = max(0.0, _num(v)) / top * plot_w
-        lab = escape(str(label))
+        full = str(label)
+        lab = escape(full)
+        short = escape(full if len(full) <= 12 else full[:11] + "…")
         out.append(
             f"<g><title>{lab}：{escape(_fmt(v, unit))}</title>"
-            f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" fill="#111">{lab[:14]}</text>'
+            f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end" fill="#111">{short}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 8}" fill="{TONES[0]}" stroke="#111" stroke-width="0.5"/>'
             f'<text x="{label_w + w + 4:.1f}" y="{y + 14}" fill="#111">{escape(_fmt(v, unit))}</text></g>'
         )
@@ -142,7 +144,7 @@ def grouped_bar_chart(
                 + "</g>"
             )
         out.append(
-            f'<text x="{gx + group_w * 0.4:.1f}" y="{top_pad + plot_h + 14}" text-anchor="middle" font-size="10">{escape(str(c))[:8]}</text>'
+            f'<text x="{gx + group_w * 0.4:.1f}" y="{top_pad + plot_h + 14}" text-anchor="middle" font-size="10">{escape(str(c)[:8])}</text>'
         )
     for si, (name, _) in enumerate(series):
         lx = left + si * 110

@@ -19,7 +19,15 @@ def test_year_end_report_command_explains_bad_codes_and_levels(small_city, tmp_p
     with pytest.raises(CommandError, match="不存在"):
         call_command("year_end_report", "--year", "2023", "--org", "NOPE", "-o", str(tmp_path / "x.pdf"))
     with pytest.raises(CommandError, match="党支部"):
-        call_command("year_end_report", "--year", "2023", "--org", small_city.a1_branch.code, "-o", str(tmp_path / "x.pdf"))
+        call_command(
+            "year_end_report",
+            "--year",
+            "2023",
+            "--org",
+            small_city.a1_branch.code,
+            "-o",
+            str(tmp_path / "x.pdf"),
+        )
 
 
 def test_checks_are_quiet_here_and_warn_without_font_or_harfbuzz(monkeypatch):
