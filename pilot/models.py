@@ -248,7 +248,14 @@ class ChecklistItem(models.Model):
     still not submitted once the due date has passed (kept current by the reminder job).
     """
 
-    organization = _org_fk("checklist_items")
+    # No separate index on organization: the unique (organization, task, period) leads with it.
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("党组织"),
+        on_delete=models.PROTECT,
+        related_name="checklist_items",
+        db_index=False,
+    )
     task = models.ForeignKey(Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="items")
     period = models.DateField(_("月份"))
     due_date = models.DateField(_("截止日期"), db_index=True)
@@ -281,7 +288,9 @@ class ChecklistItem(models.Model):
         indexes = [
             models.Index(fields=["period", "status"], name="pilot_item_period_status"),
             models.Index(fields=["organization", "period"], name="pilot_item_org_period"),
-            models.Index(fields=["status", "due_date"], name="pilot_item_status_due"),
+            # A secretary's open items by due date (home-page reminders); city-wide status queries
+            # use (period, status).
+            models.Index(fields=["organization", "status", "due_date"], name="pilot_item_org_status_due"),
             models.Index(fields=["accepted_at"], name="pilot_item_accepted"),
             models.Index(fields=["submitted_at"], name="pilot_item_submitted"),
         ]

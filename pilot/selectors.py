@@ -304,12 +304,12 @@ def matrix(*, user, org: Organization, period: date, domain: str = "", element: 
         .filter(path__startswith=org.path, level=Level.UNIT)
         .exclude(pk=org.pk)
     )
-    items = ChecklistItem.objects.visible_to(user).filter(
-        period=period, organization__path__startswith=org.path
-    )
     if domain:
         units = units.filter(domain=domain)
-        items = items.filter(organization__domain=domain)
+    # Items of exactly those units: the id subquery uses the path index, then (organization, period).
+    items = ChecklistItem.objects.visible_to(user).filter(
+        period=period, organization_id__in=units.values("pk")
+    )
     if element:
         items = items.filter(task__element=element)
     if status:
