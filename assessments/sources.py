@@ -1,6 +1,12 @@
-"""Named indicator sources: each is ONE set-based SQL statement over all organizations of a chunk.
+"""Named indicator sources: each is ONE set-based SQL statement (GROUP BY organization).
 
-A source takes a ``SourceContext`` (the organization ids in the chunk's subtrees, the period) and
+By default a run executes each source once for the whole city (``org_ids=None``: one sequential
+pass, the cheapest plan for a table like the 2.4-million-row checklist) and every chunk reads its
+units from that result; with ``ASSESSMENTS_SOURCE_SCOPE = "chunk"`` each chunk runs the statement
+for the organizations of its own subtrees (``organization_id IN …``), for cities too large to keep
+one row per organization and source in memory.
+
+A source takes a ``SourceContext`` (the organization ids, or None for all; the period) and
 returns ``{organization_id: (numerator, denominator)}`` for ratio sources or
 ``{organization_id: value}`` for counts/values. ``scoring`` rolls the rows of a unit's subtree up
 to the unit (sum of numerators / sum of denominators) — a unit's score includes its branches.
@@ -12,7 +18,7 @@ that lists the rows behind the number (the "why" of every point on the results p
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Case, Count, IntegerField, Max, Q, Sum, Value, When
@@ -22,12 +28,23 @@ from django.utils.translation import gettext_lazy as _
 
 @dataclass(frozen=True)
 class SourceContext:
-    org_ids: list[int]
+    org_ids: list[int] | None  # None: every organization (a run-wide statement)
     start: date
     end: date  # inclusive
     period: str
     year: int
     domains: dict[int, str]  # organization id → domain (for standards)
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def orgs(self, field: str = "organization_id") -> dict:
+        return {} if self.org_ids is None else {f"{field}__in": self.org_ids}
+
+    def once(self, key: str, fn):
+        """Sources reading the same table share one statement per chunk (e.g. completion and
+        timeliness are two conditional counts of the same scan)."""
+        if key not in self.memo:
+            self.memo[key] = fn()
+        return self.memo[key]
 
     @property
     def start_dt(self) -> datetime:
@@ -55,24 +72,40 @@ def _ratio_rows(qs, num, den=None) -> dict:
 # --- pilot (一月一清单): task completion and timeliness ----------------------------------------------
 
 
-def pilot_completion(ctx: SourceContext) -> dict:
-    """Share of the checklist items of the period's months that were accepted (完成率)."""
+def _pilot_items(ctx: SourceContext) -> dict:
+    """One scan of the chunk's checklist items for the period: completion and timeliness counts.
+
+    A pilot item falls due inside its own month (``Task.due_in``), so the period's months select
+    both the items of the period and the items due in it; the due-date test stays in the counts."""
     from pilot.models import ChecklistItem
 
-    qs = ChecklistItem.objects.filter(
-        organization_id__in=ctx.org_ids, period__gte=ctx.start, period__lte=ctx.end
+    in_months = Q(period__gte=ctx.start, period__lte=ctx.end)
+    due = Q(due_date__gte=ctx.start, due_date__lte=ctx.end)
+    rows = (
+        ChecklistItem.objects.filter(**ctx.orgs())
+        .filter(in_months)
+        .values("organization_id")
+        .annotate(
+            items=Count("id", filter=in_months),
+            accepted=Count("id", filter=in_months & Q(status="accepted")),
+            due=Count("id", filter=due),
+            on_time=Count("id", filter=due & Q(submitted_at__isnull=False, is_late=False)),
+        )
+        .values_list("organization_id", "items", "accepted", "due", "on_time")
     )
-    return _ratio_rows(qs, Count("id", filter=Q(status="accepted")))
+    return {r[0]: r[1:] for r in rows}
+
+
+def pilot_completion(ctx: SourceContext) -> dict:
+    """Share of the checklist items of the period's months that were accepted (完成率)."""
+    rows = ctx.once("pilot_items", lambda: _pilot_items(ctx))
+    return {oid: (acc, items) for oid, (items, acc, _d, _o) in rows.items()}
 
 
 def pilot_timeliness(ctx: SourceContext) -> dict:
     """Share of the items due in the period that were submitted on time (not late)."""
-    from pilot.models import ChecklistItem
-
-    qs = ChecklistItem.objects.filter(
-        organization_id__in=ctx.org_ids, due_date__gte=ctx.start, due_date__lte=ctx.end
-    )
-    return _ratio_rows(qs, Count("id", filter=Q(submitted_at__isnull=False, is_late=False)))
+    rows = ctx.once("pilot_items", lambda: _pilot_items(ctx))
+    return {oid: (on_time, due) for oid, (_i, _a, due, on_time) in rows.items()}
 
 
 def pilot_activities(ctx: SourceContext) -> dict:
@@ -80,7 +113,7 @@ def pilot_activities(ctx: SourceContext) -> dict:
     from pilot.models import Activity
 
     rows = (
-        Activity.objects.filter(organization_id__in=ctx.org_ids, held_on__gte=ctx.start, held_on__lte=ctx.end)
+        Activity.objects.filter(**ctx.orgs(), held_on__gte=ctx.start, held_on__lte=ctx.end)
         .values("organization_id")
         .annotate(n=Count("id"))
         .values_list("organization_id", "n")
@@ -95,7 +128,7 @@ def members_eid_rate(ctx: SourceContext) -> dict:
     """党员电子身份认证率: authenticated current members / current members (as of now)."""
     from members.models import CURRENT_STATUSES, Member
 
-    qs = Member.objects.filter(organization_id__in=ctx.org_ids, status__in=CURRENT_STATUSES)
+    qs = Member.objects.filter(**ctx.orgs(), status__in=CURRENT_STATUSES)
     return _ratio_rows(qs, Count("id", filter=Q(eid_authenticated=True)))
 
 
@@ -107,9 +140,7 @@ def standards_met(ctx: SourceContext) -> dict:
     from .models import StandardCheck, StandardItem
 
     met = dict(
-        StandardCheck.objects.filter(
-            organization_id__in=ctx.org_ids, item__standard__year=ctx.year, verified_met=True
-        )
+        StandardCheck.objects.filter(**ctx.orgs(), item__standard__year=ctx.year, verified_met=True)
         .values("organization_id")
         .annotate(n=Count("id"))
         .values_list("organization_id", "n")
@@ -139,9 +170,7 @@ def findings_weighted(ctx: SourceContext) -> dict:
     from .models import Finding
 
     rows = (
-        Finding.objects.filter(
-            organization_id__in=ctx.org_ids, found_on__gte=ctx.start, found_on__lte=ctx.end
-        )
+        Finding.objects.filter(**ctx.orgs(), found_on__gte=ctx.start, found_on__lte=ctx.end)
         .exclude(status="withdrawn")
         .values("organization_id")
         .annotate(n=Sum(SEVERITY_WEIGHT))
@@ -155,7 +184,7 @@ def findings_serious(ctx: SourceContext) -> dict:
 
     rows = (
         Finding.objects.filter(
-            organization_id__in=ctx.org_ids,
+            **ctx.orgs(),
             found_on__gte=ctx.start,
             found_on__lte=ctx.end,
             severity="serious",
@@ -172,9 +201,9 @@ def rectification_on_time(ctx: SourceContext) -> dict:
     """Rectification items due in the period that were closed (销号) by their deadline."""
     from .models import Finding
 
-    qs = Finding.objects.filter(
-        organization_id__in=ctx.org_ids, deadline__gte=ctx.start, deadline__lte=ctx.end
-    ).exclude(status="withdrawn")
+    qs = Finding.objects.filter(**ctx.orgs(), deadline__gte=ctx.start, deadline__lte=ctx.end).exclude(
+        status="withdrawn"
+    )
     return _ratio_rows(qs, Count("id", filter=Q(closed_on_time=True)))
 
 
@@ -185,7 +214,7 @@ def rectification_overdue(ctx: SourceContext) -> dict:
 
     as_of = min(ctx.end, timezone.localdate())
     rows = (
-        Finding.objects.filter(organization_id__in=ctx.org_ids, deadline__gte=ctx.start, deadline__lt=as_of)
+        Finding.objects.filter(**ctx.orgs(), deadline__gte=ctx.start, deadline__lt=as_of)
         .filter(Q(closed_on_time=False) | Q(status__in=["open", "answered"]))
         .values("organization_id")
         .annotate(n=Count("id"))
@@ -208,9 +237,7 @@ def survey_satisfaction(ctx: SourceContext) -> dict:
     """群众满意度: (满意 + ½ 基本满意) / answers in the period. Numerator counted in halves."""
     from .models import SurveyResponse
 
-    qs = SurveyResponse.objects.filter(
-        organization_id__in=ctx.org_ids, answered_on__gte=ctx.start, answered_on__lte=ctx.end
-    )
+    qs = SurveyResponse.objects.filter(**ctx.orgs(), answered_on__gte=ctx.start, answered_on__lte=ctx.end)
     rows = (
         qs.values("organization_id").annotate(n=_SAT, d=Count("id")).values_list("organization_id", "n", "d")
     )
@@ -222,7 +249,7 @@ def duty_rating(ctx: SourceContext) -> dict:
     from .models import DutyRating
 
     rows = (
-        DutyRating.objects.filter(report__organization_id__in=ctx.org_ids, report__year=ctx.year)
+        DutyRating.objects.filter(**ctx.orgs("report__organization_id"), report__year=ctx.year)
         .values("report__organization_id")
         .annotate(n=_SAT, d=Count("id"))
         .values_list("report__organization_id", "n", "d")
@@ -230,24 +257,32 @@ def duty_rating(ctx: SourceContext) -> dict:
     return {oid: ((n or 0) / 2, d) for oid, n, d in rows}
 
 
+def _entries(ctx: SourceContext) -> dict:
+    from .models import AssessorEntry
+
+    rows = (
+        AssessorEntry.objects.filter(**ctx.orgs(), period=ctx.period)
+        .values("organization_id", "code")
+        .annotate(
+            sup=Max("value", filter=Q(stage="superior")),
+            mass=Max("value", filter=Q(stage="mass")),
+            own=Max("value", filter=Q(stage="self")),
+        )
+        .values_list("organization_id", "code", "sup", "mass", "own")
+    )
+    out: dict = {}
+    for oid, code, s, m, o in rows:
+        out.setdefault(code, {})[oid] = next(v for v in (s, m, o) if v is not None)
+    return out
+
+
 def entered(code: str) -> Callable[[SourceContext], dict]:
     """A value entered by a person (自评, 上级评定, honors, innovation, veto situations):
-    the superior's entry when there is one, otherwise the mass evaluation's, otherwise the self-assessment."""
+    the superior's entry when there is one, otherwise the mass evaluation's, otherwise the
+    self-assessment. All codes of a chunk come from one statement."""
 
     def fn(ctx: SourceContext) -> dict:
-        from .models import AssessorEntry
-
-        rows = (
-            AssessorEntry.objects.filter(organization_id__in=ctx.org_ids, period=ctx.period, code=code)
-            .values("organization_id")
-            .annotate(
-                sup=Max("value", filter=Q(stage="superior")),
-                mass=Max("value", filter=Q(stage="mass")),
-                own=Max("value", filter=Q(stage="self")),
-            )
-            .values_list("organization_id", "sup", "mass", "own")
-        )
-        return {oid: next(v for v in (s, m, o) if v is not None) for oid, s, m, o in rows}
+        return ctx.once("entries", lambda: _entries(ctx)).get(code, {})
 
     return fn
 
