@@ -250,3 +250,10 @@ def test_compute_scores_command_prints_progress_and_summary(scored_city, capsys)
     call_command("compute_scores", "--period", "2023Q3", "--chunk-size", "2")
     out = capsys.readouterr().out
     assert "1/2" in out and "2/2" in out and "3 个对象" in out and "后进 1" in out
+
+
+def test_chunk_scoped_sources_give_the_same_rows_as_run_wide_ones(scored_city, settings):
+    run_wide = sorted((r.organization_id, r.total, r.breakdown) for r in ScoreResult.objects.filter(run=_compute(chunk_size=1)))
+    settings.ASSESSMENTS_SOURCE_SCOPE = "chunk"
+    per_chunk = sorted((r.organization_id, r.total, r.breakdown) for r in ScoreResult.objects.filter(run=_compute(chunk_size=2)))
+    assert run_wide == per_chunk
