@@ -49,6 +49,7 @@ MAX_UNCOMPRESSED_BYTES = 400 * 1024 * 1024
 MAX_ZIP_ENTRIES = 200
 MAX_RATIO = 120  # a real worksheet compresses ~10×; a zip bomb by thousands
 MAX_ROWS = 300_000
+PREVIEW_DETAIL = 1000  # updates whose old → new values the preview spells out
 BATCH = 2000
 
 # The fields an import sets, in the order they are compared and written.
@@ -115,6 +116,7 @@ class ImportPlan:
     # Validated values, kept compact (tuples) for the write step.
     _new: list[tuple] = field(default_factory=list, repr=False)
     _updates: list[tuple] = field(default_factory=list, repr=False)
+    _org_codes: dict = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -482,22 +484,29 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
                 )
             )
             continue
-        new_key = _key(values)
-        changed = None
-        if new_key != old_key:
-            changed = {
-                LABELS[f]: [_show(f, a, org_code_by_id, raw=True), _show(f, b, org_code_by_id)]
-                for f, a, b in zip(FIELDS, old_key.split(_SEP), values, strict=True)
-                if a != _cell_key(b)
-            }
-        if changed:
-            plan._updates.append((old_id, values, changed))
-            plan.changes.append(Change(n, "updated", name, resident_id.mask(rid), code, changed))
+        if _key(values) != old_key:
+            # The old values stay one compact string; the diff is spelled out for the first
+            # changes shown in the preview and again, row by row, when the audit is written.
+            plan._updates.append((old_id, values, old_key))
+            detail = (
+                _changed(old_key, values, org_code_by_id) if len(plan._updates) <= PREVIEW_DETAIL else None
+            )
+            plan.changes.append(Change(n, "updated", name, resident_id.mask(rid), code, detail))
         else:
             plan.changes.append(Change(n, "unchanged", name, resident_id.mask(rid), code))
     if plan.rows == 0 and not errors:
         errors.append(RowError(hn + 1, "—", "文件中没有党员数据。"))
+    plan._org_codes = org_code_by_id
     return plan
+
+
+def _changed(old_key: str, values: tuple, org_codes: dict) -> dict:
+    """``{列名: [old, new]}`` for the fields that differ."""
+    return {
+        LABELS[f]: [_show(f, a, org_codes, raw=True), _show(f, b, org_codes)]
+        for f, a, b in zip(FIELDS, old_key.split(_SEP), values, strict=True)
+        if a != _cell_key(b)
+    }
 
 
 _SEP = "\x1f"
@@ -583,7 +592,7 @@ def apply_plan(plan: ImportPlan, *, actor, today: date | None = None) -> dict:
         }
         objs = []
         now = timezone.now()
-        for pk, v, _changed in chunk:
+        for pk, v, _old_key in chunk:
             m = Member(pk=pk, **dict(zip(FIELDS, v, strict=True)))
             old_eid, old_eid_on, old_status = current[pk]
             m.eid_authenticated_on = (old_eid_on or today) if m.eid_authenticated else None
@@ -596,7 +605,7 @@ def apply_plan(plan: ImportPlan, *, actor, today: date | None = None) -> dict:
             [o for o in objs if not o.status_changed_on],
             [f for f in update_fields if f != "status_changed_on"],
         )
-        changes = {pk: changed for pk, _v, changed in chunk}
+        changes = {pk: _changed(old_key, v, plan._org_codes) for pk, v, old_key in chunk}
         _audit(actor=actor, action="member.import_update", objs=objs, changes_of=lambda o, c=changes: c[o.pk])
     return plan.counts
 

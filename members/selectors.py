@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import ExtractYear
 
 from branches.audit import audit_for
 from branches.models import Organization
@@ -61,8 +60,9 @@ class CareTotals:
     amount: Decimal = Decimal(0)
 
 
-def _prefix_q(paths, field: str) -> Q:
-    q = Q()
+def prefix_q(paths, field: str) -> Q:
+    """``field`` starts with one of ``paths`` (no paths → nothing)."""
+    q = Q(pk__in=[])
     for p in paths:
         q |= Q(**{f"{field}__startswith": p})
     return q
@@ -73,9 +73,7 @@ class _Rollup:
 
     def __init__(self, prefixes, per_org: dict[int, tuple], width: int):
         orgs = list(
-            Organization.objects.filter(_prefix_q(prefixes, "path"))
-            .order_by("path")
-            .values_list("id", "path")
+            Organization.objects.filter(prefix_q(prefixes, "path")).order_by("path").values_list("id", "path")
         )
         self.paths = [p for _i, p in orgs]
         self.cum = [(0,) * width]
@@ -96,7 +94,7 @@ def member_rates(*, org_paths, year: int) -> dict[str, Rates]:
     if not org_paths:
         return {}
     current = Member.objects.filter(status__in=CURRENT_STATUSES).filter(
-        _prefix_q(org_paths, "organization__path")
+        prefix_q(org_paths, "organization__path")
     )
     rows = (
         current.values("organization_id")
@@ -111,7 +109,7 @@ def member_rates(*, org_paths, year: int) -> dict[str, Rates]:
     per_org = {r["organization_id"]: [r["n"], r["p"], r["e"], 0, 0, r["d"]] for r in rows}
     rated = (
         PioneerScore.objects.filter(year=year, member__status__in=CURRENT_STATUSES)
-        .filter(_prefix_q(org_paths, "member__organization__path"))
+        .filter(prefix_q(org_paths, "member__organization__path"))
         .values("member__organization_id")
         .annotate(r=Count("id"), f=Count("id", filter=Q(stars=5)))
         .order_by()
@@ -127,7 +125,7 @@ def pioneer_scores(*, org_paths, year: int):
     """Pioneer index rows of a year in the given subtrees, best first."""
     return (
         PioneerScore.objects.filter(year=year)
-        .filter(_prefix_q(org_paths, "member__organization__path"))
+        .filter(prefix_q(org_paths, "member__organization__path"))
         .select_related("member", "member__organization", "scheme")
         .order_by("-total", "member__name")
     )
@@ -141,7 +139,7 @@ def care_totals(*, org_paths, year: int) -> dict[str, CareTotals]:
     per_org: dict[int, list] = {}
     visits = (
         CareVisit.objects.filter(visited_on__year=year)
-        .filter(_prefix_q(org_paths, "member__organization__path"))
+        .filter(prefix_q(org_paths, "member__organization__path"))
         .values("member__organization_id")
         .annotate(n=Count("id"))
         .order_by()
@@ -150,7 +148,7 @@ def care_totals(*, org_paths, year: int) -> dict[str, CareTotals]:
         per_org.setdefault(r["member__organization_id"], [0, 0, Decimal(0)])[0] = r["n"]
     pays = (
         CarePayment.objects.filter(paid_on__year=year)
-        .filter(_prefix_q(org_paths, "member__organization__path"))
+        .filter(prefix_q(org_paths, "member__organization__path"))
         .values("member__organization_id")
         .annotate(n=Count("id"), s=Sum("amount"))
         .order_by()
@@ -229,25 +227,3 @@ def member_detail(*, member: Member, year: int) -> dict:
         "payments": list(member.care_payments.all()[:20]),
         "scores": list(member.pioneer_scores.select_related("scheme").order_by("-year")[:5]),
     }
-
-
-def care_by_year(*, org: Organization, years: int = 5) -> list[tuple[int, int, int, Decimal]]:
-    """(year, visits, payments, amount) for the last years in an organization's subtree."""
-    v = dict(
-        CareVisit.objects.filter(member__organization__path__startswith=org.path)
-        .annotate(y=ExtractYear("visited_on"))
-        .values_list("y")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    p = {
-        y: (n, s)
-        for y, n, s in CarePayment.objects.filter(member__organization__path__startswith=org.path)
-        .annotate(y=ExtractYear("paid_on"))
-        .values_list("y")
-        .annotate(n=Count("id"), s=Sum("amount"))
-        .order_by()
-        .values_list("y", "n", "s")
-    }
-    ys = sorted(set(v) | set(p), reverse=True)[:years]
-    return [(y, v.get(y, 0), p.get(y, (0, 0))[0], p.get(y, (0, Decimal(0)))[1]) for y in ys]

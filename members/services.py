@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import time
 import uuid
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -376,6 +378,15 @@ def _import_dir() -> Path:
     return d
 
 
+def _sweep_old_uploads(d: Path) -> None:
+    """Previews nobody confirmed: their files go once the token could no longer be used."""
+    cutoff = time.time() - IMPORT_MAX_AGE
+    for f in d.iterdir():
+        with contextlib.suppress(OSError):
+            if f.stat().st_mtime < cutoff:
+                f.unlink()
+
+
 def roster_import_preview(*, actor, upload) -> tuple[importing.ImportPlan, str | None]:
     """Validate an uploaded roster. Keeps the file for the confirm step under a signed token."""
     if importing.manage_prefixes(actor) == ():
@@ -386,6 +397,7 @@ def roster_import_preview(*, actor, upload) -> tuple[importing.ImportPlan, str |
             f"文件过大，上限 {importing.MAX_FILE_BYTES // 1048576} MB，请拆分后分批导入。"
         )
     key = uuid.uuid4().hex
+    _sweep_old_uploads(_import_dir())
     path = _import_dir() / f"{key}{ext}"
     with open(path, "wb") as out:
         for chunk in upload.chunks():

@@ -73,8 +73,8 @@ def member_export(request):
         raise PermissionDenied
     qs = selectors.member_list(user=request.user, filters=filters)
     if not request.user.is_superuser:  # only the subtrees where the user may export
-        paths = [g.path for g in role_grants(request.user) if g.can_export]
-        qs = [m for m in qs if any(m.organization.path.startswith(p) for p in paths)]
+        qs = qs.filter(selectors.prefix_q([g.path for g in role_grants(request.user) if g.can_export],
+                                          "organization__path"))  # fmt: skip
     rows = (
         (m.name, m.get_gender_display(), m.ethnicity, m.resident_id_masked, m.birth_date, m.get_education_display(),
          m.phone, m.joined_on, m.full_member_on, m.get_category_display(), m.organization.code,
