@@ -253,7 +253,13 @@ def test_compute_scores_command_prints_progress_and_summary(scored_city, capsys)
 
 
 def test_chunk_scoped_sources_give_the_same_rows_as_run_wide_ones(scored_city, settings):
-    run_wide = sorted((r.organization_id, r.total, r.breakdown) for r in ScoreResult.objects.filter(run=_compute(chunk_size=1)))
+    run_wide = sorted(
+        (r.organization_id, r.total, r.breakdown)
+        for r in ScoreResult.objects.filter(run=_compute(chunk_size=1))
+    )
     settings.ASSESSMENTS_SOURCE_SCOPE = "chunk"
-    per_chunk = sorted((r.organization_id, r.total, r.breakdown) for r in ScoreResult.objects.filter(run=_compute(chunk_size=2)))
+    per_chunk = sorted(
+        (r.organization_id, r.total, r.breakdown)
+        for r in ScoreResult.objects.filter(run=_compute(chunk_size=2))
+    )
     assert run_wide == per_chunk

@@ -215,3 +215,22 @@ def test_standards_self_check_then_verify_by_the_level_above(small_city, client)
     client.post(url, {"item": items[0].pk, "met": "1", "step": "verify"})
     html = client.get(url).content.decode()
     assert "核查达标" in html
+
+
+def test_unit_result_page_query_count_does_not_grow_with_data(published, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = published
+    client.force_login(c.users["cun"])
+    url = reverse("assessments:unit_result", args=[c.a1.pk])
+    with CaptureQueriesContext(connection) as before:
+        client.get(url, {"period": "2023Q3"})
+    for _ in range(5):
+        h.finding(c.a1, actor=c.users["shi"])
+    h.survey(c.a1, ["satisfied"] * 10, date(2023, 8, 2), tag="more")
+    ScoreRun.objects.filter(period="2023Q3").update(status=RunStatus.SUPERSEDED)
+    _publish()
+    with CaptureQueriesContext(connection) as after:
+        resp = client.get(url, {"period": "2023Q3"})
+    assert resp.status_code == 200 and len(after) == len(before) <= 20
