@@ -349,6 +349,10 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
             except Exception as e:  # ValidationError
                 errors.append(RowError(n, "公民身份号码", " ".join(getattr(e, "messages", [str(e)]))))
         rhash = None
+        if rid and not resident_id.area_known(rid[:6]) and len(plan.warnings) < PREVIEW_DETAIL:
+            plan.warnings.append(
+                RowError(n, "公民身份号码", f"行政区划代码 {rid[:6]} 不在代码库中，请核对（不影响导入）。")
+            )
         if rid:
             if rid in seen:
                 errors.append(RowError(n, "公民身份号码", f"与第{seen[rid]}行的公民身份号码重复。"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from stdnum.cn import ric
@@ -68,3 +69,14 @@ def make(area: str, birth: date, seq: int, male: bool) -> str:
         seq = (seq + 1) % 1000
     body = f"{area}{birth:%Y%m%d}{seq:03d}"
     return body + ric.calc_check_digit(body)
+
+
+@lru_cache(maxsize=4096)
+def area_known(area: str) -> bool:
+    """Whether python-stdnum's table knows the 6-digit area code at all (any year).
+
+    Only a hint: an unknown code is shown as a warning, never a reason to refuse.
+    """
+    from stdnum import numdb
+
+    return any(props for _part, props in numdb.get("cn/loc").info(area))
