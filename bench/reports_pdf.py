@@ -110,6 +110,11 @@ def inner_ours():
     )
     city_s, datac = _median_of(lambda: services.summary_pdf(user=user, org=city, year=YEAR), 3)
     Path("/tmp/bench-reports-10page.html").write_text(html10)
+    from reports import charts, selectors
+
+    ctx = selectors.unit_report(user=user, org=org, year=YEAR)
+    ctx["charts"] = charts.unit_charts(ctx)
+    Path("/tmp/bench-reports-unit.html").write_text(render_to_string("reports/pdf/unit_report.html", ctx))
     print(json.dumps({"cold": cold, "unit": unit_s, "unit_pages": _pages(data), "ten": ten_s,
                       "ten_pages": _pages(data10), "city": city_s, "city_pages": _pages(datac)}))  # fmt: skip
 
@@ -123,14 +128,19 @@ def inner_naive(no_hb: bool):
         import weasyprint.pdf.fonts as wf
 
         wf.harfbuzz_subset = None  # as on Debian 12 without libharfbuzz-subset0
-    html = Path("/tmp/bench-reports-10page.html").read_text()
+    out = {}
+    for key, name in (("unit", "unit"), ("naive", "10page")):
+        html = Path(f"/tmp/bench-reports-{name}.html").read_text()
 
-    def render():
-        return weasyprint.HTML(string=html).write_pdf(stylesheets=[weasyprint.CSS(string=NAIVE_CSS)])
+        def render(html=html):
+            return weasyprint.HTML(string=html).write_pdf(stylesheets=[weasyprint.CSS(string=NAIVE_CSS)])
 
-    n = 3 if no_hb else 10
-    s, data = _median_of(render, n)
-    print(json.dumps({"naive": s, "pages": _pages(data), "n": n}))
+        n = 3 if no_hb else 10
+        out[key], data = _median_of(render, n)
+        out[f"{key}_pages"] = _pages(data)
+        out["n"] = n
+    out["pages"] = out["naive_pages"]
+    print(json.dumps(out))
 
 
 def inner_batch():
@@ -193,11 +203,12 @@ def main():
     _, rss_n, out = run_timed([PY, __file__, "--inner", "naive"], env)
     naive = json.loads(out.strip().splitlines()[-1])
     print(f"naive (system Noto Sans CJK, HarfBuzz subset): same 10-page HTML ({naive['pages']} pages) "
-          f"median of {naive['n']}: {naive['naive']:.2f} s, peak RSS {rss_n} MiB")  # fmt: skip
+          f"median of {naive['n']}: {naive['naive']:.2f} s; same unit report HTML ({naive['unit_pages']} pages) "
+          f"{naive['unit']:.2f} s (PDF only, no query); peak RSS {rss_n} MiB")  # fmt: skip
     _, rss_h, out = run_timed([PY, __file__, "--inner", "naive-nohb"], env)
     nohb = json.loads(out.strip().splitlines()[-1])
-    print(f"naive without libharfbuzz-subset (fontTools fallback): median of {nohb['n']}: {nohb['naive']:.2f} s, "
-          f"peak RSS {rss_h} MiB")  # fmt: skip
+    print(f"naive without libharfbuzz-subset (fontTools fallback), median of {nohb['n']}: 10-page {nohb['naive']:.2f} s, "
+          f"unit report {nohb['unit']:.2f} s; peak RSS {rss_h} MiB")  # fmt: skip
     if not batch:
         return
     worker = subprocess.Popen(
@@ -212,9 +223,8 @@ def main():
         print(f"batch (2 workers): {b['n']} unit reports in {b['wall']:.1f} s → {b['wall'] / b['n']:.2f} s/report, "
               f"{60 * b['n'] / b['wall']:.0f} reports/min; median per file {b['median_file']:.2f} s; "
               f"{b['archives']} township zips; status {b['status']}")  # fmt: skip
-        naive_rpm = 60 * 2 / naive["naive"] if naive["naive"] else 0
-        print(f"naive path at the same 2 workers would give at most {naive_rpm:.0f} reports/min (10-page), "
-              f"{60 * 2 / nohb['naive']:.0f} without libharfbuzz-subset")  # fmt: skip
+        print(f"naive path, same unit reports, 2 workers (upper bound from its PDF time alone): "
+              f"{60 * 2 / naive['unit']:.0f} reports/min, {60 * 2 / nohb['unit']:.0f} without libharfbuzz-subset")  # fmt: skip
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)

@@ -65,11 +65,11 @@ def bar_chart(
     unit: str = "%",
     max_value: float | None = 100,
     target: float | None = None,
-    width: int = 640,
+    width: int = 440,
 ) -> SafeString:
     """Horizontal bars, one per (label, value); an optional target line (目标值)."""
     uid = f"c{next(_ids)}"
-    row, label_w, pad = 22, 150, 8
+    row, label_w, pad = 22, 144, 8
     values = [_num(v) for _, v in items]
     top = max([max_value or 0, *values, target or 0]) or 1
     plot_w = width - label_w - 60
@@ -217,7 +217,7 @@ def line_chart(
     return mark_safe("".join(out))
 
 
-def star_distribution(counts: dict[int, int], *, title: str = "星级分布", width: int = 640) -> SafeString:
+def star_distribution(counts: dict[int, int], *, title: str = "星级分布", width: int = 440) -> SafeString:
     """How many units got each star rating (0 = 未定星 / 后进)."""
     items = [(("★" * s) if s else "未定星", counts.get(s, 0)) for s in range(5, -1, -1)]
     return bar_chart(items, title=title, unit="个", max_value=None, width=width)
@@ -241,6 +241,9 @@ def dashboard_charts(data: dict) -> dict:
         "function": bar_chart(
             [(s.label, s.rate) for s in data["by_function"]], title="全功能：政治功能与服务功能任务完成率"
         ),
+        "stars": star_distribution(data.get("stars") or {}, title="年度考核星级分布")
+        if data.get("stars")
+        else "",
     }
 
 

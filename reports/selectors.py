@@ -439,7 +439,16 @@ def dashboard(*, user, org: Organization, year: int) -> dict:
         "fastest": ranked[:5],
         "slowest": list(reversed(ranked[-5:])) if len(ranked) > 5 else list(reversed(ranked)),
         "headline": headline(user=user, org=org, year=year, totals=totals),
+        "stars": _star_counts(ranks.values()),
     }
+
+
+def _star_counts(rows) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for r in rows:
+        if r.get("stars") is not None:
+            counts[r["stars"]] = counts.get(r["stars"], 0) + 1
+    return counts
 
 
 def _slices(keys, data: dict) -> list[Slice]:
