@@ -30,6 +30,7 @@ def test_city_dashboard_shows_the_four_alls_with_svg_charts(client, small_city):
         "乙镇党委",
         "组织覆盖",
         "政治功能",
+        "星级分布",
         "<svg",
         'role="img"',
     ):
