@@ -82,12 +82,16 @@ def _pilot_items(ctx: SourceContext) -> dict:
     if ctx.org_ids is None:
         from pilot.selectors import completion_by_org
 
-        return {oid: (c.due, c.accepted, c.on_time) for oid, c in completion_by_org(ctx.start, ctx.end).items()}
+        return {
+            oid: (c.due, c.accepted, c.on_time) for oid, c in completion_by_org(ctx.start, ctx.end).items()
+        }
     from pilot.models import ChecklistItem
 
     done = Q(status__in=["submitted", "accepted"])
     rows = (
-        ChecklistItem.objects.filter(organization_id__in=ctx.org_ids, period__gte=ctx.start, period__lte=ctx.end)
+        ChecklistItem.objects.filter(
+            organization_id__in=ctx.org_ids, period__gte=ctx.start, period__lte=ctx.end
+        )
         .values("organization_id")
         .annotate(
             due=Count("id"),

@@ -9,6 +9,7 @@ app_name = "assessments"
 urlpatterns = [
     path("", views.index, name="index"),
     path("unit/<int:org_id>/", views.unit_result, name="unit_result"),
+    path("unit/<int:org_id>/entry/", views.entry, name="entry"),
     path("ranking/<int:org_id>/", views.ranking, name="ranking"),
     path("city/", views.city, name="city"),
     path("runs/", views.runs, name="runs"),

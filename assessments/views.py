@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from branches.middleware import current_ip
@@ -35,6 +36,7 @@ from .models import (
     RunStatus,
     Satisfaction,
     SchemeKind,
+    ScoreResult,
     Severity,
     StandardCheck,
     StandardItem,
@@ -140,6 +142,35 @@ def _explain(result, prev, org, period):
             }
         )
     return out
+
+
+ENTRY_CODES = [
+    ("honor", _lazy("表彰奖励（加分）")),
+    ("typical", _lazy("典型经验被推广（加分）")),
+    ("innovation", _lazy("创新项目")),
+    ("veto", _lazy("一票否决情形")),
+]
+
+
+@login_required
+@require_POST
+def entry(request, org_id: int):
+    """上级评定 (or 自评): a value for an ``entered:<code>`` indicator of a period."""
+    org = org_for_user_or_404(request.user, org_id)
+    p = request.POST
+    try:
+        period = parse_period(p.get("period", "")).code
+        code = p.get("code", "")
+        if code not in dict(ENTRY_CODES):
+            raise ValidationError(_("请选择评定项目。"))
+        services.entry_set(actor=request.user, organization=org, period=period, code=code, value=p.get("value") or "0",
+                           stage=p.get("stage") or "superior", note=p.get("note", ""))  # fmt: skip
+        messages.success(request, _("评定已录入，重新计算后计入得分。"))
+    except (ValidationError, PeriodError) as e:
+        _fail(request, e) if isinstance(e, ValidationError) else messages.error(request, str(e))
+    except (ArithmeticError, ValueError):
+        messages.error(request, _("数值应为数字。"))
+    return redirect(reverse("assessments:unit_result", args=[org.pk]) + f"?period={p.get('period', '')}")
 
 
 @login_required
@@ -593,6 +624,12 @@ def public_unit(request, key: str):
             )
             state = "thanks" if r else "already"
     token = _form_token(f"d{report.pk}") if report else ""
+    notice = (
+        ScoreResult.objects.filter(organization=org, run__status=RunStatus.NOTICE)
+        .select_related("run")
+        .order_by("-run__period")
+        .first()
+    )
     resp = render(request, "assessments/public_unit.html", {"org": org, "report": report, "state": state, "token": token, "key": key,
-                                                            "choices": Satisfaction.choices, "raters": DutyRating.Rater.choices})  # fmt: skip
+                                                            "choices": Satisfaction.choices, "raters": DutyRating.Rater.choices, "notice": notice})  # fmt: skip
     return _with_device(resp, device, new)

@@ -55,6 +55,33 @@ CASES = [
     Case("assessments:unit_result", lambda c: {"org_id": c.a2.pk}, A2_READERS, label="unit_result:a2"),
     Case("assessments:unit_result", lambda c: {"org_id": c.b1.pk}, B1_READERS, label="unit_result:b1"),
     Case(
+        "assessments:entry",
+        lambda c: {"org_id": c.a1.pk},
+        allow("shi", "zhen"),
+        method="post",
+        data=lambda c: {"period": "2023Q3", "code": "honor", "value": "1"},
+        ok_status=(302,),
+        label="entry:a1",
+    ),
+    Case(
+        "assessments:entry",
+        lambda c: {"org_id": c.b1.pk},
+        allow("shi"),
+        method="post",
+        data=lambda c: {"period": "2023Q3", "code": "honor", "value": "1"},
+        ok_status=(302,),
+        label="entry:b1",
+    ),
+    Case(
+        "assessments:run_publish",
+        lambda c: {"run_id": c["run"].pk},
+        allow("shi"),
+        method="post",
+        data=lambda c: {},
+        ok_status=(302,),
+        label="run_publish",
+    ),
+    Case(
         "assessments:ranking", lambda c: {"org_id": c.town_a.pk}, allow("shi", "zhen"), label="ranking:town_a"
     ),
     Case("assessments:ranking", lambda c: {"org_id": c.city.pk}, allow("shi"), label="ranking:city"),
