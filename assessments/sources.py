@@ -139,6 +139,19 @@ def members_eid_rate(ctx: SourceContext) -> dict:
     return _ratio_rows(qs, Count("id", filter=Q(eid_authenticated=True)))
 
 
+def members_five_star_rate(ctx: SourceContext) -> dict:
+    """五星党员 share among the members rated that year (the members app's pioneer index, 双五星)."""
+    from members.models import PioneerScore
+
+    rows = (
+        PioneerScore.objects.filter(year=ctx.year, **ctx.orgs("member__organization_id"))
+        .values("member__organization_id")
+        .annotate(n=Count("id", filter=Q(stars=5)), d=Count("id"))
+        .values_list("member__organization_id", "n", "d")
+    )
+    return {oid: (n, d) for oid, n, d in rows}
+
+
 # --- this app ---------------------------------------------------------------------------------------
 
 
@@ -299,6 +312,7 @@ SOURCES: dict[str, Source] = {
     "pilot.timeliness": Source(_("按时报送率"), pilot_timeliness, "ratio", "pilot"),
     "pilot.activities": Source(_("组织活动次数"), pilot_activities, "value", "pilot"),
     "members.eid_rate": Source(_("党员电子身份认证率"), members_eid_rate, "ratio", "members"),
+    "members.five_star_rate": Source(_("五星党员占比"), members_five_star_rate, "ratio", "members"),
     "standards.met": Source(_("合格支部标准达标率"), standards_met, "ratio", "standards"),
     "findings.weighted": Source(_("督查发现问题（加权件数）"), findings_weighted, "value", "findings"),
     "findings.serious": Source(_("严重问题件数"), findings_serious, "value", "findings"),

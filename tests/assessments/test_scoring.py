@@ -263,3 +263,19 @@ def test_chunk_scoped_sources_give_the_same_rows_as_run_wide_ones(scored_city, s
         for r in ScoreResult.objects.filter(run=_compute(chunk_size=2))
     )
     assert run_wide == per_chunk
+
+
+def test_five_star_member_rate_source_reads_the_members_pioneer_index(small_city):
+    from members.models import Member, PioneerScheme, PioneerScore
+
+    from assessments.sources import SourceContext, members_five_star_rate
+
+    scheme = PioneerScheme.objects.create(year=2023, name="先锋指数")
+    for i, stars in enumerate([5, 5, 3, 4]):
+        m = Member.objects.create(name=f"党员{i}", gender="M", resident_id="11010519491231002X", birth_date=date(1949, 12, 31),
+                                  joined_on=date(1980, 7, 1), organization=small_city.a1_branch, status="transferred")  # fmt: skip
+        PioneerScore.objects.create(member=m, scheme=scheme, year=2023, total=90, stars=stars)
+    ctx = SourceContext(
+        org_ids=None, start=date(2023, 1, 1), end=date(2023, 12, 31), period="2023", year=2023, domains={}
+    )
+    assert members_five_star_rate(ctx) == {small_city.a1_branch.pk: (2, 4)}
