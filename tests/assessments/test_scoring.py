@@ -266,9 +266,8 @@ def test_chunk_scoped_sources_give_the_same_rows_as_run_wide_ones(scored_city, s
 
 
 def test_five_star_member_rate_source_reads_the_members_pioneer_index(small_city):
-    from members.models import Member, PioneerScheme, PioneerScore
-
     from assessments.sources import SourceContext, members_five_star_rate
+    from members.models import Member, PioneerScheme, PioneerScore
 
     scheme = PioneerScheme.objects.create(year=2023, name="先锋指数")
     for i, stars in enumerate([5, 5, 3, 4]):
