@@ -248,8 +248,12 @@ def _eighteenth(birth: date) -> date:
 
 
 def manage_prefixes(user) -> tuple[str, ...] | None:
-    """Organization paths the user may import into; ``None`` means everywhere (department, shell)."""
-    if user is None or getattr(user, "is_superuser", False):
+    """Organization paths the user may import into; ``None`` means everywhere.
+
+    Everywhere: the shell (no user), superusers, and the department's staff holding the
+    ``members.import_member`` permission (the admin import). Secretaries: their subtrees.
+    """
+    if user is None or getattr(user, "is_superuser", False) or user.has_perm("members.import_member"):
         return None
     return tuple(sorted({g.path for g in role_grants(user) if g.kind in MANAGERS}))
 
