@@ -334,7 +334,6 @@ def compute_chunk(
                     "code": ind.code,
                     "name": ind.name,
                     "kind": kind,
-                    "element": ind.element,
                     "source": ind.source,
                     "raw": None if value is None else float(value.quantize(q4)),
                     "num": list(r) if isinstance(r, tuple) else None,
@@ -462,8 +461,8 @@ _RESULT_COLUMNS = (
 
 
 def _insert_results(run: ScoreRun, rows: list[dict]) -> None:
-    """One multi-row INSERT per 500 results through the DB-API (bulk_create's per-field
-    overhead was a third of the job at 5,000 units). Values are the model's own types."""
+    """Insert the chunk's results: COPY on PostgreSQL, multi-row INSERTs of 500 on SQLite
+    (bulk_create's per-field overhead was a third of the job at 5,000 units)."""
     qn = connection.ops.quote_name
     table = qn(ScoreResult._meta.db_table)
     cols = ", ".join(qn(c) for c in _RESULT_COLUMNS)
@@ -472,16 +471,21 @@ def _insert_results(run: ScoreRun, rows: list[dict]) -> None:
     values = [
         (run.pk, r["organization_id"], r["township_id"], r["domain"] or "", run.period, run.kind, version,
          r["base"], r["bonus"], r["deduction"], r["total"], r["vetoed"], r["innovation"], r["grade"],
-         r["grade_label"], r["stars"], r["lagging"], json.dumps(r["breakdown"], ensure_ascii=False))
+         r["grade_label"], r["stars"], r["lagging"], json.dumps(r["breakdown"], ensure_ascii=False, separators=(",", ":")))
         for r in rows
     ]  # fmt: skip
     with connection.cursor() as cur:
-        for i in range(0, len(values), 500):
-            part = values[i : i + 500]
-            cur.execute(
-                f"INSERT INTO {table} ({cols}) VALUES " + ", ".join([one] * len(part)),
-                [v for row in part for v in row],
-            )
+        if connection.vendor == "postgresql":  # COPY: the fastest way in, same rows
+            with cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+        else:
+            for i in range(0, len(values), 500):
+                part = values[i : i + 500]
+                cur.execute(
+                    f"INSERT INTO {table} ({cols}) VALUES " + ", ".join([one] * len(part)),
+                    [v for r in part for v in r],
+                )
 
 
 def _write_chunk(run: ScoreRun, lease: str, n: int, chunk: list[int], rows: list[dict]) -> None:
