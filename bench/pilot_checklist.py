@@ -116,13 +116,16 @@ def main():
         return
     env = scratch_env("pilot", a.engine)
     run_timed([PY, "manage.py", "migrate", "-v0"], env)
-    wall, rss, _ = run_timed(
+    wall, rss, demo_out = run_timed(
         [PY, "manage.py", "demo_city", "--orgs", str(a.orgs), "--members", str(a.members)], env
     )
     print(f"# Pilot benchmark ({a.engine})  {time.strftime('%Y-%m-%d %H:%M')}  {machine()}")
     print(
         f"demo_city --orgs {a.orgs} --members {a.members} (incl. 2023 pilot demo): {wall:.1f} s, peak RSS {rss} MiB"
     )
+    for line in demo_out.splitlines():
+        if line.strip().startswith(("pilot:", "一月一清单")):
+            print(f"  demo_city {line.strip()}")
     env["DJANGO_SETTINGS_MODULE"] = "config.settings"
     env["LOG_LEVEL"] = "WARNING"
     p = subprocess.run([PY, __file__, "--inner", "--tasks", str(a.tasks), "--requests", str(a.requests)],

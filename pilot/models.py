@@ -589,6 +589,15 @@ class BrandQuerySet(ScopedQuerySet):
     def published(self):
         return self.filter(published_at__isnull=False)
 
+    def visible_to(self, user):
+        """Brands in the user's subtrees, plus every published one (the city-wide showcase)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(scope_q(user, "organization__path") | models.Q(published_at__isnull=False))
+
+    def in_scope(self, user):
+        return super().visible_to(user)
+
 
 class Brand(models.Model):
     """党建品牌 with the six parts the speech lists; publishable to the city-wide showcase."""

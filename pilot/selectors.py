@@ -19,7 +19,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from branches.models import Level, Organization
-from branches.scoping import get_visible_or_404, role_grants, scope_paths
+from branches.scoping import REVIEWERS, get_visible_or_404, role_grants, scope_paths
 
 from .models import (
     OPEN_STATUSES,
@@ -240,6 +240,8 @@ class Reminders:
     returned: list = field(default_factory=list)
     overdue_total: int = 0
     unread_notices: int = 0
+    to_review: int = 0
+    review_period: date | None = None
 
 
 def reminders_for(*, user, today: date | None = None, limit: int = 10) -> Reminders:
@@ -251,6 +253,15 @@ def reminders_for(*, user, today: date | None = None, limit: int = 10) -> Remind
     r = Reminders()
     if not ids:
         return r
+    if any(g.kind in REVIEWERS for g in role_grants(user)):
+        # The level above: this month's reports waiting for review below them.
+        r.review_period = default_period(today)
+        r.to_review = (
+            ChecklistItem.objects.visible_to(user)
+            .filter(period=r.review_period, status=ItemStatus.SUBMITTED)
+            .exclude(organization_id__in=ids)
+            .count()
+        )
     base = (
         ChecklistItem.objects.visible_to(user)
         .filter(organization_id__in=ids, status__in=OPEN_STATUSES)

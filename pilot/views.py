@@ -192,9 +192,9 @@ def _review_root(request) -> Organization:
         if grant is None and not request.user.is_superuser:
             raise PermissionDenied
         org = (
-            Organization.objects.get(pk=grant.organization_id)
+            Organization.objects.visible_to(request.user).get(pk=grant.organization_id)
             if grant
-            else Organization.objects.filter(depth=1).first()
+            else Organization.objects.visible_to(request.user).filter(depth=1).first()
         )
     if org is None or not has_role_over(request.user, org, REVIEWERS):
         raise PermissionDenied
@@ -298,7 +298,7 @@ def measure_add(request, income_id: int):
 @login_required
 def activities(request):
     rows = list(Activity.objects.visible_to(request.user).select_related("organization")[:LIST_LIMIT])
-    own = [o for o in Organization.objects.filter(pk__in=selectors.own_org_ids(request.user))
+    own = [o for o in Organization.objects.visible_to(request.user).filter(pk__in=selectors.own_org_ids(request.user))
            if can_manage(request.user, o)]  # fmt: skip
     return render(request, "pilot/activities.html", {"rows": rows, "own": own})
 
@@ -337,17 +337,16 @@ def centers(request):
 @login_required
 def brands(request):
     """The city-wide showcase: published brands, visible to every signed-in person, plus own drafts."""
-    published = list(Brand.objects.published().select_related("organization")[:LIST_LIMIT])
-    drafts = list(Brand.objects.visible_to(request.user).filter(published_at__isnull=True)
-                  .select_related("organization")[:LIST_LIMIT])  # fmt: skip
+    visible = Brand.objects.visible_to(request.user).select_related("organization")
+    published = list(visible.published()[:LIST_LIMIT])
+    drafts = list(visible.filter(published_at__isnull=True)[:LIST_LIMIT])
     return render(request, "pilot/brands.html", {"published": published, "drafts": drafts})
 
 
 @login_required
 def brand_detail(request, brand_id: int):
-    visible = Brand.objects.filter(Q(pk__in=Brand.objects.published().values("pk"))
-                                   | Q(pk__in=Brand.objects.visible_to(request.user).values("pk")))  # fmt: skip
-    brand = get_visible_or_404(visible.select_related("organization").prefetch_related("cases"), pk=brand_id)
+    qs = Brand.objects.visible_to(request.user).select_related("organization").prefetch_related("cases")
+    brand = get_visible_or_404(qs, pk=brand_id)
     return render(request, "pilot/brand_detail.html",
                   {"brand": brand, "may_publish": can_review(request.user, brand.organization)})  # fmt: skip
 
@@ -402,9 +401,13 @@ def notices(request):
     own = selectors.own_org_ids(request.user)
     inbox = list(NoticeRecipient.objects.visible_to(request.user).filter(organization_id__in=own)
                  .select_related("notice", "organization", "notice__sender_org").order_by("-notice__sent_at")[:100])  # fmt: skip
-    sent = list(Notice.objects.filter(sender_org_id__in=own).annotate(
+    sent = list(Notice.objects.visible_to(request.user).filter(sender_org_id__in=own).annotate(
         n=Count("recipients"), read=Count("recipients", filter=Q(recipients__read_at__isnull=False)))[:100])  # fmt: skip
-    senders = [o for o in Organization.objects.filter(pk__in=own) if can_manage(request.user, o)]
+    senders = [
+        o
+        for o in Organization.objects.visible_to(request.user).filter(pk__in=own)
+        if can_manage(request.user, o)
+    ]
     return render(request, "pilot/notices.html", {"inbox": inbox, "sent": sent, "senders": senders})
 
 

@@ -199,3 +199,13 @@ def test_notice_send_view_and_read_tracking(client, pilot_city):
     assert "已读 1 / 2" in client.get(notice_url).content.decode()
     client.force_login(pilot_city.users["cun2"])
     assert client.get(notice_url).status_code == 404
+
+
+def test_township_home_page_counts_reports_waiting_for_review(client, pilot_city):
+    services.report_submit(actor=pilot_city.users["cun"], item=_item(pilot_city, pilot_city.a1), state="done",
+                           percent=100, narrative="完成")  # fmt: skip
+    services.report_submit(actor=pilot_city.users["cun2"], item=_item(pilot_city, pilot_city.b1), state="done",
+                           percent=100, narrative="完成")  # fmt: skip
+    client.force_login(pilot_city.users["zhen"])
+    html = client.get(reverse("branches:home")).content.decode()
+    assert "下级报送待审核 1 项" in html
