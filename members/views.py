@@ -175,48 +175,36 @@ def member_eid(request):
     return redirect(nxt if nxt.startswith("/members/") else "members:list")
 
 
-@login_required
-@require_POST
-def care_visit(request, member_id: int):
+def _care_record(request, member_id: int, form_class, service, done: str, incomplete: str):
+    """Visits and payments are posted from the member page and land back on it with a message."""
     m = selectors.member_get(user=request.user, member_id=member_id)
-    form = VisitForm(request.POST)
     if not can_manage(request.user, m.organization):
         raise PermissionDenied
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.care_visit_add(actor=request.user, member=m, **form.cleaned_data)
-            messages.success(request, _("已记录润心走访。"))
+            service(actor=request.user, member=m, **form.cleaned_data)
+            messages.success(request, done)
         except ValidationError as e:
             messages.error(request, "；".join(e.messages))
     else:
-        messages.error(
-            request,
-            _("走访信息不完整：")
-            + "；".join(f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items()),
-        )
+        errors = "；".join(f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items())
+        messages.error(request, incomplete + errors)
     return redirect("members:detail", m.pk)
+
+
+@login_required
+@require_POST
+def care_visit(request, member_id: int):
+    return _care_record(request, member_id, VisitForm, services.care_visit_add, _("已记录润心走访。"),
+                        _("走访信息不完整："))  # fmt: skip
 
 
 @login_required
 @require_POST
 def care_payment(request, member_id: int):
-    m = selectors.member_get(user=request.user, member_id=member_id)
-    if not can_manage(request.user, m.organization):
-        raise PermissionDenied
-    form = PaymentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.care_payment_add(actor=request.user, member=m, **form.cleaned_data)
-            messages.success(request, _("已记录关爱资金发放。"))
-        except ValidationError as e:
-            messages.error(request, "；".join(e.messages))
-    else:
-        messages.error(
-            request,
-            _("发放信息不完整：")
-            + "；".join(f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items()),
-        )
-    return redirect("members:detail", m.pk)
+    return _care_record(request, member_id, PaymentForm, services.care_payment_add, _("已记录关爱资金发放。"),
+                        _("发放信息不完整："))  # fmt: skip
 
 
 # --- import -----------------------------------------------------------------------------------
