@@ -49,7 +49,7 @@ class GradeBandInline(FrozenWhenPublished, admin.TabularInline):
 
 
 @admin.register(models.Scheme)
-class SchemeAdmin(FrozenWhenPublished, admin.ModelAdmin):
+class SchemeAdmin(admin.ModelAdmin):
     list_display = ["year", "kind", "version", "name", "status", "published_at"]
     list_filter = ["year", "kind", "status"]
     readonly_fields = ["status", "published_at", "supersedes"]
@@ -57,8 +57,11 @@ class SchemeAdmin(FrozenWhenPublished, admin.ModelAdmin):
     actions = ["publish", "new_version"]
 
     def has_change_permission(self, request, obj=None):
-        # The change page stays viewable for a published scheme (read-only via the inlines/fields).
-        return admin.ModelAdmin.has_change_permission(self, request, obj) and not (obj and obj.is_frozen)
+        # A published scheme stays viewable (read-only), never editable.
+        return super().has_change_permission(request, obj) and not (obj and obj.is_frozen)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_frozen)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
