@@ -264,7 +264,7 @@ CELERY_BEAT_SCHEDULE.update(
 # --- assessments ---
 ASSESSMENTS_CHUNK_SIZE = env.int("ASSESSMENTS_CHUNK_SIZE", default=500)
 # "run": each indicator source is one statement for the whole city per run; "chunk": per chunk.
-ASSESSMENTS_SOURCE_SCOPE = env("ASSESSMENTS_SOURCE_SCOPE", default="run")
+ASSESSMENTS_SOURCE_SCOPE = "run"
 # A run whose heartbeat is older than this is considered abandoned and re-enqueued by the sweeper.
 ASSESSMENTS_RUN_STALE_SECONDS = env.int("ASSESSMENTS_RUN_STALE_SECONDS", default=120)
 # Tests only: a pause after each chunk so a worker can be killed half-way.
