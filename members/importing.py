@@ -49,7 +49,8 @@ MAX_UNCOMPRESSED_BYTES = 400 * 1024 * 1024
 MAX_ZIP_ENTRIES = 200
 MAX_RATIO = 120  # a real worksheet compresses ~10×; a zip bomb by thousands
 MAX_ROWS = 300_000
-PREVIEW_DETAIL = 1000  # updates whose old → new values the preview spells out
+PREVIEW_DETAIL = 1000
+MAX_ERRORS = 10_000  # a file with the columns shifted errs on every row: stop, it says enough  # updates whose old → new values the preview spells out
 BATCH = 2000
 
 # The fields an import sets, in the order they are compared and written.
@@ -462,6 +463,11 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
             )
 
         if len(errors) > bad:
+            if len(errors) >= MAX_ERRORS:
+                errors.append(
+                    RowError(n, "—", "错误过多，已停止检查其余的行。请先按以上提示修改文件后重新上传。")
+                )
+                break
             continue
         values = (
             name,

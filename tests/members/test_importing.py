@@ -201,3 +201,9 @@ def test_roster_import_unknown_area_code_is_only_a_warning(small_city):
     # 410102 is dated after 1983 by python-stdnum, yet older people hold such numbers: no warning.
     assert not plan_of(xlsx([row(3, small_city.a1.code, 公民身份号码=rid(3, birth=date(1960, 5, 5)),
                                  出生日期="1960-05-05", 入党日期="1985-01-01", 转正日期="")])).warnings  # fmt: skip
+
+
+def test_roster_import_stops_after_too_many_errors(small_city, monkeypatch):
+    monkeypatch.setattr(importing, "MAX_ERRORS", 3)
+    plan = plan_of(xlsx([row(i, "NOPE") for i in range(1, 10)]))
+    assert len(plan.errors) == 4 and "错误过多" in plan.errors[-1].reason
