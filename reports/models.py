@@ -31,7 +31,9 @@ class FileStatus(models.TextChoices):
     FAILED = "failed", _("失败")
 
 
-class ReportBatchQuerySet(models.QuerySet):
+class ScopedQuerySet(models.QuerySet):
+    """Rows whose organization lies in the user's subtrees."""
+
     def visible_to(self, user):
         return self.filter(scope_q(user, "organization__path"))
 
@@ -59,7 +61,7 @@ class ReportBatch(models.Model):
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     chunk_size = models.PositiveSmallIntegerField(_("每批数量"), default=10)
 
-    objects = ReportBatchQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -68,11 +70,6 @@ class ReportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} 年度考核报告（{self.organization}）"
-
-
-class ReportFileQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(scope_q(user, "organization__path"))
 
 
 class ReportFile(models.Model):
@@ -94,7 +91,7 @@ class ReportFile(models.Model):
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
-    objects = ReportFileQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("单位报告文件")
@@ -118,7 +115,7 @@ class TownshipArchive(models.Model):
     size = models.PositiveIntegerField(_("大小（字节）"), default=0)
     created_at = models.DateTimeField(_("生成时间"), default=timezone.now)
 
-    objects = ReportFileQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("乡镇报告压缩包")
