@@ -160,19 +160,22 @@ def measure(chunk: int) -> dict:
     floors = {}
     with connection.cursor() as cur:
         for label, where in (("floor_all_rows_s", ""), ("floor_quarter_s", "WHERE period BETWEEN %s AND %s")):
-            t = time.perf_counter()
-            cur.execute(
-                "SELECT organization_id, COUNT(*), SUM(CASE WHEN status = 'accepted' THEN 1 ELSE 0 END), "
-                "SUM(CASE WHEN submitted_at IS NOT NULL AND NOT is_late THEN 1 ELSE 0 END) "
-                f"FROM pilot_checklistitem {where} GROUP BY organization_id",
-                ["2023-07-01", "2023-09-30"] if where else [],
-            )
-            n = len(cur.fetchall())
-            floors[label] = round(time.perf_counter() - t, 3)
+            best = None
+            for _ in range(3):  # best of three, like the job below
+                t = time.perf_counter()
+                cur.execute(
+                    "SELECT organization_id, COUNT(*), SUM(CASE WHEN status = 'accepted' THEN 1 ELSE 0 END), "
+                    "SUM(CASE WHEN submitted_at IS NOT NULL AND NOT is_late THEN 1 ELSE 0 END) "
+                    f"FROM pilot_checklistitem {where} GROUP BY organization_id",
+                    ["2023-07-01", "2023-09-30"] if where else [],
+                )
+                n = len(cur.fetchall())
+                best = min(best or 1e9, time.perf_counter() - t)
+            floors[label] = round(best, 3)
             out[label.replace("_s", "_groups")] = n
     out.update(floors)
     times = []
-    for _ in range(2):
+    for _ in range(3):
         t = time.perf_counter()
         run = services.run_start(
             actor=None, period="2023Q3", kind="supervision", enqueue=False, chunk_size=chunk
@@ -198,8 +201,19 @@ def inner(args) -> None:
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
-    info = build(args.orgs, args.members, args.rows)
+    if args.reuse:
+        from assessments.models import ScoreRun
+        from branches.models import Level, Organization
+        from members.models import Member
+        from pilot.models import ChecklistItem
+
+        call_command("migrate", verbosity=0)
+        ScoreRun.objects.filter(period="2023Q3").exclude(status="superseded").update(status="superseded")
+        info = {"units": Organization.objects.filter(level=Level.UNIT).count(), "members": Member.objects.count(),
+                "checklist_rows": ChecklistItem.objects.count(), "reused_db": True}  # fmt: skip
+    else:
+        call_command("migrate", verbosity=0)
+        info = build(args.orgs, args.members, args.rows)
     info.update(measure(args.chunk))
     print("RESULT " + json.dumps(info, ensure_ascii=False))
 
@@ -212,14 +226,22 @@ def main() -> None:
     p.add_argument("--rows", type=int, default=2400000)
     p.add_argument("--chunk", type=int, default=500)
     p.add_argument("--inner", action="store_true")
+    p.add_argument(
+        "--reuse", action="store_true", help="measure again on the scratch databases of the last run"
+    )
     args = p.parse_args()
     if args.inner:
         return inner(args)
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {machine()}")
     engines = ["sqlite", "postgres"] if args.engine == "both" else [args.engine]
     for engine in engines:
-        env = scratch_env("assessments", engine)
-        cmd = [PY, __file__, "--inner", "--orgs", str(args.orgs), "--members", str(args.members),
+        if args.reuse:
+            env = {**os.environ, "DEBUG": "True", "DATABASE_URL": "sqlite:////tmp/bench-assessments.sqlite3"
+                   if engine == "sqlite" else "postgres://postgres@127.0.0.1:5432/bench_assessments"}  # fmt: skip
+            env.pop("REDIS_URL", None)
+        else:
+            env = scratch_env("assessments", engine)
+        cmd = [PY, __file__, "--inner", *(["--reuse"] if args.reuse else []), "--orgs", str(args.orgs), "--members", str(args.members),
                "--rows", str(args.rows), "--chunk", str(args.chunk)]  # fmt: skip
         out = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if out.returncode != 0:
