@@ -327,35 +327,42 @@ def pioneer_scores_compute(*, scheme: PioneerScheme, member_ids=None) -> int:
     weights of the parts present; a member needs the branch assessment to be rated. Any 清零 veto
     zeroes the index and the stars.
     """
-    indicators = [i for i in scheme.indicators.all() if not i.is_veto]
+    indicators = [(str(i.pk), i.name, i.weight) for i in scheme.indicators.all() if not i.is_veto]
     weights = scheme.part_weights
     entries = PioneerEntry.objects.filter(scheme=scheme)
     if member_ids is not None:
         entries = entries.filter(member_id__in=member_ids)
-    per_member: dict[int, dict[str, PioneerEntry]] = {}
-    for e in entries.only("member_id", "part", "values", "vetoed"):
-        per_member.setdefault(e.member_id, {})[e.part] = e
+    per_member: dict[int, dict[str, tuple]] = {}
+    for mid, part, values, vetoed in entries.values_list("member_id", "part", "values", "vetoed"):
+        per_member.setdefault(mid, {})[part] = (values, vetoed)
     scores = []
+    now = timezone.now()
     for mid, parts in per_member.items():
         if Part.BRANCH not in parts:
             continue
-        breakdown = {"scheme_version": scheme.version, "parts": {}, "indicators": {}}
+        # Integer arithmetic (weights and values are integers), one exact division at the end.
+        breakdown = {
+            "scheme_version": scheme.version,
+            "parts": {},
+            "indicators": {n: {} for _k, n, _w in indicators},
+        }
         total_w = sum(weights[p] for p in parts)
-        total = Decimal(0)
-        for p, e in parts.items():
-            part_score = sum(
-                Decimal(i.weight) * Decimal(e.values.get(str(i.pk), 0)) / 100 for i in indicators
-            )
-            breakdown["parts"][p] = {"score": str(_q(part_score)), "weight": weights[p]}
-            total += part_score * weights[p] / total_w
-            for i in indicators:
-                breakdown["indicators"].setdefault(i.name, {})[p] = e.values.get(str(i.pk), 0)
-        vetoed = any(e.vetoed for e in parts.values())
-        total = Decimal(0) if vetoed else _q(total)
+        numerator = 0
+        vetoed = False
+        for p, (values, p_vetoed) in parts.items():
+            part_x100 = 0
+            for key, name, w in indicators:
+                v = values.get(key, 0)
+                part_x100 += w * v
+                breakdown["indicators"][name][p] = v
+            breakdown["parts"][p] = {"score": str(_q(Decimal(part_x100) / 100)), "weight": weights[p]}
+            numerator += part_x100 * weights[p]
+            vetoed = vetoed or p_vetoed
+        total = Decimal(0) if vetoed else _q(Decimal(numerator) / (100 * total_w))
         breakdown["vetoed"] = vetoed
         scores.append(PioneerScore(member_id=mid, scheme=scheme, year=scheme.year, total=total,
                                    stars=0 if vetoed else scheme.stars_for(total), vetoed=vetoed,
-                                   breakdown=breakdown, computed_at=timezone.now()))  # fmt: skip
+                                   breakdown=breakdown, computed_at=now))  # fmt: skip
     PioneerScore.objects.bulk_create(
         scores,
         batch_size=500,
