@@ -194,13 +194,18 @@ def main():
         ("import", csvp, 0), ("iie_default", peer_xlsx, a.peer_rows), ("iie_bulk", peer_xlsx, a.peer_rows),
     ]  # fmt: skip
     print(f"{'方式':<14}{'文件':<6}{'行数':>9}{'秒':>8}{'行/秒':>10}{'峰值 MiB':>10}  结果")
+    results = {}
     for mode, path, limit in runs:
         r = run_child(mode, template, path, limit)
+        results[(mode, path.suffix)] = r
         note = " （样本，按行/秒外推）" if limit else ""
         print(f"{mode:<14}{path.suffix:<6}{r['rows']:>9,}{r['seconds']:>8.2f}{r['rows_per_s']:>10,.0f}"
               f"{r['peak_mib']:>10.0f}  {r['counts']} 库中 {r['members_in_db']:,}{note}")  # fmt: skip
         if limit:
             print(f"{'':<14}外推到 {a.rows:,} 行约需 {a.rows / r['rows_per_s']:.0f} 秒")
+    imp, pre = results[("import", ".xlsx")], results[("preview", ".xlsx")]
+    ok = imp["rows_per_s"] >= 10_000 and pre["rows_per_s"] >= imp["rows_per_s"] and imp["peak_mib"] < 500
+    print(f"目标（导入 ≥ 10,000 行/秒，预览不慢于导入，峰值 < 500 MiB）：{'达到' if ok else '未达到'}")
     shutil.rmtree(work, ignore_errors=True)
 
 
