@@ -18,6 +18,7 @@ class MemberFilterForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False, widget=forms.TextInput(
         attrs={"placeholder": _("姓名、手机号码或完整身份号码"), "type": "search"}))  # fmt: skip
     org = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    rid = forms.RegexField(regex=r"^[0-9a-f]{64}$", required=False, widget=forms.HiddenInput)
     status = forms.ChoiceField(
         label=_("状态"),
         required=False,

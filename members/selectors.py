@@ -171,13 +171,9 @@ def member_list(*, user, filters: dict):
         qs = qs.in_subtree(org)
     q = (filters.get("q") or "").strip()
     if q:
-        cond = Q(name__icontains=q) | Q(phone__contains=q)
-        if len(q) == 18:
-            from .crypto import blind_index
-            from .resident_id import normalize
-
-            cond |= Q(resident_id_hash=blind_index(normalize(q)))
-        qs = qs.filter(cond)
+        qs = qs.filter(Q(name__icontains=q) | Q(phone__contains=q))
+    if filters.get("rid"):  # a full resident ID, already turned into its blind index by the view
+        qs = qs.filter(resident_id_hash=filters["rid"])
     status = filters.get("status") or "current"
     if status == "current":
         qs = qs.current()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django import forms as djforms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +16,8 @@ from django.views.decorators.http import require_POST
 from branches.exporting import attachment, xlsx_bytes, xlsx_response
 from branches.scoping import can_export, can_manage, can_view_full_id, org_for_user_or_404, role_grants
 
-from . import importing, selectors, services
+from . import importing, resident_id, selectors, services
+from .crypto import blind_index
 from .forms import (
     ImportForm,
     MemberFilterForm,
@@ -45,24 +48,38 @@ def _filters(request):
     return form, {**filters, "organization": org}, org
 
 
+_ID_LIKE = re.compile(r"^\d{17}[\dX]$")
+
+
+def _search_redirect(request):
+    """Searches are posted, then redirected to a GET URL in which a full resident ID has become its
+    blind index: the number never appears in a URL, an access log or the browser history."""
+    params = (request.POST if request.method == "POST" else request.GET).copy()
+    params.pop("csrfmiddlewaretoken", None)
+    params.pop("page", None)
+    q = resident_id.normalize(params.get("q", ""))
+    if _ID_LIKE.match(q):
+        params.pop("q")
+        params["rid"] = blind_index(q)
+    elif request.method != "POST":
+        return None
+    return redirect(f"{request.path}?{params.urlencode()}")
+
+
 @login_required
 def member_list(request):
+    if (resp := _search_redirect(request)) is not None:
+        return resp
     form, filters, org = _filters(request)
     qs = selectors.member_list(user=request.user, filters=filters)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    can_act = (
-        org is not None
-        and can_manage(request.user, org)
-        or any(
-            g.kind in ("city_admin", "township_secretary", "unit_secretary")
-            for g in role_grants(request.user)
-        )
-    )
+    can_act = importing.manage_prefixes(request.user) != ()
     return render(request, "members/member_list.html", {
         "form": form, "page": page, "org": org, "query": query.urlencode(), "can_act": can_act,
         "can_export": can_export(request.user, org) if org else can_export(request.user),
+        "by_id": bool(filters.get("rid")),
     })  # fmt: skip
 
 

@@ -38,8 +38,15 @@ def test_roster_list_search_and_filters(small_city, client):
     add_member(small_city.b1, 3, name="张三")
     html = client.get(reverse("members:list"), {"q": "张"}).content.decode()
     assert "张秀英" in html and "张三" not in html  # other township out of scope
-    html = client.get(reverse("members:list"), {"q": rid(2)}).content.decode()
-    assert "李四" in html and "张秀英" not in html
+    # A full ID is posted and becomes its blind index in the URL: never in a URL or access log.
+    resp = client.post(reverse("members:list"), {"q": rid(2).lower(), "status": "current"})
+    assert resp.status_code == 302 and rid(2) not in resp["Location"] and "rid=" in resp["Location"]
+    html = client.get(resp["Location"]).content.decode()
+    assert "李四" in html and "张秀英" not in html and "按公民身份号码查找" in html
+    resp = client.get(reverse("members:list"), {"q": rid(2)})  # typed into the address bar
+    assert resp.status_code == 302 and rid(2) not in resp["Location"]
+    resp = client.post(reverse("members:list"), {"q": "李", "difficulty": "on"})
+    assert resp.status_code == 302 and "difficulty=on" in resp["Location"]
     html = client.get(reverse("members:list"), {"difficulty": "on"}).content.decode()
     assert "李四" in html and "张秀英" not in html
 
