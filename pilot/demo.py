@@ -271,7 +271,7 @@ def _economy(ctx: DemoContext, year: int) -> None:
     rows = []
     for v in _villages(ctx):
         pace = paces.get(v.township_id, 0.7)
-        income = Decimal(str(round(max(1.5, rng.gauss(6 + 10 * pace, 4)), 2)))
+        income = Decimal(str(round(max(1.5, rng.gauss(4 + 10 * pace, 4.5)), 2)))
         rows.append(CollectiveIncome(organization=v, year=year, income=income, target=Decimal("10"),
                                      is_lagging=income < 4, is_weak=income < 7))  # fmt: skip
         rows.append(CollectiveIncome(organization=v, year=year - 1, income=(income * Decimal("0.8")).quantize(Decimal("0.01")),
@@ -335,18 +335,15 @@ def _activities(ctx: DemoContext, year: int) -> None:
 
 def _centers_brands_honors_funding(ctx: DemoContext, year: int) -> None:
     rng = ctx.rng
+    paces = _pace(ctx)
     centers, targets, honors, funds = [], [], [], []
     for i, u in enumerate(ctx.units):
-        if u.domain in (Domain.VILLAGE, Domain.COMMUNITY) and rng.random() < 0.35:
-            stage = rng.choice(
-                [
-                    CenterStage.PLANNED,
-                    CenterStage.BUILDING,
-                    CenterStage.FITTING,
-                    CenterStage.DONE,
-                    CenterStage.DONE,
-                ]
-            )
+        if u.domain in (Domain.VILLAGE, Domain.COMMUNITY) and i % 3 == 0:
+            # faster townships have more centers finished (有快有慢)
+            if rng.random() < paces.get(u.township_id, 0.6):
+                stage = CenterStage.DONE
+            else:
+                stage = rng.choice([CenterStage.PLANNED, CenterStage.BUILDING, CenterStage.FITTING])
             budget = Decimal(rng.randint(30, 120))
             spent = budget * Decimal(
                 {"planned": "0", "building": "0.5", "fitting": "0.85", "done": "1"}[stage]

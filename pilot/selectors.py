@@ -98,37 +98,26 @@ def completion_by_org(period_start: date, period_end: date, org_paths=None) -> d
     }
 
 
-def eid_coverage(org_paths=None) -> tuple[int, int]:
-    """(authenticated, current members) — the one place to swap for ``members.selectors.member_rates``."""
-    try:
-        from members.selectors import member_rates  # type: ignore[attr-defined]
-    except ImportError:
-        member_rates = None
-    if member_rates is not None:
-        try:
-            r = member_rates(org_paths=org_paths)
-            return int(r["eid_authenticated"]), int(r["members"])
-        except (TypeError, KeyError):
-            pass
-    from members.models import Member
+def _member_totals(org_paths, year: int) -> tuple[int, int, int]:
+    """(members, e-ID authenticated, rated in the five-star scheme) over the subtrees — the one place
+    member figures are read, through ``members.selectors.member_rates``."""
+    from members.selectors import member_rates
 
-    agg = (
-        Member.objects.current()
-        .filter(_paths_q(org_paths))
-        .aggregate(n=Count("id"), e=Count("id", filter=Q(eid_authenticated=True)))
-    )
-    return agg["e"], agg["n"]
+    paths = [""] if org_paths is None else list(org_paths)
+    rates = member_rates(org_paths=paths, year=year).values()
+    return (sum(r.members for r in rates), sum(r.eid for r in rates), sum(r.rated for r in rates))
 
 
-def five_star_coverage(org_paths=None, year: int | None = None) -> tuple[int, int] | None:
-    """(rated, members) once the members app exposes ratings; None until then."""
-    try:
-        from members.selectors import member_rates  # type: ignore[attr-defined]
+def eid_coverage(org_paths=None, year: int | None = None) -> tuple[int, int]:
+    """(authenticated, current members)."""
+    n, e, _r = _member_totals(org_paths, year or timezone.localdate().year)
+    return e, n
 
-        r = member_rates(org_paths=org_paths, year=year)
-        return int(r["five_star_rated"]), int(r["members"])
-    except (ImportError, TypeError, KeyError):
-        return None
+
+def five_star_coverage(org_paths=None, year: int | None = None) -> tuple[int, int]:
+    """(members rated in the year's 五星党员创评, current members)."""
+    n, _e, r = _member_totals(org_paths, year or timezone.localdate().year)
+    return r, n
 
 
 # --- plan and goals -------------------------------------------------------------------------------
@@ -157,15 +146,15 @@ def goal_attainment(*, user, plan_year: PlanYear) -> list[GoalRow]:
     """Each goal's actual value computed from data in the user's scope (a fixed number of queries)."""
     paths = scope_paths(user)
     out = []
+    members = None
     for g in plan_year.goals.all():
         actual, detail = None, ""
-        if g.metric == GoalMetric.EID_COVERAGE:
-            e, n = eid_coverage(paths)
-            actual, detail = _pct(e, n), f"{e}/{n}"
-        elif g.metric == GoalMetric.FIVE_STAR_COVERAGE:
-            r = five_star_coverage(paths, plan_year.year)
-            if r:
-                actual, detail = _pct(*r), f"{r[0]}/{r[1]}"
+        if g.metric in (GoalMetric.EID_COVERAGE, GoalMetric.FIVE_STAR_COVERAGE):
+            if members is None:
+                members = _member_totals(paths, plan_year.year)
+            n, e, r = members
+            done = e if g.metric == GoalMetric.EID_COVERAGE else r
+            actual, detail = _pct(done, n), f"{done}/{n}"
         elif g.metric == GoalMetric.VILLAGE_INCOME:
             threshold = g.threshold or Decimal(0)
             agg = (
@@ -204,7 +193,7 @@ def default_period(today: date | None = None) -> date:
 
 def current_plan_year(year: int | None = None) -> PlanYear | None:
     qs = PlanYear.objects.select_related("plan")
-    year = year or timezone.localdate().year
+    year = year or default_period().year
     return qs.filter(year=year).first() or qs.filter(year__lte=year).order_by("-year").first() or qs.first()
 
 
