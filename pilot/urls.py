@@ -15,6 +15,7 @@ urlpatterns = [
     path("evidence/<int:evidence_id>/display/", views.evidence_display, name="evidence_display"),
     path("matrix/", views.matrix, name="matrix"),
     path("city/", views.city, name="city"),
+    path("generate/", views.checklist_generate, name="checklist_generate"),
     path("plan/", views.plan, name="plan"),
     path("pocketbook/", views.pocketbook, name="pocketbook"),
     path("pocketbook/<int:commitment_id>/", views.commitment_update, name="commitment_update"),

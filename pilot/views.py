@@ -216,6 +216,19 @@ def matrix(request):
 
 
 @login_required
+@require_POST
+def checklist_generate(request):
+    """On demand: create this month's missing items for the reviewer's subtree (idempotent)."""
+    org = _review_root(request)
+    period = services.parse_month(request.POST.get("month")) if request.POST.get("month") else _month(request)
+    n = services.checklist_generate(actor=request.user, period=period, org_paths=[org.path])
+    messages.success(
+        request, _("已生成 %(m)s 清单：新增 %(n)s 项。") % {"m": period.strftime("%Y-%m"), "n": n}
+    )
+    return redirect(f"{reverse('pilot:matrix')}?org={org.pk}&month={period:%Y-%m}")
+
+
+@login_required
 def city(request):
     if not any(g.kind in REVIEWERS for g in role_grants(request.user)) and not request.user.is_superuser:
         raise PermissionDenied

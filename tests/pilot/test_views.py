@@ -209,3 +209,19 @@ def test_township_home_page_counts_reports_waiting_for_review(client, pilot_city
     client.force_login(pilot_city.users["zhen"])
     html = client.get(reverse("branches:home")).content.decode()
     assert "下级报送待审核 1 项" in html
+
+
+def test_township_generates_missing_items_on_demand_for_its_subtree_only(client, pilot_city):
+    new = make_org(pilot_city.town_a, name="甲镇新社区党支部", domain=Domain.COMMUNITY)
+    other = make_org(pilot_city.town_b, name="乙镇新村党支部", domain=Domain.VILLAGE)
+    client.force_login(pilot_city.users["zhen"])
+    url = reverse("pilot:checklist_generate")
+    resp = client.post(url, {"month": pilot_city["period"].strftime("%Y-%m")})
+    assert resp.status_code == 302
+    assert ChecklistItem.objects.filter(organization=new).count() >= 2
+    assert not ChecklistItem.objects.filter(organization=other).exists()
+    before = ChecklistItem.objects.count()
+    client.post(url, {"month": pilot_city["period"].strftime("%Y-%m")})
+    assert ChecklistItem.objects.count() == before
+    client.force_login(pilot_city.users["cun"])
+    assert client.post(url).status_code == 403
