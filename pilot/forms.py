@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django import forms
@@ -179,3 +180,38 @@ class MeasureForm(forms.Form):
     due_date = forms.DateField(
         label=_("完成时限"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class MeetingForm(forms.Form):
+    held_on = forms.DateField(label=_("会议日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    topic = forms.CharField(label=_("议题"), max_length=200)
+    attendees = forms.CharField(label=_("参会人员"), max_length=300, required=False)
+    minutes = forms.CharField(label=_("会议纪要"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    decisions = forms.CharField(
+        label=_("议定事项"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("每行一项：事项｜责任人｜完成时限（如：督促柏清镇加快报送｜督查组｜2023-07-10）"),
+    )  # fmt: skip
+
+    def clean_decisions(self):
+        from datetime import date as _date
+
+        out, errors = [], []
+        for n, line in enumerate((self.cleaned_data.get("decisions") or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.replace("|", "｜").split("｜")]
+            if len(parts) != 3 or not parts[0] or not parts[1]:
+                errors.append(_("第 %(n)s 行：应为“事项｜责任人｜完成时限”。") % {"n": n})
+                continue
+            m = re.fullmatch(r"(\d{4})\D(\d{1,2})\D(\d{1,2})日?", parts[2])
+            try:
+                due = _date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except (AttributeError, ValueError):
+                errors.append(
+                    _("第 %(n)s 行：完成时限“%(v)s”不是有效日期（如 2023-07-10）。") % {"n": n, "v": parts[2]}
+                )
+                continue
+            out.append((parts[0][:300], parts[1][:40], due))
+        if errors:
+            raise ValidationError(errors)
+        return out

@@ -37,6 +37,7 @@ from .models import (
     Review,
     ReviewDecision,
     Task,
+    WeeklyMeeting,
 )
 
 log = logging.getLogger(__name__)
@@ -327,6 +328,26 @@ def commitment_progress(*, actor, commitment: Commitment, percent: int, note: st
     audit_record(actor=actor, action="commitment_progress", obj=commitment, organization=commitment.organization,
                  changes={"percent": [before, percent]})  # fmt: skip
     return commitment
+
+
+@transaction.atomic
+def meeting_record(*, actor, organization: Organization, held_on: date, topic: str, minutes: str = "",
+                   attendees: str = "", decisions=()) -> WeeklyMeeting:  # fmt: skip
+    """Record a weekly meeting (一周一例会) with its decisions, each a tracked item.
+
+    ``decisions``: ``(content, owner, due_date)`` tuples; the responsible organization is the meeting's.
+    """
+    m = WeeklyMeeting(organization=organization, held_on=held_on, topic=topic.strip(), minutes=minutes,
+                      attendees=attendees, created_by=actor if getattr(actor, "pk", None) else None)  # fmt: skip
+    _save_new(m, actor=actor, action="meeting_record", organization=organization)
+    rows = [
+        MeetingDecision(meeting=m, organization=organization, content=c, owner=o, due_date=d)
+        for c, o, d in decisions
+    ]
+    for r in rows:
+        r.full_clean()
+    MeetingDecision.objects.bulk_create(rows)
+    return m
 
 
 @transaction.atomic

@@ -30,6 +30,7 @@ urlpatterns = [
     path("honors/", views.honors, name="honors"),
     path("funding/", views.funding, name="funding"),
     path("meetings/", views.meetings, name="meetings"),
+    path("meetings/new/<int:org_id>/", views.meeting_new, name="meeting_new"),
     path("decisions/<int:decision_id>/close/", views.decision_close, name="decision_close"),
     path("notices/", views.notices, name="notices"),
     path("notices/new/<int:org_id>/", views.notice_new, name="notice_new"),

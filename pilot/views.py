@@ -18,7 +18,7 @@ from branches.models import Level, Organization
 from branches.scoping import REVIEWERS, can_manage, can_review, get_visible_or_404, has_role_over, role_grants
 
 from . import selectors, services
-from .forms import ActivityForm, MatrixFilter, MeasureForm, NoticeForm, ReportForm, ReviewForm
+from .forms import ActivityForm, MatrixFilter, MeasureForm, MeetingForm, NoticeForm, ReportForm, ReviewForm
 from .models import (
     Activity,
     Brand,
@@ -395,7 +395,24 @@ def funding(request):
 def meetings(request):
     rows = list(WeeklyMeeting.objects.visible_to(request.user).select_related("organization")
                 .prefetch_related("decisions")[:52])  # fmt: skip
-    return render(request, "pilot/meetings.html", {"rows": rows, "today": timezone.localdate()})
+    own = [o for o in Organization.objects.visible_to(request.user).filter(pk__in=selectors.own_org_ids(request.user))
+           if can_manage(request.user, o) and o.level in (Level.CITY, Level.COUNTY, Level.TOWNSHIP)]  # fmt: skip
+    return render(request, "pilot/meetings.html", {"rows": rows, "today": timezone.localdate(), "own": own})
+
+
+@login_required
+def meeting_new(request, org_id: int):
+    org = get_visible_or_404(Organization.objects.visible_to(request.user), pk=org_id)
+    if not can_manage(request.user, org):
+        raise PermissionDenied
+    form = MeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.meeting_record(actor=request.user, organization=org, **form.cleaned_data)
+        messages.success(request, _("已记录例会。"))
+        return redirect("pilot:meetings")
+    return render(
+        request, "pilot/meeting_form.html", {"form": form, "org": org}, status=400 if form.errors else 200
+    )
 
 
 @login_required

@@ -189,6 +189,7 @@ CASES = [
         data=lambda c: {"result": "已办结"},
         ok_status=(302,),
     ),  # fmt: skip
+    Case("pilot:meeting_new", lambda c: {"org_id": c.town_a.pk}, allow("shi", "zhen")),
     Case("pilot:notices", allowed=EVERYONE),
     Case("pilot:notice_new", lambda c: {"org_id": c.town_a.pk}, allow("shi", "zhen")),
     Case(

@@ -225,3 +225,20 @@ def test_township_generates_missing_items_on_demand_for_its_subtree_only(client,
     assert ChecklistItem.objects.count() == before
     client.force_login(pilot_city.users["cun"])
     assert client.post(url).status_code == 403
+
+
+def test_weekly_meeting_with_decisions_and_a_bad_line_named(client, pilot_city):
+    client.force_login(pilot_city.users["zhen"])
+    url = reverse("pilot:meeting_new", args=[pilot_city.town_a.pk])
+    bad = {
+        "held_on": "2023-07-03",
+        "topic": "第 27 周例会",
+        "decisions": "督促甲一村报送｜王书记｜2023-07-10\n补齐台账｜李｜下周",
+    }
+    resp = client.post(url, bad)
+    html = resp.content.decode()
+    assert resp.status_code == 400 and "第 2 行" in html and "下周" in html and "第 27 周例会" in html
+    bad["decisions"] = "督促甲一村报送｜王书记｜2023-07-10\n补齐台账｜李｜2023/7/12"
+    assert client.post(url, bad).status_code == 302
+    html = client.get(reverse("pilot:meetings")).content.decode()
+    assert "督促甲一村报送" in html and "补齐台账" in html
