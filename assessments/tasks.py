@@ -29,13 +29,15 @@ def sweep_stale_runs() -> list[int]:
 
 
 @shared_task(name="assessments.quarter_end", acks_late=True)
-def quarter_end() -> list[int]:
+def quarter_end(today: str | None = None) -> list[int]:
     """Beat, first day of each quarter: compute the quarter just ended (and the half-year/year)."""
+    from datetime import date
+
     from django.core.exceptions import ValidationError
 
     from .services import kinds_for_period, run_start
 
-    today = timezone.localdate()
+    today = date.fromisoformat(today) if today else timezone.localdate()
     periods = [scoring.previous_quarter(today)]
     y, q = periods[0][:4], periods[0][-1]
     if q in "24":
