@@ -26,9 +26,8 @@ def test_quarter_end_computes_the_quarter_just_ended_and_the_half_year(
 
 
 def test_demo_builds_a_year_of_supervision_with_published_scores(db):
-    from branches.demo import build_accounts, build_tree
-
     from assessments import demo
+    from branches.demo import build_accounts, build_tree
 
     ctx = build_tree(rng=random.Random(1), orgs_target=None, log=lambda *_: None)
     build_accounts(ctx)
