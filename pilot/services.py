@@ -316,6 +316,16 @@ def income_measure_add(*, actor, income, content: str, owner: str = "", due_date
 
 
 @transaction.atomic
+def commitment_add(
+    *, actor, organization: Organization, year: int, content: str, due_date=None
+) -> Commitment:
+    """A secretary writes a commitment into the pocketbook (书记责任口袋书)."""
+    c = Commitment(organization=organization, year=year, content=content.strip(), due_date=due_date,
+                   secretary_name=organization.secretary_name or getattr(actor, "get_full_name", lambda: "")() or "书记")  # fmt: skip
+    return _save_new(c, actor=actor, action="commitment_add", organization=organization)
+
+
+@transaction.atomic
 def commitment_progress(*, actor, commitment: Commitment, percent: int, note: str = "") -> Commitment:
     if not can_manage(actor, commitment.organization):
         raise PermissionDenied

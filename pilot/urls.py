@@ -19,6 +19,7 @@ urlpatterns = [
     path("plan/", views.plan, name="plan"),
     path("pocketbook/", views.pocketbook, name="pocketbook"),
     path("pocketbook/<int:commitment_id>/", views.commitment_update, name="commitment_update"),
+    path("pocketbook/new/<int:org_id>/", views.commitment_add, name="commitment_add"),
     path("economy/", views.economy, name="economy"),
     path("economy/<int:income_id>/measures/", views.measure_add, name="measure_add"),
     path("activities/", views.activities, name="activities"),

@@ -260,8 +260,30 @@ def pocketbook(request):
     year = _year(request)
     rows = list(Commitment.objects.visible_to(request.user).filter(year=year).select_related("organization")
                 .order_by("organization__path", "id")[:LIST_LIMIT])  # fmt: skip
-    own_ids = [o for o in selectors.own_org_ids(request.user)]
-    return render(request, "pilot/pocketbook.html", {"rows": rows, "year": year, "own_ids": own_ids})
+    own_ids = selectors.own_org_ids(request.user)
+    own = [
+        o
+        for o in Organization.objects.visible_to(request.user).filter(pk__in=own_ids)
+        if can_manage(request.user, o)
+    ]
+    return render(
+        request, "pilot/pocketbook.html", {"rows": rows, "year": year, "own_ids": own_ids, "own": own}
+    )
+
+
+@login_required
+@require_POST
+def commitment_add(request, org_id: int):
+    org = get_visible_or_404(Organization.objects.visible_to(request.user), pk=org_id)
+    content = request.POST.get("content", "").strip()
+    year = _year(request) if request.GET.get("year") else timezone.localdate().year
+    if not content:
+        messages.error(request, _("请填写承诺事项。"))
+    else:
+        services.commitment_add(actor=request.user, organization=org, year=int(request.POST.get("year") or year),
+                                content=content[:300])  # fmt: skip
+        messages.success(request, _("已写入口袋书。"))
+    return redirect(f"{reverse('pilot:pocketbook')}?year={request.POST.get('year') or year}")
 
 
 @login_required

@@ -150,6 +150,14 @@ CASES = [
         data=lambda c: {"percent": "50"},
         ok_status=(302,),
     ),  # fmt: skip
+    Case(
+        "pilot:commitment_add",
+        lambda c: {"org_id": c.a1.pk},
+        allow("shi", "zhen", "cun"),
+        method="post",
+        data=lambda c: {"content": "年内建成党员群众服务中心"},
+        ok_status=(302,),
+    ),  # fmt: skip
     Case("pilot:economy", allowed=EVERYONE),
     Case(
         "pilot:measure_add",

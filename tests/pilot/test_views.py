@@ -242,3 +242,25 @@ def test_weekly_meeting_with_decisions_and_a_bad_line_named(client, pilot_city):
     assert client.post(url, bad).status_code == 302
     html = client.get(reverse("pilot:meetings")).content.decode()
     assert "督促甲一村报送" in html and "补齐台账" in html
+
+
+def test_secretary_writes_and_updates_a_pocketbook_commitment(client, pilot_city):
+    from pilot.models import Commitment
+
+    client.force_login(pilot_city.users["cun"])
+    year = timezone.localdate().year
+    resp = client.post(
+        reverse("pilot:commitment_add", args=[pilot_city.a1.pk]),
+        {"content": "集体经济过 10 万元", "year": year},
+    )
+    assert resp.status_code == 302
+    c = Commitment.objects.get(organization=pilot_city.a1)
+    client.post(reverse("pilot:commitment_update", args=[c.pk]), {"percent": "100", "note": "已达 12 万元"})
+    c.refresh_from_db()
+    assert c.fulfilled and c.percent == 100
+    assert "已兑现" in client.get(reverse("pilot:pocketbook"), {"year": year}).content.decode()
+    client.force_login(pilot_city.users["cun2"])
+    assert (
+        client.post(reverse("pilot:commitment_add", args=[pilot_city.a1.pk]), {"content": "x"}).status_code
+        == 404
+    )
