@@ -13,7 +13,16 @@ from django.utils.translation import gettext_lazy as _
 from branches.models import BranchType, Domain, Level, Organization
 
 from .evidence import check_upload
-from .models import ActivityKind, Element, ProgressState, ReviewDecision
+from .models import (
+    ActivityKind,
+    Element,
+    FundingRecord,
+    Honor,
+    HonorTarget,
+    ProgressState,
+    ReviewDecision,
+    ServiceCenterProject,
+)
 
 MAX_FILES = 6
 
@@ -215,3 +224,53 @@ class MeetingForm(forms.Form):
         if errors:
             raise ValidationError(errors)
         return out
+
+
+class _DateInputs:
+    widgets = {
+        f: forms.DateInput(attrs={"type": "date"})
+        for f in ("completed_on", "awarded_on", "spent_on", "due_date")
+    }
+
+
+class CenterForm(forms.ModelForm):
+    class Meta(_DateInputs):
+        model = ServiceCenterProject
+        fields = [
+            "name",
+            "kind",
+            "is_new_build",
+            "stage",
+            "year",
+            "budget",
+            "spent",
+            "area_m2",
+            "completed_on",
+        ]
+
+
+class HonorForm(forms.ModelForm):
+    class Meta(_DateInputs):
+        model = Honor
+        fields = ["level", "title", "issuer", "awarded_on"]
+
+
+class HonorTargetForm(forms.ModelForm):
+    class Meta:
+        model = HonorTarget
+        fields = ["year", "target_level", "title"]
+
+
+class FundingForm(forms.ModelForm):
+    class Meta(_DateInputs):
+        model = FundingRecord
+        fields = ["year", "category", "amount", "spent_on", "source", "note"]
+
+
+# kind → (form, page title, list page)
+RECORD_FORMS = {
+    "center": (CenterForm, _("新增阵地建设项目"), "pilot:centers"),
+    "honor": (HonorForm, _("登记所获荣誉"), "pilot:honors"),
+    "honor_target": (HonorTargetForm, _("设定争创目标"), "pilot:honors"),
+    "funding": (FundingForm, _("登记经费"), "pilot:funding"),
+}

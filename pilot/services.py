@@ -316,6 +316,13 @@ def income_measure_add(*, actor, income, content: str, owner: str = "", due_date
 
 
 @transaction.atomic
+def record_create(*, actor, organization: Organization, obj):
+    """Save a small record (center project, honor, honor target, funding) for ``organization``."""
+    obj.organization = organization
+    return _save_new(obj, actor=actor, action=f"{obj._meta.model_name}_create", organization=organization)
+
+
+@transaction.atomic
 def commitment_add(
     *, actor, organization: Organization, year: int, content: str, due_date=None
 ) -> Commitment:

@@ -25,6 +25,7 @@ urlpatterns = [
     path("activities/", views.activities, name="activities"),
     path("activities/new/<int:org_id>/", views.activity_new, name="activity_new"),
     path("centers/", views.centers, name="centers"),
+    path("records/<slug:kind>/new/<int:org_id>/", views.record_new, name="record_new"),
     path("brands/", views.brands, name="brands"),
     path("brands/<int:brand_id>/", views.brand_detail, name="brand_detail"),
     path("brands/<int:brand_id>/publish/", views.brand_publish, name="brand_publish"),

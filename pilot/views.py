@@ -18,7 +18,16 @@ from branches.models import Level, Organization
 from branches.scoping import REVIEWERS, can_manage, can_review, get_visible_or_404, has_role_over, role_grants
 
 from . import selectors, services
-from .forms import ActivityForm, MatrixFilter, MeasureForm, MeetingForm, NoticeForm, ReportForm, ReviewForm
+from .forms import (
+    RECORD_FORMS,
+    ActivityForm,
+    MatrixFilter,
+    MeasureForm,
+    MeetingForm,
+    NoticeForm,
+    ReportForm,
+    ReviewForm,
+)
 from .models import (
     Activity,
     Brand,
@@ -361,12 +370,45 @@ def activity_new(request, org_id: int):
 
 
 @login_required
+def record_new(request, kind: str, org_id: int):
+    """Secretaries add a center project, an honor, an honor target or a funding record for their unit."""
+    if kind not in RECORD_FORMS:
+        raise Http404
+    form_class, title, back = RECORD_FORMS[kind]
+    org = get_visible_or_404(Organization.objects.visible_to(request.user), pk=org_id)
+    if not can_manage(request.user, org):
+        raise PermissionDenied
+    form = form_class(request.POST or None, initial={"year": timezone.localdate().year})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_create(actor=request.user, organization=org, obj=form.save(commit=False))
+        except ValidationError as e:
+            _errors_to_form(form, e)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect(back)
+    return render(request, "pilot/record_form.html", {"form": form, "org": org, "title": title},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+def _own_managed(request):
+    ids = selectors.own_org_ids(request.user)
+    return [
+        o
+        for o in Organization.objects.visible_to(request.user).filter(pk__in=ids)
+        if can_manage(request.user, o)
+    ]
+
+
+@login_required
 def centers(request):
     qs = ServiceCenterProject.objects.visible_to(request.user)
     summary = qs.aggregate(n=Count("id"), done=Count("id", filter=Q(stage="done")), budget=Sum("budget"),
                            spent=Sum("spent"))  # fmt: skip
     rows = list(qs.select_related("organization")[:LIST_LIMIT])
-    return render(request, "pilot/centers.html", {"rows": rows, "summary": summary})
+    return render(
+        request, "pilot/centers.html", {"rows": rows, "summary": summary, "own": _own_managed(request)}
+    )
 
 
 @login_required
@@ -401,7 +443,9 @@ def brand_publish(request, brand_id: int):
 def honors(request):
     targets = list(HonorTarget.objects.visible_to(request.user).select_related("organization")[:LIST_LIMIT])
     received = list(Honor.objects.visible_to(request.user).select_related("organization")[:LIST_LIMIT])
-    return render(request, "pilot/honors.html", {"targets": targets, "received": received})
+    return render(
+        request, "pilot/honors.html", {"targets": targets, "received": received, "own": _own_managed(request)}
+    )
 
 
 @login_required
@@ -410,7 +454,8 @@ def funding(request):
     qs = FundingRecord.objects.visible_to(request.user).filter(year=year)
     by_cat = list(qs.values("category").annotate(total=Sum("amount"), n=Count("id")).order_by("category"))
     rows = list(qs.select_related("organization")[:LIST_LIMIT])
-    return render(request, "pilot/funding.html", {"rows": rows, "by_cat": by_cat, "year": year})
+    return render(request, "pilot/funding.html",
+                  {"rows": rows, "by_cat": by_cat, "year": year, "own": _own_managed(request)})  # fmt: skip
 
 
 @login_required

@@ -170,6 +170,18 @@ CASES = [
     Case("pilot:activities", allowed=EVERYONE),
     Case("pilot:activity_new", lambda c: {"org_id": c.a1.pk}, allow("shi", "zhen", "cun")),
     Case("pilot:centers", allowed=EVERYONE),
+    Case(
+        "pilot:record_new", lambda c: {"kind": "honor_target", "org_id": c.a1.pk}, allow("shi", "zhen", "cun")
+    ),
+    Case(
+        "pilot:record_new",
+        lambda c: {"kind": "funding", "org_id": c.b1.pk},
+        allow("shi", "cun2"),
+        method="post",
+        data=lambda c: {"year": "2023", "category": "care", "amount": "1.5", "spent_on": "2023-05-01"},
+        ok_status=(302,),
+        label="record_new:funding_b1",
+    ),  # fmt: skip
     Case("pilot:brands", allowed=EVERYONE),
     Case("pilot:brand_detail", lambda c: {"brand_id": c["brand_pub"].pk}, EVERYONE, label="brand:published"),
     Case(

@@ -264,3 +264,22 @@ def test_secretary_writes_and_updates_a_pocketbook_commitment(client, pilot_city
         client.post(reverse("pilot:commitment_add", args=[pilot_city.a1.pk]), {"content": "x"}).status_code
         == 404
     )
+
+
+def test_secretary_records_an_honor_target_and_a_center_with_field_errors(client, pilot_city):
+    from pilot.models import HonorTarget, ServiceCenterProject
+
+    client.force_login(pilot_city.users["cun"])
+    url = reverse("pilot:record_new", args=["honor_target", pilot_city.a1.pk])
+    assert (
+        client.post(url, {"year": "2023", "target_level": "province", "title": "先进基层党组织"}).status_code
+        == 302
+    )
+    assert HonorTarget.objects.get(organization=pilot_city.a1).target_level == "province"
+    url = reverse("pilot:record_new", args=["center", pilot_city.a1.pk])
+    resp = client.post(url, {"name": "甲一村党员群众服务中心", "kind": "center", "stage": "done", "year": "2023",
+                             "budget": "50", "spent": "48"})  # fmt: skip
+    assert resp.status_code == 400 and "建成日期" in resp.content.decode()
+    assert "甲一村党员群众服务中心" in resp.content.decode()
+    assert not ServiceCenterProject.objects.exists()
+    assert client.get(reverse("pilot:record_new", args=["nonsense", pilot_city.a1.pk])).status_code == 404
