@@ -404,3 +404,24 @@ def income_summary(*, user, year: int) -> dict:
             total=Sum("income"),
         )
     )
+
+
+def checklist_export_rows(*, user, org: Organization, period: date):
+    """Rows for the township's checklist export: one per item, with the latest report's narrative
+    (the report entered once, reused here) — two queries."""
+    from django.db.models import OuterRef, Subquery
+
+    latest = ProgressReport.objects.filter(item=OuterRef("pk")).order_by("-created_at", "-id")
+    qs = (
+        ChecklistItem.objects.visible_to(user)
+        .filter(period=period, organization__path__startswith=org.path)
+        .select_related("organization", "task")
+        .annotate(narrative=Subquery(latest.values("narrative")[:1]))
+        .order_by("organization__path", "task__sort_order")
+    )
+    for it in qs.iterator(chunk_size=2000):
+        yield [
+            it.organization.code, it.organization.name, it.task.code, it.task.title, it.task.get_element_display(),
+            it.get_status_display(), it.percent, it.due_date, it.last_submitted_at, it.accepted_at,
+            "是" if it.is_late else "", it.delay_reason, it.return_reason, it.narrative or "",
+        ]  # fmt: skip

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from celery import shared_task
-from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError
 from django.utils import timezone
@@ -32,4 +31,4 @@ def daily_reminders(today: str | None = None) -> dict:
     marked = checklist_mark_overdue(today=d)
     messages = collect_reminder_mail(today=d)
     sent = send_mass_mail(messages, fail_silently=True) if messages else 0
-    return {"marked_late": marked, "emails": sent, "from": settings.DEFAULT_FROM_EMAIL and "ok"}
+    return {"marked_late": marked, "emails": sent}

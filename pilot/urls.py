@@ -14,6 +14,7 @@ urlpatterns = [
     path("evidence/<int:evidence_id>/", views.evidence_file, name="evidence"),
     path("evidence/<int:evidence_id>/display/", views.evidence_display, name="evidence_display"),
     path("matrix/", views.matrix, name="matrix"),
+    path("matrix/export/", views.matrix_export, name="matrix_export"),
     path("city/", views.city, name="city"),
     path("generate/", views.checklist_generate, name="checklist_generate"),
     path("plan/", views.plan, name="plan"),

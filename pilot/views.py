@@ -14,8 +14,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from branches.exporting import xlsx_response
 from branches.models import Level, Organization
-from branches.scoping import REVIEWERS, can_manage, can_review, get_visible_or_404, has_role_over, role_grants
+from branches.scoping import (
+    REVIEWERS,
+    can_export,
+    can_manage,
+    can_review,
+    get_visible_or_404,
+    has_role_over,
+    role_grants,
+)
 
 from . import selectors, services
 from .forms import (
@@ -222,6 +231,20 @@ def matrix(request):
                                    element=fd.get("element", ""), status=fd.get("status", ""))  # fmt: skip
     return render(request, "pilot/matrix.html", {"org": org, "period": period, "tasks": tasks, "rows": rows,
                                                  "filter": f, "next": request.get_full_path()})  # fmt: skip
+
+
+@login_required
+def matrix_export(request):
+    """The township's checklist for a month as .xlsx (export is its own permission, and logged)."""
+    org = _review_root(request)
+    if not can_export(request.user, org):
+        raise PermissionDenied
+    period = _month(request)
+    headers = [_("组织代码"), _("党组织"), _("任务编号"), _("任务"), _("要素"), _("状态"), _("进度（%）"), _("截止日期"),
+               _("最近报送"), _("通过时间"), _("逾期"), _("延期原因"), _("退回原因"), _("工作简述")]  # fmt: skip
+    return xlsx_response(user=request.user, what=f"一月一清单 {org.name} {period:%Y-%m}", filename=f"checklist-{period:%Y%m}",
+                         headers=headers, rows=selectors.checklist_export_rows(user=request.user, org=org, period=period),
+                         filters={"org": org.pk, "month": f"{period:%Y-%m}"}, sheet=_("一月一清单"))  # fmt: skip
 
 
 @login_required

@@ -139,6 +139,7 @@ CASES = [
     ),
     Case("pilot:matrix", allowed=allow("shi"), query=lambda c: {"org": c.town_b.pk}, label="matrix:town_b"),
     Case("pilot:city", allowed=allow("shi", "zhen")),
+    Case("pilot:matrix_export", allowed=allow("shi", "zhen"), query=lambda c: {"org": c.town_a.pk}),
     Case("pilot:checklist_generate", allowed=allow("shi", "zhen"), method="post", ok_status=(302,)),
     Case("pilot:plan", allowed=EVERYONE),
     Case("pilot:pocketbook", allowed=EVERYONE),

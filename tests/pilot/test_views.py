@@ -283,3 +283,26 @@ def test_secretary_records_an_honor_target_and_a_center_with_field_errors(client
     assert "甲一村党员群众服务中心" in resp.content.decode()
     assert not ServiceCenterProject.objects.exists()
     assert client.get(reverse("pilot:record_new", args=["nonsense", pilot_city.a1.pk])).status_code == 404
+
+
+def test_township_exports_the_months_checklist_with_report_text(client, pilot_city):
+    import io
+
+    from openpyxl import load_workbook
+
+    from branches.models import ExportLog
+
+    services.report_submit(actor=pilot_city.users["cun"], item=_item(pilot_city, pilot_city.a1), state="done",
+                           percent=100, narrative="=HYPERLINK(\"x\") 已开展")  # fmt: skip
+    client.force_login(pilot_city.users["zhen"])
+    resp = client.get(reverse("pilot:matrix_export"))
+    assert resp.status_code == 200 and resp["X-Content-Type-Options"] == "nosniff"
+    rows = list(load_workbook(io.BytesIO(resp.content)).active.iter_rows(values_only=True))
+    assert (
+        len(rows)
+        == 1 + ChecklistItem.objects.filter(organization__path__startswith=pilot_city.town_a.path).count()
+    )
+    assert any(r[-1] == '\'=HYPERLINK("x") 已开展' for r in rows)
+    assert ExportLog.objects.filter(user=pilot_city.users["zhen"]).count() == 1
+    client.force_login(pilot_city.users["cun"])
+    assert client.get(reverse("pilot:matrix_export")).status_code == 403
