@@ -310,6 +310,14 @@ def can_inspect(user, org: Organization) -> bool:
     return has_role_over(user, org, {"inspector", "leader"}) or can_review(user, org)
 
 
+def _checked_upload(upload):
+    """Evidence and photos go through the pilot app's content checks (type by content, size,
+    no SVG/HTML/macros; images re-encoded) and are stored under a random name."""
+    from pilot.evidence import check_upload
+
+    return check_upload(upload)
+
+
 def _event(finding, actor, action, note=""):
     FindingEvent.objects.create(
         finding=finding, actor=actor if getattr(actor, "pk", None) else None, action=action, note=note
@@ -366,7 +374,10 @@ def finding_add(
         found_on=inspection.visited_on, owner=owner, deadline=deadline,
     )  # fmt: skip
     if photo:
-        f.photo = photo
+        checked = _checked_upload(photo)
+        if checked.kind != "image":
+            raise ValidationError({"photo": _("照片须为图片文件（JPG、PNG）。")})
+        f.photo = checked.stored()[0]
     if deadline < inspection.visited_on:
         raise ValidationError({"deadline": _("整改期限不能早于督查日期。")})
     f.full_clean()
@@ -386,7 +397,7 @@ def finding_answer(*, actor, finding: Finding, answer: str, evidence=None) -> Fi
         raise ValidationError({"answer": _("请填写整改情况。")})
     finding.answer = answer
     if evidence:
-        finding.evidence = evidence
+        finding.evidence = _checked_upload(evidence).stored()[0]
     finding.status = FindingStatus.ANSWERED
     finding.answered_at = timezone.now()
     finding.save()

@@ -234,3 +234,32 @@ def test_unit_result_page_query_count_does_not_grow_with_data(published, client)
     with CaptureQueriesContext(connection) as after:
         resp = client.get(url, {"period": "2023Q3"})
     assert resp.status_code == 200 and len(after) == len(before) <= 20
+
+
+def test_evidence_is_checked_by_content_and_photos_must_be_images(small_city, client):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    c = small_city
+    f = h.finding(c.a1, actor=c.users["shi"], deadline=date.today() + timedelta(days=5))
+    client.force_login(c.users["cun"])
+    bad = SimpleUploadedFile(
+        "整改.pdf", b"<html><script>alert(1)</script></html>", content_type="application/pdf"
+    )
+    resp = client.post(
+        reverse("assessments:finding_action", args=[f.pk, "answer"]),
+        {"answer": "已整改", "evidence": bad},
+        follow=True,
+    )
+    assert "不允许上传网页" in resp.content.decode()
+    f.refresh_from_db()
+    assert f.status == FindingStatus.OPEN and not f.evidence
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buf, format="PNG")
+    client.post(reverse("assessments:finding_action", args=[f.pk, "answer"]),
+                {"answer": "已整改", "evidence": SimpleUploadedFile("现场.png", buf.getvalue(), content_type="image/png")})  # fmt: skip
+    f.refresh_from_db()
+    assert f.status == FindingStatus.ANSWERED and f.evidence.name.endswith(".png")
+    assert "现场" not in f.evidence.name  # stored under a random name
