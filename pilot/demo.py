@@ -249,7 +249,7 @@ def _reports_and_reviews(year: int, author) -> None:
                 f"INSERT INTO {rep_t} (item_id, author_id, created_at, state, percent, narrative, delay_reason, "
                 f"is_late, idempotency_key) SELECT i.id, %s, i.submitted_at, "
                 f"CASE WHEN i.percent >= 100 THEN 'done' ELSE 'in_progress' END, i.percent, %s, i.delay_reason, "
-                f"i.is_late, NULL FROM {item_t} i JOIN {task_t} t ON t.id = i.task_id "
+                f"(i.delay_reason <> ''), NULL FROM {item_t} i JOIN {task_t} t ON t.id = i.task_id "
                 f"WHERE i.status <> %s AND i.submitted_at IS NOT NULL AND t.element = %s",
                 [author.pk, text, ItemStatus.PENDING, el],
             )
