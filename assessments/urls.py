@@ -19,6 +19,7 @@ urlpatterns = [
     path("runs/<int:run_id>/publish/", views.run_publish, name="run_publish"),
     path("findings/", views.findings, name="findings"),
     path("findings/<int:finding_id>/", views.finding_detail, name="finding_detail"),
+    path("findings/<int:finding_id>/file/<str:which>/", views.finding_file, name="finding_file"),
     path("findings/<int:finding_id>/<slug:action>/", views.finding_action, name="finding_action"),
     path("inspect/<int:org_id>/", views.inspect, name="inspect"),
     path("contacts/", views.contacts, name="contacts"),

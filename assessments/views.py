@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -359,6 +359,29 @@ def finding_action(request, finding_id: int, action: str):
     except ValueError:
         messages.error(request, _("日期格式应为 2023-09-30。"))
     return redirect("assessments:finding_detail", finding_id=f.pk)
+
+
+@login_required
+def finding_file(request, finding_id: int, which: str):
+    """The finding's photo or the unit's evidence, to those who may see the finding only."""
+    f = selectors.finding_get(user=request.user, finding_id=finding_id)
+    stored = {"photo": f.photo, "evidence": f.evidence}.get(which)
+    if not stored:
+        raise Http404
+    try:
+        fh = stored.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    ext = stored.name.rsplit(".", 1)[-1].lower()
+    image = ext in ("jpg", "jpeg", "png")
+    mime = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}.get(
+        ext, "application/octet-stream"
+    )
+    resp = FileResponse(fh, as_attachment=not image, filename=f"{which}-{f.pk}.{ext}", content_type=mime)
+    resp["X-Content-Type-Options"] = "nosniff"
+    resp["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    resp["Cache-Control"] = "private, max-age=3600"
+    return resp
 
 
 @login_required

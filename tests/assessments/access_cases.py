@@ -30,6 +30,13 @@ def build(city):
     city.extra["today"] = date.today()
 
 
+def _evidence_file(finding):
+    """Media lives in a per-test directory, so the file is written for each test."""
+    from django.core.files.base import ContentFile
+
+    finding.evidence.save("evidence.pdf", ContentFile(b"%PDF-1.4 test"), save=True)
+
+
 ALL_SIGNED_IN = allow("shi", "zhen", "cun", "cun2", "ducha", "nobody")
 A1_READERS = allow("shi", "zhen", "cun")
 A2_READERS = allow("shi", "zhen", "ducha")
@@ -54,6 +61,13 @@ CASES = [
     Case("assessments:unit_result", lambda c: {"org_id": c.a1.pk}, A1_READERS, label="unit_result:a1"),
     Case("assessments:unit_result", lambda c: {"org_id": c.a2.pk}, A2_READERS, label="unit_result:a2"),
     Case("assessments:unit_result", lambda c: {"org_id": c.b1.pk}, B1_READERS, label="unit_result:b1"),
+    Case(
+        "assessments:finding_file",
+        lambda c: {"finding_id": c["finding_b1"].pk, "which": "evidence"},
+        B1_READERS,
+        label="finding_file:b1",
+        setup=lambda c: _evidence_file(c["finding_b1"]),
+    ),
     Case(
         "assessments:entry",
         lambda c: {"org_id": c.a1.pk},
