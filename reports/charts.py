@@ -253,7 +253,9 @@ def unit_charts(ctx: dict) -> dict:
     out = {}
     if quarters:
         out["trend"] = line_chart(
-            [q[0] for q in quarters], [("季度得分", [q[1] for q in quarters])], title="季度督查得分走势"
+            [q["label"] for q in quarters],
+            [("季度得分", [q["total"] for q in quarters])],
+            title="季度督查得分走势",
         )
     if result.get("breakdown"):
         out["breakdown"] = bar_chart(

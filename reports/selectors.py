@@ -89,8 +89,17 @@ def unit_result(*, user, org: Organization, year: int) -> dict | None:
     quarters = []
     if trend_fn is not None:
         for q in trend_fn(user=user, org=org, year=year, kind="supervision"):
-            row = q.get("row")
-            quarters.append((f"{q['period'][-1]}季度", row["total"] if row else None))
+            row = q.get("row") or {}
+            quarters.append(
+                {
+                    "label": f"{q['period'][-1]}季度",
+                    "period": q["period"],
+                    "total": row.get("total"),
+                    "grade": row.get("grade_label", ""),
+                    "rank_township": row.get("rank_township"),
+                    "rank_city": row.get("rank_city"),
+                }
+            )
     halves = [
         (label, h.total if h else None)
         for label, h in (
@@ -98,7 +107,7 @@ def unit_result(*, user, org: Organization, year: int) -> dict | None:
             (_("全年"), fn(user=user, org=org, period=f"{year}H2", kind="half_year")),
         )
     ]
-    if r is None and not any(v is not None for _l, v in quarters):
+    if r is None and not any(q["total"] is not None for q in quarters):
         return None
     return {
         "obj": r,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from fontTools.ttLib import TTFont
 
 from branches.services import organization_update
@@ -129,3 +130,29 @@ def test_city_summary_has_townships_rankings_and_page_numbers(small_city, tmp_pa
     for s in ("甲镇党委", "乙镇党委", "综合排名", "甲一村党总支", "全地域", "全领域", "全要素"):
         assert s in text, s
     assert re.search(r"第\s*2\s*页\s*共\s*\d+\s*页", text)
+
+
+@needs_poppler
+def test_quarterly_score_in_the_pdf_is_the_one_the_results_page_shows(client, small_city, tmp_path):
+    from datetime import date
+
+    from assessments import services as assessment_services
+    from assessments.models import SchemeKind
+    from assessments.scoring import run_compute
+    from tests.assessments.helpers import checklist, make_scheme
+
+    make_scheme(year=2023, kind=SchemeKind.SUPERVISION)
+    checklist(small_city.a1, month=date(2023, 11, 1), accepted=7, total=9)
+    run = assessment_services.run_start(
+        actor=None, period="2023Q4", kind=SchemeKind.SUPERVISION, enqueue=False
+    )
+    run_compute(run.pk)
+    assessment_services.run_publish(actor=None, run=run)
+    client.force_login(small_city.users["cun"])
+    page = client.get(reverse("assessments:unit_result", args=[small_city.a1.pk]), {"period": "2023Q4"})
+    total = run.results.get(organization=small_city.a1).total
+    assert f'<div class="v">{total}</div>' in page.content.decode()
+    text = _text(
+        services.unit_report_pdf(user=small_city.users["cun"], org=small_city.a1, year=2023), tmp_path
+    )
+    assert re.search(rf"2023Q4\s+{re.escape(str(total))}", text)
