@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.utils import timezone
+
 from branches.demo import _MINORITY, DemoContext, _person
 
+from . import bulk
 from .crypto import blind_index
+from .importing import insert_members
 from .models import CarePayment, CareVisit, Category, Education, Member, MemberStatus, Part, PioneerEntry
 from .resident_id import make
 
@@ -78,10 +82,10 @@ def build(ctx: DemoContext) -> None:
             )  # fmt: skip
         )
         if len(batch) >= 5000:
-            Member.objects.bulk_create(batch, batch_size=5000)
+            insert_members(batch)
             total += len(batch)
             batch.clear()
-    Member.objects.bulk_create(batch, batch_size=5000)
+    insert_members(batch)
     total += len(batch)
     ctx.log(f"党员：{total} 名")
     _pioneer(ctx)
@@ -98,25 +102,31 @@ def _pioneer(ctx: DemoContext) -> None:
         .values_list("pk", "organization__township_id")
         .order_by("pk")
     )
-    for year, base in ((ctx.year - 1, 0.75), (ctx.year, 0.45)):
+    # Last year: the branch assessment only (what most branches recorded); this year: all three parts.
+    now = timezone.now()
+    for year, base, parts in ((ctx.year - 1, 0.75, (Part.BRANCH,)), (ctx.year, 0.45, tuple(Part.values))):
         scheme = pioneer_scheme_default(year=year)
-        inds = [i for i in scheme.indicators.all() if not i.is_veto]
+        keys = [str(i.pk) for i in scheme.indicators.all() if not i.is_veto]
         cover = {t.pk: min(1.0, base + rng.uniform(-0.2, 0.2)) for t in ctx.townships}
         entries = []
         for pk, town in rows:
             if rng.random() >= cover.get(town, base):
                 continue
             level = rng.uniform(62, 98)
-            for part in (Part.SELF, Part.BRANCH, Part.MASS):
-                values = {str(i.pk): max(0, min(100, round(level + rng.uniform(-8, 8)))) for i in inds}
-                entries.append(PioneerEntry(scheme=scheme, member_id=pk, part=part, values=values,
-                                            vetoed=part == Part.BRANCH and rng.random() < 0.003))  # fmt: skip
+            for part in parts:
+                values = {k: max(0, min(100, round(level + rng.uniform(-8, 8)))) for k in keys}
+                entries.append(
+                    (scheme.pk, pk, part, values, part == Part.BRANCH and rng.random() < 0.003, None, now)
+                )
             if len(entries) >= 6000:
-                PioneerEntry.objects.bulk_create(entries, batch_size=2000)
+                bulk.insert_rows(PioneerEntry, _ENTRY_FIELDS, entries)
                 entries.clear()
-        PioneerEntry.objects.bulk_create(entries, batch_size=2000)
+        bulk.insert_rows(PioneerEntry, _ENTRY_FIELDS, entries)
         n = pioneer_scores_compute(scheme=scheme)
         ctx.log(f"先锋指数（{year}）：{n} 名党员")
+
+
+_ENTRY_FIELDS = ("scheme_id", "member_id", "part", "values", "vetoed", "entered_by_id", "entered_at")
 
 
 def _care(ctx: DemoContext) -> None:
@@ -133,8 +143,8 @@ def _care(ctx: DemoContext) -> None:
             pays.append(CarePayment(member_id=pk, amount=rng.choice([300, 500, 800, 1000, 2000]),
                                     paid_on=date(ctx.year, rng.randint(1, 6), rng.randint(1, 28)),
                                     approver=_person(rng), notes="春节慰问" if rng.random() < 0.5 else "大病救助"))  # fmt: skip
-    CareVisit.objects.bulk_create(visits, batch_size=5000)
-    CarePayment.objects.bulk_create(pays, batch_size=5000)
+    bulk.insert(CareVisit, visits)
+    bulk.insert(CarePayment, pays)
     ctx.log(f"困难党员关爱：走访 {len(visits)} 次，关爱资金 {len(pays)} 笔")
 
 

@@ -588,7 +588,7 @@ def apply_plan(plan: ImportPlan, *, actor, today: date | None = None) -> dict:
             if m.status not in CURRENT_STATUSES:
                 m.status_changed_on = today
             objs.append(m)
-        _insert(objs)
+        insert_members(objs)
         _audit(
             actor=actor,
             action="member.import_create",
@@ -648,7 +648,7 @@ _INSERT_COLUMNS = (
 )  # fmt: skip
 
 
-def _insert(objs: list[Member]) -> None:
+def insert_members(objs: list[Member]) -> None:
     """Insert new members. ``bulk_create`` everywhere but SQLite, where its 999-parameter
     statements cost ~200 µs a row; there one prepared ``executemany`` with ids taken after the
     current maximum (safe: SQLite holds the write lock for the whole transaction) is 10× faster.

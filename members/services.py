@@ -20,7 +20,7 @@ from branches.audit import audit_bulk, audit_record, diff
 from branches.models import Organization
 from branches.scoping import can_manage
 
-from . import importing, resident_id
+from . import bulk, importing, resident_id
 from .models import (
     CURRENT_STATUSES,
     CarePayment,
@@ -360,15 +360,16 @@ def pioneer_scores_compute(*, scheme: PioneerScheme, member_ids=None) -> int:
             vetoed = vetoed or p_vetoed
         total = Decimal(0) if vetoed else _q(Decimal(numerator) / (100 * total_w))
         breakdown["vetoed"] = vetoed
-        scores.append(PioneerScore(member_id=mid, scheme=scheme, year=scheme.year, total=total,
-                                   stars=0 if vetoed else scheme.stars_for(total), vetoed=vetoed,
-                                   breakdown=breakdown, computed_at=now))  # fmt: skip
-    PioneerScore.objects.bulk_create(
+        stars = 0 if vetoed else scheme.stars_for(total)
+        scores.append((mid, scheme.pk, scheme.year, total, stars, vetoed, breakdown, now))
+    bulk.insert_rows(
+        PioneerScore,
+        ("member_id", "scheme_id", "year", "total", "stars", "vetoed", "breakdown", "computed_at"),
         scores,
-        batch_size=500,
-        update_conflicts=True,
-        unique_fields=["member", "year"],
-        update_fields=["scheme", "total", "stars", "vetoed", "breakdown", "computed_at"],
+        conflict=(
+            ("member_id", "year"),
+            ("scheme_id", "total", "stars", "vetoed", "breakdown", "computed_at"),
+        ),
     )
     return len(scores)
 
