@@ -158,3 +158,18 @@ def test_log_lines_mask_resident_ids(caplog):
     with caplog.at_level(logging.INFO, logger="members.test"):
         logger.info("导入 %s", rid(1))
     assert rid(1) not in caplog.text and rid(1)[-4:] in caplog.text
+
+
+def test_pioneer_rescoring_updates_the_existing_score(small_city):
+    scheme = services.pioneer_scheme_default(year=2024)
+    m = add_member(small_city.a1_branch, 1)
+    org = small_city.a1_branch
+    services.pioneer_entries_save(
+        actor=None, org=org, scheme=scheme, part=Part.BRANCH, rows=_grade(scheme, [m], Part.BRANCH, 70)
+    )
+    assert PioneerScore.objects.get(member=m).stars == 2
+    services.pioneer_entries_save(
+        actor=None, org=org, scheme=scheme, part=Part.BRANCH, rows=_grade(scheme, [m], Part.BRANCH, 90)
+    )
+    s = PioneerScore.objects.get(member=m)
+    assert (s.total, s.stars, PioneerScore.objects.count()) == (Decimal("90.0"), 4, 1)
