@@ -37,6 +37,7 @@ def test_admin_changelist_shows_masked_ids(small_city, client):
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     html = client.get(reverse("admin:members_member_changelist")).content.decode()
     assert rid(1)[-4:] in html and rid(1) not in html
+    assert reverse("admin:members_member_roster_import") in html and "导出" in html
 
 
 def test_published_scheme_is_read_only_in_admin(small_city, client):
