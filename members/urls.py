@@ -13,6 +13,7 @@ urlpatterns = [
     path("import/confirm/", views.roster_import_confirm, name="import_confirm"),
     path("import/template/", views.roster_template, name="import_template"),
     path("pioneer/<int:org_id>/", views.pioneer_grid, name="pioneer_grid"),
+    path("care/<int:org_id>/", views.care_overview, name="care"),
     path("<int:member_id>/", views.member_detail, name="detail"),
     path("<int:member_id>/edit/", views.member_edit, name="edit"),
     path("<int:member_id>/status/", views.member_transfer, name="transfer"),

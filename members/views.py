@@ -326,3 +326,19 @@ def pioneer_grid(request, org_id: int):
         "org": org, "year": year, "part": part, "parts": Part.choices, "scheme": scheme, "indicators": indicators,
         "veto": veto, "formset": formset, "rows": rows, "editable": editable,
     })  # fmt: skip
+
+
+@login_required
+def care_overview(request, org_id: int):
+    """困难党员关爱: visits and care funds of a year for an organization and each organization under it."""
+    from branches.models import Organization
+
+    org = org_for_user_or_404(request.user, org_id)
+    year = _year(request)
+    children = list(Organization.objects.get_children(org).order_by("path").only("id", "name", "path"))
+    totals = selectors.care_totals(org_paths=[org.path] + [c.path for c in children], year=year)
+    rates = selectors.member_rates(org_paths=[org.path] + [c.path for c in children], year=year)
+    return render(request, "members/care.html", {
+        "org": org, "year": year, "total": totals[org.path], "difficulty": rates[org.path].difficulty,
+        "rows": [(c, totals[c.path], rates[c.path].difficulty) for c in children],
+    })  # fmt: skip

@@ -111,4 +111,10 @@ CASES = [
         ok_status=(302,),
         label="members:pioneer_grid:a2:post",
     ),  # fmt: skip
+    Case(
+        "members:care", lambda c: {"org_id": c.town_a.pk}, allow("shi", "zhen"), label="members:care:town_a"
+    ),
+    Case(
+        "members:care", lambda c: {"org_id": c.a2.pk}, allow("shi", "zhen", "ducha"), label="members:care:a2"
+    ),
 ]

@@ -181,3 +181,30 @@ def test_care_visit_from_member_page(small_city, client, who, status):
     )
     assert resp.status_code == status
     assert m.care_visits.count() == (1 if status == 302 else 0)
+
+
+def test_care_overview_totals_per_child_and_year_with_fixed_queries(
+    small_city, client, django_assert_max_num_queries
+):
+    from decimal import Decimal
+
+    m = add_member(small_city.a1_branch, 1, in_difficulty=True)
+    services.care_payment_add(
+        actor=None, member=m, amount=Decimal("500"), paid_on=date(2024, 2, 1), approver="李"
+    )
+    services.care_payment_add(
+        actor=None, member=m, amount=Decimal("70"), paid_on=date(2023, 2, 1), approver="李"
+    )
+    _login(client, small_city, "zhen")
+    url = reverse("members:care", args=[small_city.town_a.pk]) + "?year=2024"
+    with django_assert_max_num_queries(15) as ctx:
+        resp = client.get(url)
+    first = len(ctx.captured_queries)
+    html = resp.content.decode()
+    assert "500.00" in html and "70.00" not in html and "甲一村党总支" in html
+    for i in range(2, 12):
+        add_member(small_city.a2, i, in_difficulty=True)
+    with django_assert_max_num_queries(first):
+        client.get(url)
+    _login(client, small_city, "cun2")
+    assert client.get(url).status_code == 404
