@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization
-from branches.scoping import scope_q
+from branches.scoping import can_view_full_id, scope_q
 
 from . import importing, resident_id
 from .models import Category, Education, Gender, Member, MemberStatus
@@ -60,12 +60,22 @@ class MemberForm(forms.ModelForm):
         self.fields["organization"].queryset = orgs
         self.fields["gender"].required = False
         self.fields["gender"].help_text = _("可不填，按身份号码自动判断。")
-        if self.instance.pk and not self.is_bound:
+        self.masked_id = None
+        if self.instance.pk:
             self.initial["resident_id"] = self.instance.resident_id
+            if not can_view_full_id(user, self.instance.organization):
+                # Roles that may not see the number get the masked form; leaving it keeps the number.
+                self.masked_id = self.instance.resident_id_masked
+                self.initial["resident_id"] = self.masked_id
+                self.fields["resident_id"].help_text = _(
+                    "已隐去中间位；不修改则保留原号码，如需更正请输入完整号码。"
+                )
 
     def clean_resident_id(self):
         from django.core.exceptions import ValidationError
 
+        if self.masked_id and self.cleaned_data["resident_id"].strip() == self.masked_id:
+            return self.instance.resident_id
         try:
             rid, _birth, _g = resident_id.parse(self.cleaned_data["resident_id"])
         except ValidationError as e:

@@ -208,3 +208,19 @@ def test_care_overview_totals_per_child_and_year_with_fixed_queries(
         client.get(url)
     _login(client, small_city, "cun2")
     assert client.get(url).status_code == 404
+
+
+def test_edit_form_masks_the_id_for_roles_that_may_not_see_it_and_keeps_it(small_city, client):
+    m = add_member(small_city.a1_branch, 1)
+    _login(client, small_city, "zhen")  # may edit, may not see full IDs
+    html = client.get(reverse("members:edit", args=[m.pk])).content.decode()
+    masked = f"{rid(1)[:4]}**********{rid(1)[-4:]}"
+    assert rid(1) not in html and masked in html
+    data = {"name": "改名", "resident_id": masked, "gender": "M", "ethnicity": "汉族", "education": "",
+            "phone": "", "joined_on": "2005-07-01", "full_member_on": "2006-07-01", "category": "full",
+            "organization": small_city.a1_branch.pk}  # fmt: skip
+    assert client.post(reverse("members:edit", args=[m.pk]), data).status_code == 302
+    m.refresh_from_db()
+    assert m.name == "改名" and m.resident_id == rid(1)
+    _login(client, small_city, "cun")  # may see full IDs
+    assert rid(1) in client.get(reverse("members:edit", args=[m.pk])).content.decode()
