@@ -15,6 +15,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from branches.audit import audit_bulk, audit_record, diff
 from branches.models import Organization
@@ -59,7 +60,7 @@ def _check_unique(m: Member) -> None:
     if m.status in CURRENT_STATUSES:
         clash = Member.objects.current().with_resident_id(m.resident_id).exclude(pk=m.pk).exists()
         if clash:
-            raise ValidationError({"resident_id": "该公民身份号码已登记为正常或流动党员。"})
+            raise ValidationError({"resident_id": _("该公民身份号码已登记为正常或流动党员。")})
 
 
 def _check_rules(m: Member) -> None:
@@ -68,19 +69,19 @@ def _check_rules(m: Member) -> None:
     errors = {}
     m.resident_id = rid
     if m.birth_date and m.birth_date != birth:
-        errors["birth_date"] = "出生日期与公民身份号码不一致。"
+        errors["birth_date"] = _("出生日期与公民身份号码不一致。")
     m.birth_date = birth
     if m.gender and m.gender != gender:
-        errors["gender"] = "性别与公民身份号码第17位不符。"
+        errors["gender"] = _("性别与公民身份号码第17位不符。")
     today = timezone.localdate()
     if m.joined_on and m.joined_on > today:
-        errors["joined_on"] = "入党日期不能晚于今天。"
+        errors["joined_on"] = _("入党日期不能晚于今天。")
     elif m.joined_on and m.joined_on < importing._eighteenth(birth):
-        errors["joined_on"] = "入党日期早于年满18周岁的日期。"
+        errors["joined_on"] = _("入党日期早于年满18周岁的日期。")
     if m.full_member_on and m.joined_on and m.full_member_on < m.joined_on:
-        errors["full_member_on"] = "转正日期不能早于入党日期。"
+        errors["full_member_on"] = _("转正日期不能早于入党日期。")
     if m.phone and not importing._PHONE.match(m.phone):
-        errors["phone"] = "手机号码应为以 1 开头的 11 位数字。"
+        errors["phone"] = _("手机号码应为以 1 开头的 11 位数字。")
     if errors:
         raise ValidationError(errors)
 
@@ -131,7 +132,7 @@ def member_transfer_out(*, actor, member: Member, status: str, on: date | None =
     _require_manage(actor, member.organization)
     if status not in (MemberStatus.TRANSFERRED, MemberStatus.LEFT, MemberStatus.DECEASED, MemberStatus.NORMAL,
                       MemberStatus.FLOATING):  # fmt: skip
-        raise ValidationError({"status": "无效的党员状态。"})
+        raise ValidationError({"status": _("无效的党员状态。")})
     if member.status == status:
         return member
     before = _snapshot(member)
@@ -179,7 +180,7 @@ def care_visit_add(*, actor, member: Member, visited_on: date, visitor: str, not
     v = CareVisit(member=member, visited_on=visited_on, visitor=visitor, notes=notes,
                   created_by=actor if getattr(actor, "pk", None) else None)  # fmt: skip
     if visited_on > timezone.localdate():
-        raise ValidationError({"visited_on": "走访日期不能晚于今天。"})
+        raise ValidationError({"visited_on": _("走访日期不能晚于今天。")})
     v.full_clean()
     v.save()
     audit_record(actor=actor, action="member.care_visit", obj=member, organization=member.organization,
@@ -196,7 +197,7 @@ def care_payment_add(
     p = CarePayment(member=member, amount=amount, paid_on=paid_on, approver=approver, notes=notes,
                     created_by=actor if getattr(actor, "pk", None) else None)  # fmt: skip
     if amount is not None and Decimal(amount) <= 0:
-        raise ValidationError({"amount": "金额必须大于 0。"})
+        raise ValidationError({"amount": _("金额必须大于 0。")})
     p.full_clean()
     p.save()
     audit_record(actor=actor, action="member.care_payment", obj=member, organization=member.organization,
@@ -237,7 +238,7 @@ def scheme_validate(scheme: PioneerScheme) -> None:
     scheme.full_clean()
     weights = [i.weight for i in scheme.indicators.all() if not i.is_veto]
     if sum(weights) != 100:
-        raise ValidationError(f"各指标分值之和须为 100，当前为 {sum(weights)}。")
+        raise ValidationError(_("各指标分值之和须为 100，当前为 %(n)d。") % {"n": sum(weights)})
 
 
 @transaction.atomic
