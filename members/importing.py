@@ -28,6 +28,7 @@ from functools import lru_cache
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from branches.audit import audit_bulk
 from branches.middleware import current_ip
@@ -82,6 +83,12 @@ _PHONE = re.compile(r"^1\d{10}$")
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
+def _t(message: str, **values) -> str:
+    """A message in the user's language (``gettext``), with ``%(name)s`` values filled in."""
+    text = gettext(message)
+    return text % values if values else text
+
+
 class ImportFileError(Exception):
     """The file as a whole cannot be read (too big, not a spreadsheet, wrong header)."""
 
@@ -93,7 +100,7 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
-        return f"第{self.row}行 {self.column}: {self.reason}"
+        return _t("第%(row)s行 %(column)s: %(reason)s", row=self.row, column=self.column, reason=self.reason)
 
 
 @dataclass(slots=True)
@@ -143,14 +150,14 @@ def _check_xlsx(fh) -> None:
     try:
         zf = zipfile.ZipFile(fh)
     except zipfile.BadZipFile:
-        raise ImportFileError("文件不是有效的 .xlsx 表格（可能已损坏，或扩展名不对）。") from None
+        raise ImportFileError(_t("文件不是有效的 .xlsx 表格（可能已损坏，或扩展名不对）。")) from None
     infos = zf.infolist()
     if len(infos) > MAX_ZIP_ENTRIES:
-        raise ImportFileError("文件结构异常（压缩包内文件过多），已拒绝。")
+        raise ImportFileError(_t("文件结构异常（压缩包内文件过多），已拒绝。"))
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     if total > MAX_UNCOMPRESSED_BYTES or total / packed > MAX_RATIO:
-        raise ImportFileError("文件解压后过大或压缩比异常（疑似压缩炸弹），已拒绝。请拆分后分批导入。")
+        raise ImportFileError(_t("文件解压后过大或压缩比异常（疑似压缩炸弹），已拒绝。请拆分后分批导入。"))
     fh.seek(0)
 
 
@@ -162,7 +169,7 @@ def _xlsx_rows(fh) -> Iterator[list]:
         wb = CalamineWorkbook.from_filelike(fh)
         sheet = wb.get_sheet_by_index(0)
     except Exception:  # calamine raises its own types for unreadable files
-        raise ImportFileError("无法读取该 .xlsx 文件，请用 Excel 另存为 .xlsx 后重试。") from None
+        raise ImportFileError(_t("无法读取该 .xlsx 文件，请用 Excel 另存为 .xlsx 后重试。")) from None
     yield from sheet.iter_rows()
 
 
@@ -176,7 +183,7 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError:
-        raise ImportFileError("无法识别 CSV 文件的编码，请另存为“CSV UTF-8”或 GBK 编码。") from None
+        raise ImportFileError(_t("无法识别 CSV 文件的编码，请另存为“CSV UTF-8”或 GBK 编码。")) from None
 
 
 def _csv_rows(fh) -> Iterator[list]:
@@ -191,7 +198,11 @@ def read_rows(fh, filename: str) -> Iterator[tuple[int, list]]:
     fh.seek(0)
     if size > MAX_FILE_BYTES:
         raise ImportFileError(
-            f"文件过大（{size // 1048576} MB），上限 {MAX_FILE_BYTES // 1048576} MB，请拆分后分批导入。"
+            _t(
+                "文件过大（%(size)s MB），上限 %(max)s MB，请拆分后分批导入。",
+                size=size // 1048576,
+                max=MAX_FILE_BYTES // 1048576,
+            )
         )
     name = filename.lower()
     if name.endswith(".xlsx"):
@@ -199,10 +210,10 @@ def read_rows(fh, filename: str) -> Iterator[tuple[int, list]]:
     elif name.endswith(".csv"):
         rows = _csv_rows(fh)
     else:
-        raise ImportFileError("只支持 .xlsx 和 .csv 文件（.xls 请先用 Excel 另存为 .xlsx）。")
+        raise ImportFileError(_t("只支持 .xlsx 和 .csv 文件（.xls 请先用 Excel 另存为 .xlsx）。"))
     for n, row in enumerate(rows, start=1):
         if n > MAX_ROWS + 1:
-            raise ImportFileError(f"行数超过 {MAX_ROWS:,} 行，请拆分后分批导入。")
+            raise ImportFileError(_t("行数超过 %(n)s 行，请拆分后分批导入。", n=f"{MAX_ROWS:,}"))
         yield n, row
 
 
@@ -272,7 +283,7 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
     prefixes = manage_prefixes(user)
     plan = ImportPlan()
     if prefixes == ():
-        plan.errors.append(RowError(1, "—", "您没有导入党员的权限。"))
+        plan.errors.append(RowError(1, "—", _t("您没有导入党员的权限。")))
         return plan
     orgs = {
         code: (oid, path, status)
@@ -296,13 +307,18 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
             header_row = (n, texts)
             break
     if header_row is None:
-        raise ImportFileError("文件是空的。")
+        raise ImportFileError(_t("文件是空的。"))
     hn, header = header_row
     col = {h: i for i, h in enumerate(header) if h}
     missing = [h for h in HEADERS if h not in col]
     if missing:
         raise ImportFileError(
-            f"第{hn}行表头缺少列：{'、'.join(missing)}。请下载导入模板，表头须为：{'，'.join(HEADERS)}。"
+            _t(
+                "第%(row)s行表头缺少列：%(missing)s。请下载导入模板，表头须为：%(headers)s。",
+                row=hn,
+                missing="、".join(missing),
+                headers="，".join(HEADERS),
+            )
         )
     idx = [col[h] for h in HEADERS]
     seen: dict[str, int] = {}
@@ -334,9 +350,9 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
         name = _text(r_name).translate(_DOT)
         name = re.sub(r"\s+", "", name) if re.search(r"[\u4e00-\u9fff]", name) else re.sub(r"\s+", " ", name)
         if not name:
-            errors.append(RowError(n, "姓名", "姓名不能为空。"))
+            errors.append(RowError(n, "姓名", _t("姓名不能为空。")))
         elif len(name) > 40:
-            errors.append(RowError(n, "姓名", "姓名过长（最多 40 个字）。"))
+            errors.append(RowError(n, "姓名", _t("姓名过长（最多 40 个字）。")))
 
         rid = birth_from_id = gender_from_id = None
         if isinstance(r_id, (int, float)) and not isinstance(r_id, bool):
@@ -344,8 +360,10 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
                 RowError(
                     n,
                     "公民身份号码",
-                    "公民身份号码被 Excel 存成了数字（显示为科学计数法，如 4.10102E+17），后几位已丢失。"
-                    "请把该列设置为“文本”格式后重新录入号码，或在号码前加英文单引号 '。",
+                    _t(
+                        "公民身份号码被 Excel 存成了数字（显示为科学计数法，如 4.10102E+17），后几位已丢失。"
+                        "请把该列设置为“文本”格式后重新录入号码，或在号码前加英文单引号 '。"
+                    ),
                 )
             )
         else:
@@ -356,11 +374,17 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
         rhash = None
         if rid and not resident_id.area_known(rid[:6]) and len(plan.warnings) < PREVIEW_DETAIL:
             plan.warnings.append(
-                RowError(n, "公民身份号码", f"行政区划代码 {rid[:6]} 不在代码库中，请核对（不影响导入）。")
+                RowError(
+                    n,
+                    "公民身份号码",
+                    _t("行政区划代码 %(area)s 不在代码库中，请核对（不影响导入）。", area=rid[:6]),
+                )
             )
         if rid:
             if rid in seen:
-                errors.append(RowError(n, "公民身份号码", f"与第{seen[rid]}行的公民身份号码重复。"))
+                errors.append(
+                    RowError(n, "公民身份号码", _t("与第%(row)s行的公民身份号码重复。", row=seen[rid]))
+                )
             else:
                 seen[rid] = n
             rhash = blind_index(rid)
@@ -368,27 +392,31 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
         g = _text(r_gender)
         gender = _GENDER.get(g) if g else gender_from_id
         if g and gender is None:
-            errors.append(RowError(n, "性别", f"“{g}”不是有效的性别，应为“男”或“女”。"))
+            errors.append(RowError(n, "性别", _t("“%(v)s”不是有效的性别，应为“男”或“女”。", v=g)))
         elif gender and gender_from_id and gender != gender_from_id:
-            errors.append(RowError(n, "性别", "性别与公民身份号码第17位不符。"))
+            errors.append(RowError(n, "性别", _t("性别与公民身份号码第17位不符。")))
 
         ethnicity = _text(r_eth) or "汉族"
         if len(ethnicity) > 20:
-            errors.append(RowError(n, "民族", "民族名称过长。"))
+            errors.append(RowError(n, "民族", _t("民族名称过长。")))
 
         try:
             birth = parse_date(r_birth) or birth_from_id
         except ValueError:
             birth = None
             errors.append(
-                RowError(n, "出生日期", "日期格式无法识别，请写成 2019-07-01、2019/7/1 或 2019年7月1日。")
+                RowError(n, "出生日期", _t("日期格式无法识别，请写成 2019-07-01、2019/7/1 或 2019年7月1日。"))
             )
         if birth and birth_from_id and birth != birth_from_id:
             errors.append(
                 RowError(
                     n,
                     "出生日期",
-                    f"出生日期 {birth:%Y-%m-%d} 与公民身份号码中的 {birth_from_id:%Y-%m-%d} 不一致。",
+                    _t(
+                        "出生日期 %(a)s 与公民身份号码中的 %(b)s 不一致。",
+                        a=f"{birth:%Y-%m-%d}",
+                        b=f"{birth_from_id:%Y-%m-%d}",
+                    ),
                 )
             )
 
@@ -396,53 +424,61 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
         education = _EDU.get(e, None) if e else ""
         if education is None:
             errors.append(
-                RowError(n, "学历", f"“{e}”不是可识别的学历（如 初中、高中、大专、本科、硕士研究生）。")
+                RowError(
+                    n, "学历", _t("“%(v)s”不是可识别的学历（如 初中、高中、大专、本科、硕士研究生）。", v=e)
+                )
             )
 
         phone = re.sub(r"[\s-]", "", _text(r_phone))
         if phone and not _PHONE.match(phone):
-            errors.append(RowError(n, "手机号码", "手机号码应为以 1 开头的 11 位数字。"))
+            errors.append(RowError(n, "手机号码", _t("手机号码应为以 1 开头的 11 位数字。")))
 
         joined = full = None
         try:
             joined = parse_date(r_join)
             if joined is None:
-                errors.append(RowError(n, "入党日期", "入党日期不能为空。"))
+                errors.append(RowError(n, "入党日期", _t("入党日期不能为空。")))
         except ValueError:
             errors.append(
-                RowError(n, "入党日期", "日期格式无法识别，请写成 2019-07-01、2019/7/1 或 2019年7月1日。")
+                RowError(n, "入党日期", _t("日期格式无法识别，请写成 2019-07-01、2019/7/1 或 2019年7月1日。"))
             )
         if joined:
             if joined > today:
-                errors.append(RowError(n, "入党日期", "入党日期不能晚于今天。"))
+                errors.append(RowError(n, "入党日期", _t("入党日期不能晚于今天。")))
             elif birth and joined < _eighteenth(birth):
-                errors.append(RowError(n, "入党日期", "入党日期早于年满18周岁的日期。"))
+                errors.append(RowError(n, "入党日期", _t("入党日期早于年满18周岁的日期。")))
         try:
             full = parse_date(r_full)
         except ValueError:
             errors.append(
-                RowError(n, "转正日期", "日期格式无法识别，请写成 2019-07-01、2019/7/1 或 2019年7月1日。")
+                RowError(n, "转正日期", _t("日期格式无法识别，请写成 2019-07-01、2019/7/1 或 2019年7月1日。"))
             )
         if full and joined and full < joined:
-            errors.append(RowError(n, "转正日期", "转正日期不能早于入党日期。"))
+            errors.append(RowError(n, "转正日期", _t("转正日期不能早于入党日期。")))
         elif full and full > today:
-            errors.append(RowError(n, "转正日期", "转正日期不能晚于今天。"))
+            errors.append(RowError(n, "转正日期", _t("转正日期不能晚于今天。")))
 
         c = _text(r_cat)
         category = _CATEGORY.get(c) if c else (Category.FULL if full else Category.PROBATIONARY)
         if category is None:
-            errors.append(RowError(n, "党员类别", f"“{c}”不是有效的党员类别，应为“正式党员”或“预备党员”。"))
+            errors.append(
+                RowError(n, "党员类别", _t("“%(v)s”不是有效的党员类别，应为“正式党员”或“预备党员”。", v=c))
+            )
 
         code = _text(r_org)
         org = orgs.get(code) if code else None
         org_id = None
         if not code:
-            errors.append(RowError(n, "党组织代码", "党组织代码不能为空。"))
+            errors.append(RowError(n, "党组织代码", _t("党组织代码不能为空。")))
         elif org is None or not _in(org[1], prefixes):
             # Unknown and out-of-scope read the same: nobody learns what exists elsewhere.
-            errors.append(RowError(n, "党组织代码", f"党组织代码“{code}”不存在或不在您的管理范围内。"))
+            errors.append(
+                RowError(n, "党组织代码", _t("党组织代码“%(code)s”不存在或不在您的管理范围内。", code=code))
+            )
         elif org[2] != OrgStatus.ACTIVE:
-            errors.append(RowError(n, "党组织代码", f"党组织“{code}”已撤销或合并，不能再接收党员。"))
+            errors.append(
+                RowError(n, "党组织代码", _t("党组织“%(code)s”已撤销或合并，不能再接收党员。", code=code))
+            )
         else:
             org_id = org[0]
 
@@ -453,19 +489,21 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
             eid = False
         else:
             eid = None
-            errors.append(RowError(n, "电子身份认证", f"“{_text(r_eid)}”应为“是”或“否”。"))
+            errors.append(RowError(n, "电子身份认证", _t("“%(v)s”应为“是”或“否”。", v=_text(r_eid))))
 
         s = _text(r_status)
         status = _STATUS.get(s)
         if status is None:
             errors.append(
-                RowError(n, "党员状态", f"“{s}”不是有效的党员状态（正常、流动、转出、出党、去世）。")
+                RowError(
+                    n, "党员状态", _t("“%(v)s”不是有效的党员状态（正常、流动、转出、出党、去世）。", v=s)
+                )
             )
 
         if len(errors) > bad:
             if len(errors) >= MAX_ERRORS:
                 errors.append(
-                    RowError(n, "—", "错误过多，已停止检查其余的行。请先按以上提示修改文件后重新上传。")
+                    RowError(n, "—", _t("错误过多，已停止检查其余的行。请先按以上提示修改文件后重新上传。"))
                 )
                 break
             continue
@@ -494,7 +532,7 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
                 RowError(
                     n,
                     "公民身份号码",
-                    "该党员已在其他党组织登记为正常或流动党员，须由原组织办理转出后再导入。",
+                    _t("该党员已在其他党组织登记为正常或流动党员，须由原组织办理转出后再导入。"),
                 )
             )
             continue
@@ -509,7 +547,7 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
         else:
             plan.changes.append(Change(n, "unchanged", name, resident_id.mask(rid), code))
     if plan.rows == 0 and not errors:
-        errors.append(RowError(hn + 1, "—", "文件中没有党员数据。"))
+        errors.append(RowError(hn + 1, "—", _t("文件中没有党员数据。")))
     plan._org_codes = org_code_by_id
     return plan
 
