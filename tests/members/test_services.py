@@ -173,3 +173,19 @@ def test_pioneer_rescoring_updates_the_existing_score(small_city):
     )
     s = PioneerScore.objects.get(member=m)
     assert (s.total, s.stars, PioneerScore.objects.count()) == (Decimal("90.0"), 4, 1)
+
+
+def test_member_rates_take_three_queries_for_any_number_of_organizations(
+    small_city, django_assert_num_queries
+):
+    for i, org in enumerate([small_city.a1_branch, small_city.a2, small_city.b1], start=1):
+        add_member(org, i, eid_authenticated=i != 2, in_difficulty=i == 3)
+    paths = [
+        o.path for o in (small_city.city, small_city.town_a, small_city.town_b, small_city.a1, small_city.b1)
+    ]
+    with django_assert_num_queries(3):
+        rates = member_rates(org_paths=paths, year=2024)
+    city, town_a = rates[small_city.city.path], rates[small_city.town_a.path]
+    assert (city.members, city.eid, city.difficulty) == (3, 2, 1)
+    assert (town_a.members, town_a.eid) == (2, 1) and town_a.eid_rate == 0.5
+    assert rates[small_city.b1.path].difficulty == 1
