@@ -108,6 +108,9 @@ def test_portal_import_preview_then_confirm(small_city, client):
     assert resp.context["plan"].counts["new"] == 2 and Member.objects.count() == 0
     resp = client.post(reverse("members:import_confirm"), {"token": token})
     assert resp.status_code == 302 and Member.objects.count() == 2
+    m = Member.objects.with_resident_id(rid(1)).get()
+    html = client.get(reverse("members:detail", args=[m.pk])).content.decode()
+    assert "导入新增" in html and str(small_city.users["cun"]) in html
     # The token is single-use, and bound to the user who uploaded.
     assert client.post(reverse("members:import_confirm"), {"token": token}).status_code == 302
     assert Member.objects.count() == 2
