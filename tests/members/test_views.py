@@ -227,3 +227,11 @@ def test_edit_form_masks_the_id_for_roles_that_may_not_see_it_and_keeps_it(small
     assert m.name == "改名" and m.resident_id == rid(1)
     _login(client, small_city, "cun")  # may see full IDs
     assert rid(1) in client.get(reverse("members:edit", args=[m.pk])).content.decode()
+
+
+def test_home_page_shows_member_figures_for_my_organizations(small_city, client):
+    add_member(small_city.a1_branch, 1, eid_authenticated=True)
+    add_member(small_city.b1, 2)
+    _login(client, small_city, "zhen")
+    html = client.get(reverse("branches:home")).content.decode()
+    assert "党员队伍" in html and "在册 1 人" in html and "电子身份认证率 100%" in html
