@@ -12,6 +12,7 @@ from datetime import date
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from stdnum.cn import ric
 
 _FULLWIDTH = str.maketrans(
@@ -33,22 +34,24 @@ def parse(raw) -> tuple[str, date, str]:
     """Return ``(id, birth_date, gender)`` or raise ValidationError with a Chinese reason."""
     s = normalize(raw)
     if not s:
-        raise ValidationError("公民身份号码不能为空。")
+        raise ValidationError(_("公民身份号码不能为空。"))
     if _SCI.match(s):
         raise ValidationError(
-            "公民身份号码被 Excel 转成了科学计数法（如 4.10102E+17），后几位已丢失。"
-            "请把该列设置为“文本”格式后重新录入号码，或在号码前加英文单引号 '。"
+            _(
+                "公民身份号码被 Excel 转成了科学计数法（如 4.10102E+17），后几位已丢失。"
+                "请把该列设置为“文本”格式后重新录入号码，或在号码前加英文单引号 '。"
+            )
         )
     if not re.fullmatch(r"\d{17}[\dX]", s):
-        raise ValidationError("公民身份号码应为18位：前17位数字，最后一位为数字或 X。")
+        raise ValidationError(_("公民身份号码应为18位：前17位数字，最后一位为数字或 X。"))
     try:
         birth = date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
     except ValueError:
-        raise ValidationError("公民身份号码中的出生日期无效。") from None
+        raise ValidationError(_("公民身份号码中的出生日期无效。")) from None
     if birth > date.today() or birth.year < 1900:
-        raise ValidationError("公民身份号码中的出生日期不合理。")
+        raise ValidationError(_("公民身份号码中的出生日期不合理。"))
     if ric.calc_check_digit(s[:17]) != s[17]:
-        raise ValidationError("公民身份号码校验位错误，请核对号码。")
+        raise ValidationError(_("公民身份号码校验位错误，请核对号码。"))
     gender = "M" if int(s[16]) % 2 == 1 else "F"
     return s, birth, gender
 
