@@ -95,7 +95,14 @@ class Member(models.Model):
                 name="member_unique_current_resident_id",
             ),
         ]
-        indexes = [models.Index(fields=["organization", "status"], name="member_org_status")]
+        indexes = [
+            models.Index(fields=["organization", "status"], name="member_org_status"),
+            # Covers the per-organization roll-ups (member_rates) without touching the table.
+            models.Index(
+                fields=["organization", "status", "category", "eid_authenticated", "in_difficulty"],
+                name="member_rollup_cover",
+            ),
+        ]
         permissions = [("import_member", _("可导入党员")), ("export_member", _("可导出党员"))]
 
     def __str__(self) -> str:
@@ -274,6 +281,7 @@ class PioneerScore(models.Model):
         verbose_name = _("先锋指数")
         verbose_name_plural = _("先锋指数")
         constraints = [models.UniqueConstraint(fields=["member", "year"], name="pioneer_score_member_year")]
+        indexes = [models.Index(fields=["year", "member", "stars"], name="pioneer_year_member_stars")]
 
 
 # --- 困难党员关爱 (care for members in difficulty) --------------------------------------------

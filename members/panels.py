@@ -1,5 +1,6 @@
 """Member figures on the organization page and the home page (fixed number of queries)."""
 
+from django.core.cache import cache
 from django.db.models import Max
 from django.utils import timezone
 
@@ -51,7 +52,14 @@ def home_panels(request):
     if not roots:
         return []
     year = rating_year()
-    rates = member_rates(org_paths=[r.path for r in roots], year=year)
+    paths = [r.path for r in roots]
+    # Headline figures over a whole subtree (the city: 150,000 members) change slowly; the home
+    # page shows them up to a minute old rather than aggregating on every visit.
+    key = f"members:home-rates:{year}:{'|'.join(paths)}"
+    rates = cache.get(key)
+    if rates is None:
+        rates = member_rates(org_paths=paths, year=year)
+        cache.set(key, rates, 60)
     return [
         Panel(
             "members/_panel_home.html", {"year": year, "rows": [(r, rates[r.path]) for r in roots]}, order=30

@@ -81,6 +81,15 @@ def _celery_mode(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Paths repeat from test to test (each starts a new tree): no cached figure may leak across."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _media_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
@@ -147,7 +156,9 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     if os.environ.get("CELERY_WORKER_TESTS"):
         return
-    skip = pytest.mark.skip(reason="需要真实的 Celery worker 与 Redis：由 .ci/run 的 PostgreSQL 轮次运行（CELERY_WORKER_TESTS=1）")
+    skip = pytest.mark.skip(
+        reason="需要真实的 Celery worker 与 Redis：由 .ci/run 的 PostgreSQL 轮次运行（CELERY_WORKER_TESTS=1）"
+    )
     for item in items:
         if item.get_closest_marker("celery_worker"):
             item.add_marker(skip)
