@@ -24,17 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Domain, Organization
-from branches.scoping import scope_q
-
-
-class ScopedQuerySet(models.QuerySet):
-    """Rows that belong to an organization: scoped with the one primitive."""
-
-    org_path_field = "organization__path"
-
-    def visible_to(self, user):
-        return self.filter(scope_q(user, self.org_path_field))
-
+from branches.scoping import ScopedQuerySet
 
 # --- schemes -------------------------------------------------------------------------------------
 

@@ -31,6 +31,16 @@ class Domain(models.TextChoices):
     TWO_NEW = "two_new", _("两新组织")
 
 
+class Element(models.TextChoices):
+    """五个要素: the five elements tasks, indicators and dashboards are grouped by."""
+
+    COVERAGE = "coverage", _("组织覆盖")
+    TEAM = "team", _("队伍建强")
+    ACTIVITY = "activity", _("活动标准")
+    SYSTEM = "system", _("制度落实")
+    GUARANTEE = "guarantee", _("保障有力")
+
+
 class Level(models.TextChoices):
     CITY = "city", _("市级")
     COUNTY = "county", _("县（区）级")

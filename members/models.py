@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Organization
+from branches.models import Element, Organization
 from branches.scoping import ScopedQuerySet
 
 from . import resident_id
@@ -126,14 +126,7 @@ class Member(models.Model):
 # --- 先锋指数 / 五星党员创评 (pioneer index, five-star member rating) -------------------------
 
 
-class Element(models.TextChoices):
-    """五个要素: the five elements the indicators are grouped by."""
-
-    COVERAGE = "coverage", _("组织覆盖")
-    TEAM = "team", _("队伍建强")
-    ACTIVITY = "activity", _("活动标准")
-    SYSTEM = "system", _("制度落实")
-    GUARANTEE = "guarantee", _("保障有力")
+# The five elements (五个要素) are shared vocabulary: branches.models.Element.
 
 
 class Part(models.TextChoices):

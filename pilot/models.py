@@ -21,19 +21,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Domain, Level, Organization
-from branches.scoping import scope_q
+from branches.models import Domain, Element, Level, Organization
+from branches.scoping import ScopedQuerySet, scope_q
 
 User = settings.AUTH_USER_MODEL
-
-
-class ScopedQuerySet(models.QuerySet):
-    """Rows of organizations in the user's subtrees (``organization__path``)."""
-
-    scope_field = "organization__path"
-
-    def visible_to(self, user):
-        return self.filter(scope_q(user, self.scope_field))
 
 
 def _org_fk(related_name: str, verbose=None):
@@ -122,14 +113,7 @@ class AnnualGoal(models.Model):
 
 
 # --- tasks -------------------------------------------------------------------------------------
-class Element(models.TextChoices):
-    """五个要素."""
-
-    COVERAGE = "coverage", _("组织覆盖")
-    TEAM = "team", _("队伍建强")
-    ACTIVITY = "activity", _("活动标准")
-    SYSTEM = "system", _("制度落实")
-    GUARANTEE = "guarantee", _("保障有力")
+# The five elements (五个要素) are shared vocabulary: branches.models.Element.
 
 
 class Function(models.TextChoices):

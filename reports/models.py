@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization
-from branches.scoping import scope_q
+from branches.scoping import ScopedQuerySet
 
 
 class BatchStatus(models.TextChoices):
@@ -29,13 +29,6 @@ class FileStatus(models.TextChoices):
     RUNNING = "running", _("生成中")
     DONE = "done", _("已生成")
     FAILED = "failed", _("失败")
-
-
-class ScopedQuerySet(models.QuerySet):
-    """Rows whose organization lies in the user's subtrees."""
-
-    def visible_to(self, user):
-        return self.filter(scope_q(user, "organization__path"))
 
 
 class ReportBatch(models.Model):
