@@ -74,7 +74,11 @@ def index(request):
         .order_by("path")[:40]
     )
     units = selectors.contact_units(user=request.user)
-    return render(request, "assessments/index.html", {"period": period, "scopes": orgs, "contacts": units})
+    return render(
+        request,
+        "assessments/index.html",
+        {"period": period, "scopes": orgs, "contacts": units, "is_city_admin": is_city_admin(request.user)},
+    )
 
 
 @login_required
@@ -306,6 +310,7 @@ def findings(request):
             "period": period,
             "statuses": FindingStatus.choices,
             "today": timezone.localdate(),
+            "may_inspect": bool(org) and services.can_inspect(request.user, org),
         },
     )
 
