@@ -83,7 +83,7 @@ _PHONE = re.compile(r"^1\d{10}$")
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
-def _t(message: str, **values) -> str:
+def _(message: str, **values) -> str:  # named "_" so makemessages collects its messages
     """A message in the user's language (``gettext``), with ``%(name)s`` values filled in."""
     text = gettext(message)
     return text % values if values else text
@@ -100,7 +100,7 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
-        return _t("第%(row)s行 %(column)s: %(reason)s", row=self.row, column=self.column, reason=self.reason)
+        return _("第%(row)s行 %(column)s: %(reason)s", row=self.row, column=self.column, reason=self.reason)
 
 
 @dataclass(slots=True)
@@ -150,14 +150,14 @@ def _check_xlsx(fh) -> None:
     try:
         zf = zipfile.ZipFile(fh)
     except zipfile.BadZipFile:
-        raise ImportFileError(_t("文件不是有效的 .xlsx 表格（可能已损坏，或扩展名不对）。")) from None
+        raise ImportFileError(_("文件不是有效的 .xlsx 表格（可能已损坏，或扩展名不对）。")) from None
     infos = zf.infolist()
     if len(infos) > MAX_ZIP_ENTRIES:
-        raise ImportFileError(_t("文件结构异常（压缩包内文件过多），已拒绝。"))
+        raise ImportFileError(_("文件结构异常（压缩包内文件过多），已拒绝。"))
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     if total > MAX_UNCOMPRESSED_BYTES or total / packed > MAX_RATIO:
-        raise ImportFileError(_t("文件解压后过大或压缩比异常（疑似压缩炸弹），已拒绝。请拆分后分批导入。"))
+        raise ImportFileError(_("文件解压后过大或压缩比异常（疑似压缩炸弹），已拒绝。请拆分后分批导入。"))
     fh.seek(0)
 
 
@@ -169,7 +169,7 @@ def _xlsx_rows(fh) -> Iterator[list]:
         wb = CalamineWorkbook.from_filelike(fh)
         sheet = wb.get_sheet_by_index(0)
     except Exception:  # calamine raises its own types for unreadable files
-        raise ImportFileError(_t("无法读取该 .xlsx 文件，请用 Excel 另存为 .xlsx 后重试。")) from None
+        raise ImportFileError(_("无法读取该 .xlsx 文件，请用 Excel 另存为 .xlsx 后重试。")) from None
     yield from sheet.iter_rows()
 
 
@@ -183,7 +183,7 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError:
-        raise ImportFileError(_t("无法识别 CSV 文件的编码，请另存为“CSV UTF-8”或 GBK 编码。")) from None
+        raise ImportFileError(_("无法识别 CSV 文件的编码，请另存为“CSV UTF-8”或 GBK 编码。")) from None
 
 
 def _csv_rows(fh) -> Iterator[list]:
@@ -198,7 +198,7 @@ def read_rows(fh, filename: str) -> Iterator[tuple[int, list]]:
     fh.seek(0)
     if size > MAX_FILE_BYTES:
         raise ImportFileError(
-            _t(
+            _(
                 "文件过大（%(size)s MB），上限 %(max)s MB，请拆分后分批导入。",
                 size=size // 1048576,
                 max=MAX_FILE_BYTES // 1048576,
@@ -210,10 +210,10 @@ def read_rows(fh, filename: str) -> Iterator[tuple[int, list]]:
     elif name.endswith(".csv"):
         rows = _csv_rows(fh)
     else:
-        raise ImportFileError(_t("只支持 .xlsx 和 .csv 文件（.xls 请先用 Excel 另存为 .xlsx）。"))
+        raise ImportFileError(_("只支持 .xlsx 和 .csv 文件（.xls 请先用 Excel 另存为 .xlsx）。"))
     for n, row in enumerate(rows, start=1):
         if n > MAX_ROWS + 1:
-            raise ImportFileError(_t("行数超过 %(n)s 行，请拆分后分批导入。", n=f"{MAX_ROWS:,}"))
+            raise ImportFileError(_("行数超过 %(n)s 行，请拆分后分批导入。", n=f"{MAX_ROWS:,}"))
         yield n, row
 
 
@@ -283,7 +283,7 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
     prefixes = manage_prefixes(user)
     plan = ImportPlan()
     if prefixes == ():
-        plan.errors.append(RowError(1, "—", _t("您没有导入党员的权限。")))
+        plan.errors.append(RowError(1, "—", _("您没有导入党员的权限。")))
         return plan
     orgs = {
         code: (oid, path, status)
@@ -307,13 +307,13 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
             header_row = (n, texts)
             break
     if header_row is None:
-        raise ImportFileError(_t("文件是空的。"))
+        raise ImportFileError(_("文件是空的。"))
     hn, header = header_row
     col = {h: i for i, h in enumerate(header) if h}
     missing = [h for h in HEADERS if h not in col]
     if missing:
         raise ImportFileError(
-            _t(
+            _(
                 "第%(row)s行表头缺少列：%(missing)s。请下载导入模板，表头须为：%(headers)s。",
                 row=hn,
                 missing="、".join(missing),
@@ -350,9 +350,9 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
         name = _text(r_name).translate(_DOT)
         name = re.sub(r"\s+", "", name) if re.search(r"[\u4e00-\u9fff]", name) else re.sub(r"\s+", " ", name)
         if not name:
-            errors.append(RowError(n, "姓名", _t("姓名不能为空。")))
+            errors.append(RowError(n, "姓名", _("姓名不能为空。")))
         elif len(name) > 40:
-            errors.append(RowError(n, "姓名", _t("姓名过长（最多 40 个字）。")))
+            errors.append(RowError(n, "姓名", _("姓名过长（最多 40 个字）。")))
 
         rid = birth_from_id = gender_from_id = None
         if isinstance(r_id, (int, float)) and not isinstance(r_id, bool):
@@ -360,7 +360,7 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
                 RowError(
                     n,
                     "公民身份号码",
-                    _t(
+                    _(
                         "公民身份号码被 Excel 存成了数字（显示为科学计数法，如 4.10102E+17），后几位已丢失。"
                         "请把该列设置为“文本”格式后重新录入号码，或在号码前加英文单引号 '。"
                     ),
@@ -377,13 +377,13 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
                 RowError(
                     n,
                     "公民身份号码",
-                    _t("行政区划代码 %(area)s 不在代码库中，请核对（不影响导入）。", area=rid[:6]),
+                    _("行政区划代码 %(area)s 不在代码库中，请核对（不影响导入）。", area=rid[:6]),
                 )
             )
         if rid:
             if rid in seen:
                 errors.append(
-                    RowError(n, "公民身份号码", _t("与第%(row)s行的公民身份号码重复。", row=seen[rid]))
+                    RowError(n, "公民身份号码", _("与第%(row)s行的公民身份号码重复。", row=seen[rid]))
                 )
             else:
                 seen[rid] = n
@@ -392,27 +392,27 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
         g = _text(r_gender)
         gender = _GENDER.get(g) if g else gender_from_id
         if g and gender is None:
-            errors.append(RowError(n, "性别", _t("“%(v)s”不是有效的性别，应为“男”或“女”。", v=g)))
+            errors.append(RowError(n, "性别", _("“%(v)s”不是有效的性别，应为“男”或“女”。", v=g)))
         elif gender and gender_from_id and gender != gender_from_id:
-            errors.append(RowError(n, "性别", _t("性别与公民身份号码第17位不符。")))
+            errors.append(RowError(n, "性别", _("性别与公民身份号码第17位不符。")))
 
         ethnicity = _text(r_eth) or "汉族"
         if len(ethnicity) > 20:
-            errors.append(RowError(n, "民族", _t("民族名称过长。")))
+            errors.append(RowError(n, "民族", _("民族名称过长。")))
 
         try:
             birth = parse_date(r_birth) or birth_from_id
         except ValueError:
             birth = None
             errors.append(
-                RowError(n, "出生日期", _t("日期格式无法识别，请写成 2019-07-01、2019/7/1 或 2019年7月1日。"))
+                RowError(n, "出生日期", _("日期格式无法识别，请写成 2019-07-01、2019/7/1 或 2019年7月1日。"))
             )
         if birth and birth_from_id and birth != birth_from_id:
             errors.append(
                 RowError(
                     n,
                     "出生日期",
-                    _t(
+                    _(
                         "出生日期 %(a)s 与公民身份号码中的 %(b)s 不一致。",
                         a=f"{birth:%Y-%m-%d}",
                         b=f"{birth_from_id:%Y-%m-%d}",
@@ -425,59 +425,59 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
         if education is None:
             errors.append(
                 RowError(
-                    n, "学历", _t("“%(v)s”不是可识别的学历（如 初中、高中、大专、本科、硕士研究生）。", v=e)
+                    n, "学历", _("“%(v)s”不是可识别的学历（如 初中、高中、大专、本科、硕士研究生）。", v=e)
                 )
             )
 
         phone = re.sub(r"[\s-]", "", _text(r_phone))
         if phone and not _PHONE.match(phone):
-            errors.append(RowError(n, "手机号码", _t("手机号码应为以 1 开头的 11 位数字。")))
+            errors.append(RowError(n, "手机号码", _("手机号码应为以 1 开头的 11 位数字。")))
 
         joined = full = None
         try:
             joined = parse_date(r_join)
             if joined is None:
-                errors.append(RowError(n, "入党日期", _t("入党日期不能为空。")))
+                errors.append(RowError(n, "入党日期", _("入党日期不能为空。")))
         except ValueError:
             errors.append(
-                RowError(n, "入党日期", _t("日期格式无法识别，请写成 2019-07-01、2019/7/1 或 2019年7月1日。"))
+                RowError(n, "入党日期", _("日期格式无法识别，请写成 2019-07-01、2019/7/1 或 2019年7月1日。"))
             )
         if joined:
             if joined > today:
-                errors.append(RowError(n, "入党日期", _t("入党日期不能晚于今天。")))
+                errors.append(RowError(n, "入党日期", _("入党日期不能晚于今天。")))
             elif birth and joined < _eighteenth(birth):
-                errors.append(RowError(n, "入党日期", _t("入党日期早于年满18周岁的日期。")))
+                errors.append(RowError(n, "入党日期", _("入党日期早于年满18周岁的日期。")))
         try:
             full = parse_date(r_full)
         except ValueError:
             errors.append(
-                RowError(n, "转正日期", _t("日期格式无法识别，请写成 2019-07-01、2019/7/1 或 2019年7月1日。"))
+                RowError(n, "转正日期", _("日期格式无法识别，请写成 2019-07-01、2019/7/1 或 2019年7月1日。"))
             )
         if full and joined and full < joined:
-            errors.append(RowError(n, "转正日期", _t("转正日期不能早于入党日期。")))
+            errors.append(RowError(n, "转正日期", _("转正日期不能早于入党日期。")))
         elif full and full > today:
-            errors.append(RowError(n, "转正日期", _t("转正日期不能晚于今天。")))
+            errors.append(RowError(n, "转正日期", _("转正日期不能晚于今天。")))
 
         c = _text(r_cat)
         category = _CATEGORY.get(c) if c else (Category.FULL if full else Category.PROBATIONARY)
         if category is None:
             errors.append(
-                RowError(n, "党员类别", _t("“%(v)s”不是有效的党员类别，应为“正式党员”或“预备党员”。", v=c))
+                RowError(n, "党员类别", _("“%(v)s”不是有效的党员类别，应为“正式党员”或“预备党员”。", v=c))
             )
 
         code = _text(r_org)
         org = orgs.get(code) if code else None
         org_id = None
         if not code:
-            errors.append(RowError(n, "党组织代码", _t("党组织代码不能为空。")))
+            errors.append(RowError(n, "党组织代码", _("党组织代码不能为空。")))
         elif org is None or not _in(org[1], prefixes):
             # Unknown and out-of-scope read the same: nobody learns what exists elsewhere.
             errors.append(
-                RowError(n, "党组织代码", _t("党组织代码“%(code)s”不存在或不在您的管理范围内。", code=code))
+                RowError(n, "党组织代码", _("党组织代码“%(code)s”不存在或不在您的管理范围内。", code=code))
             )
         elif org[2] != OrgStatus.ACTIVE:
             errors.append(
-                RowError(n, "党组织代码", _t("党组织“%(code)s”已撤销或合并，不能再接收党员。", code=code))
+                RowError(n, "党组织代码", _("党组织“%(code)s”已撤销或合并，不能再接收党员。", code=code))
             )
         else:
             org_id = org[0]
@@ -489,21 +489,21 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
             eid = False
         else:
             eid = None
-            errors.append(RowError(n, "电子身份认证", _t("“%(v)s”应为“是”或“否”。", v=_text(r_eid))))
+            errors.append(RowError(n, "电子身份认证", _("“%(v)s”应为“是”或“否”。", v=_text(r_eid))))
 
         s = _text(r_status)
         status = _STATUS.get(s)
         if status is None:
             errors.append(
                 RowError(
-                    n, "党员状态", _t("“%(v)s”不是有效的党员状态（正常、流动、转出、出党、去世）。", v=s)
+                    n, "党员状态", _("“%(v)s”不是有效的党员状态（正常、流动、转出、出党、去世）。", v=s)
                 )
             )
 
         if len(errors) > bad:
             if len(errors) >= MAX_ERRORS:
                 errors.append(
-                    RowError(n, "—", _t("错误过多，已停止检查其余的行。请先按以上提示修改文件后重新上传。"))
+                    RowError(n, "—", _("错误过多，已停止检查其余的行。请先按以上提示修改文件后重新上传。"))
                 )
                 break
             continue
@@ -532,7 +532,7 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
                 RowError(
                     n,
                     "公民身份号码",
-                    _t("该党员已在其他党组织登记为正常或流动党员，须由原组织办理转出后再导入。"),
+                    _("该党员已在其他党组织登记为正常或流动党员，须由原组织办理转出后再导入。"),
                 )
             )
             continue
@@ -547,7 +547,7 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
         else:
             plan.changes.append(Change(n, "unchanged", name, resident_id.mask(rid), code))
     if plan.rows == 0 and not errors:
-        errors.append(RowError(hn + 1, "—", _t("文件中没有党员数据。")))
+        errors.append(RowError(hn + 1, "—", _("文件中没有党员数据。")))
     plan._org_codes = org_code_by_id
     return plan
 
