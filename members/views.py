@@ -33,10 +33,12 @@ PAGE_SIZE = 50
 
 
 def _year(request) -> int:
+    from pilot.selectors import default_year
+
     try:
-        return int(request.GET.get("year") or timezone.localdate().year)
+        return int(request.GET.get("year") or default_year())
     except ValueError:
-        return timezone.localdate().year
+        return default_year()
 
 
 def _filters(request):

@@ -178,6 +178,12 @@ def goal_attainment(*, user, plan_year: PlanYear) -> list[GoalRow]:
     return out
 
 
+def default_year() -> int:
+    """The year pages open on when none is asked for: the year of ``default_period`` — so the
+    checklist, the economy, the roster's ratings and the dashboards all show the same year."""
+    return default_period().year
+
+
 def default_period(today: date | None = None) -> date:
     """This month — or, when this year has no tasks (a past plan, the 2023 demo), the last month
     of the latest year that has them."""

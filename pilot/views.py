@@ -70,9 +70,9 @@ def _month(request):
 
 def _year(request) -> int:
     try:
-        return int(request.GET.get("year") or timezone.localdate().year)
+        return int(request.GET.get("year") or selectors.default_year())
     except ValueError:
-        return timezone.localdate().year
+        return selectors.default_year()
 
 
 def _next_url(request, default: str) -> str:
@@ -308,7 +308,7 @@ def pocketbook(request):
 def commitment_add(request, org_id: int):
     org = get_visible_or_404(Organization.objects.visible_to(request.user), pk=org_id)
     content = request.POST.get("content", "").strip()
-    year = _year(request) if request.GET.get("year") else timezone.localdate().year
+    year = _year(request)
     if not content:
         messages.error(request, _("请填写承诺事项。"))
     else:

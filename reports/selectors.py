@@ -32,8 +32,12 @@ FUNCTIONS = [("political", "政治功能"), ("service", "服务功能")]
 
 
 def default_year() -> int:
+    """The year-end report of last year (this year from December) — but never a year after the
+    plan's latest year with tasks, so the dashboards open on the same year as the checklist."""
+    from pilot.selectors import default_year as plan_year
+
     today = timezone.localdate()
-    return today.year if today.month >= 12 else today.year - 1
+    return min(today.year if today.month >= 12 else today.year - 1, plan_year())
 
 
 def org_get(*, user, org_id) -> Organization:
