@@ -95,9 +95,14 @@ def checklist(request):
     )  # fmt: skip
 
 
+def _may_report(user, item) -> bool:
+    """The unit reports on its own items; the level above reviews them and does not report for it."""
+    return can_manage(user, item.organization) and not can_review(user, item.organization)
+
+
 def _item_context(request, item: ChecklistItem, form=None, review_form=None):
     reports, reviews = selectors.item_history(item=item)
-    may_report = can_manage(request.user, item.organization) and item.status != ItemStatus.ACCEPTED
+    may_report = _may_report(request.user, item) and item.status != ItemStatus.ACCEPTED
     late = timezone.localdate() > item.due_date
     return {
         "item": item,
@@ -128,7 +133,7 @@ def item_detail(request, item_id: int):
 @require_POST
 def item_report(request, item_id: int):
     item = selectors.item_get(user=request.user, item_id=item_id)
-    if not can_manage(request.user, item.organization):
+    if not _may_report(request.user, item):
         raise PermissionDenied
     form = ReportForm(request.POST, request.FILES, late=timezone.localdate() > item.due_date)
     if form.is_valid():
