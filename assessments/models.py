@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Domain, Organization
+from branches.models import Element as FiveElements
 from branches.scoping import ScopedQuerySet
 
 # --- schemes -------------------------------------------------------------------------------------
@@ -112,15 +113,10 @@ class Scheme(models.Model):
         return self.status != SchemeStatus.DRAFT
 
 
-class Element(models.TextChoices):
-    """五个要素."""
-
-    COVERAGE = "coverage", _("组织覆盖")
-    TEAM = "team", _("队伍建强")
-    ACTIVITY = "activity", _("活动标准")
-    SYSTEM = "system", _("制度落实")
-    GUARANTEE = "guarantee", _("保障有力")
-    OTHER = "other", _("综合")
+# The five elements (branches.models.Element), plus 综合 for bonus, deduction and veto items.
+Element = models.TextChoices(
+    "Element", [(e.name, (e.value, e.label)) for e in FiveElements] + [("OTHER", ("other", _("综合")))]
+)
 
 
 class IndicatorKind(models.TextChoices):
