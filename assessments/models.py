@@ -663,9 +663,12 @@ class ScoreResult(models.Model):
     "max", "link"}`` — the source of every point. Rows of a published run are never rewritten.
     """
 
-    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="results")
+    # No single-column indexes on run, organization or total: the unique (run, organization) and
+    # (organization, kind, period) indexes serve those lookups, and every index is paid for by
+    # each of the 5,000 rows a quarter's run writes.
+    run = models.ForeignKey(ScoreRun, on_delete=models.CASCADE, related_name="results", db_index=False)
     organization = models.ForeignKey(
-        Organization, verbose_name=_("党组织"), on_delete=models.PROTECT, related_name="+"
+        Organization, verbose_name=_("党组织"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     township = models.ForeignKey(
         Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -677,7 +680,7 @@ class ScoreResult(models.Model):
     base = models.DecimalField(_("基础得分"), max_digits=6, decimal_places=2)
     bonus = models.DecimalField(_("加分"), max_digits=6, decimal_places=2, default=Decimal("0"))
     deduction = models.DecimalField(_("扣分"), max_digits=6, decimal_places=2, default=Decimal("0"))
-    total = models.DecimalField(_("总分"), max_digits=6, decimal_places=2, db_index=True)
+    total = models.DecimalField(_("总分"), max_digits=6, decimal_places=2)
     vetoed = models.BooleanField(_("一票否决"), default=False)
     innovation = models.BooleanField(_("有创新项目"), default=False)
     grade = models.CharField(_("等次代码"), max_length=20)

@@ -237,6 +237,15 @@ class SubtreeIndex:
                     out[oid] = sid
         return out
 
+    def owner_map(self) -> dict[int, int]:
+        """organization id → the subject its rows count for, for the whole city at once."""
+        out: dict[int, int] = {}
+        for oid in self.ids:
+            sid = self.owner_of(oid)
+            if sid is not None:
+                out[oid] = sid
+        return out
+
 
 def _rollup(shape: str, rows: dict, owner: dict[int, int]) -> dict[int, object]:
     out: dict[int, object] = {}
@@ -250,6 +259,11 @@ def _rollup(shape: str, rows: dict, owner: dict[int, int]) -> dict[int, object]:
         else:
             out[sid] = out.get(sid, 0) + (v or 0)
     return out
+
+
+def rollup_all(raw: dict[str, dict], owner: dict[int, int]) -> dict[str, dict]:
+    """Each source's rows summed up to the subjects (a unit's score includes its branches)."""
+    return {name: _rollup(get_source(name).shape, rows, owner) for name, rows in raw.items()}
 
 
 # --- one chunk ---------------------------------------------------------------------------------------
@@ -274,6 +288,10 @@ def run_sources(
     return {name: get_source(name).fn(ctx) for name in source_names(indicators)}
 
 
+def _json(x) -> str:
+    return json.dumps(x, ensure_ascii=False, separators=(",", ":"))
+
+
 def compute_chunk(
     *,
     scheme: Scheme,
@@ -283,21 +301,25 @@ def compute_chunk(
     indicators,
     bands,
     raw: dict | None = None,
+    rolled: dict | None = None,
 ) -> list[dict]:
     """Scores for the chunk's subjects: a list of field dicts for ``ScoreResult`` (not saved).
 
-    ``raw``: the run-wide source rows; without it the sources run for this chunk only."""
-    owner = index.rollup_map(chunk)
-    if raw is None:
-        raw = run_sources(period=period, index=index, indicators=indicators, org_ids=list(owner))
-    rolled: dict[str, dict] = {}
-    for name in source_names(indicators):
-        rolled[name] = _rollup(get_source(name).shape, raw[name], owner)
+    ``rolled``: the run-wide source rows already summed up to the subjects (``rollup_all``);
+    ``raw``: the run-wide rows per organization; with neither the sources run for this chunk.
+    The breakdown comes back as its JSON text: each indicator's fixed part is rendered once and
+    each distinct raw value is mapped to points once (many units share a value)."""
+    if rolled is None:
+        owner = index.rollup_map(chunk)
+        if raw is None:
+            raw = run_sources(period=period, index=index, indicators=indicators, org_ids=list(owner))
+        rolled = rollup_all({n: raw[n] for n in source_names(indicators)}, owner)
     plans: dict[str, list] = {}
     for ind in indicators:
+        head = _json({"code": ind.code, "name": ind.name, "kind": ind.kind, "source": ind.source})[:-1]
         plans.setdefault(ind.domain, []).append(
             (ind, get_source(ind.source).shape, (ind.params or {}).get("default"), rolled[ind.source],
-             make_mapper(ind), float(ind.weight))
+             make_mapper(ind), head, ',"max":' + _json(float(ind.weight)), {})
         )  # fmt: skip
     common = plans.get("", [])
     ordered = {
@@ -307,17 +329,30 @@ def compute_chunk(
     }
     ordered[""] = sorted(common, key=lambda x: (x[0].sort_order, x[0].pk or 0))
     q4 = Decimal("0.0001")
+    zero = Decimal(0)
+    innovations = rolled["entered:innovation"]
 
     out = []
     for sid in chunk:
         path, domain, township_id = index.info[sid]
-        base = bonus = deduction = Decimal(0)
+        base = bonus = deduction = zero
         vetoed = False
         lines = []
-        for ind, shape, default, values, mapper, weight in ordered.get(domain or "", ordered[""]):
+        for ind, shape, default, values, mapper, head, tail, memo in ordered.get(domain or "", ordered[""]):
             r = values.get(sid)
-            value = raw_value(shape, r, default)
-            pts = mapper(value)
+            m = memo.get(r)
+            if m is None:
+                value = raw_value(shape, r, default)
+                pts = mapper(value)
+                m = memo[r] = (
+                    pts,
+                    value is not None and value > 0,
+                    ',"raw":' + ("null" if value is None else _json(float(value.quantize(q4))))
+                    + ',"num":' + (_json(list(r)) if isinstance(r, tuple) else "null"),
+                    ',"points":' + _json(float(pts)),
+                    ',"points":' + _json(float(-pts)),
+                )  # fmt: skip
+            pts, positive, raw_s, pts_s, neg_s = m
             kind = ind.kind
             hit = False
             if kind == IndicatorKind.BASE:
@@ -326,36 +361,24 @@ def compute_chunk(
                 bonus += pts
             elif kind == IndicatorKind.DEDUCTION:
                 deduction += pts
-                pts = -pts
-            elif kind == IndicatorKind.VETO and value is not None and value > 0:
+                pts_s = neg_s
+            elif kind == IndicatorKind.VETO and positive:
                 vetoed = hit = True
-            lines.append(
-                {
-                    "code": ind.code,
-                    "name": ind.name,
-                    "kind": kind,
-                    "source": ind.source,
-                    "raw": None if value is None else float(value.quantize(q4)),
-                    "num": list(r) if isinstance(r, tuple) else None,
-                    "points": float(pts),
-                    "max": weight,
-                    "vetoed": hit,
-                }
-            )
+            lines.append(head + raw_s + pts_s + tail + (',"vetoed":true}' if hit else ',"vetoed":false}'))
         if scheme.bonus_cap is not None:
             bonus = min(bonus, scheme.bonus_cap)
         if scheme.deduction_cap is not None:
             deduction = min(deduction, scheme.deduction_cap)
-        total = max(base + bonus - deduction, Decimal(0))
+        total = max(base + bonus - deduction, zero)
         if vetoed and scheme.veto_effect == VetoEffect.ZERO:
-            total = Decimal(0)
-        innovation = bool(rolled["entered:innovation"].get(sid))
+            total = zero
+        innovation = bool(innovations.get(sid))
         band = grade_for(bands, total, vetoed=vetoed, innovation=innovation)
         out.append(
             dict(
                 organization_id=sid,
                 township_id=township_id,
-                domain=domain,
+                domain=domain or "",
                 base=base.quantize(TWO),
                 bonus=bonus.quantize(TWO),
                 deduction=deduction.quantize(TWO),
@@ -366,10 +389,47 @@ def compute_chunk(
                 grade_label=band.label if band else "",
                 stars=band.stars if band else 0,
                 lagging=bool(band and band.is_lagging),
-                breakdown=lines,
+                rank_city=None,
+                rank_township=None,
+                rank_domain=None,
+                breakdown="[" + ",".join(lines) + "]",
             )
         )
     return out
+
+
+def apply_quotas(rows: list[dict], bands: list[GradeBand]) -> None:
+    """A band with a quota keeps its best ``quota %`` of the run (by total, then organization id);
+    the others fall one band down — in memory, the same rule as ``_apply_quotas`` in SQL."""
+    n = len(rows)
+    for i, b in enumerate(bands):
+        if b.quota_percent is None or i + 1 >= len(bands):
+            continue
+        allowed = int(n * b.quota_percent / 100)
+        inside = sorted(
+            (r for r in rows if r["grade"] == b.code), key=lambda r: (-r["total"], r["organization_id"])
+        )
+        nxt = bands[i + 1]
+        for r in inside[allowed:]:
+            r.update(grade=nxt.code, grade_label=nxt.label, stars=nxt.stars, lagging=nxt.is_lagging)
+
+
+def apply_ranks(rows: list[dict]) -> None:
+    """Ranks in the city, the township and the domain: by total, a vetoed unit after every unit
+    that was not (一票否决 puts it at the bottom whatever its points); ties share a rank and the
+    next rank skips (1, 2, 2, 4) — the same as ``RANK_SQL``."""
+    for field, part in (("rank_city", None), ("rank_township", "township_id"), ("rank_domain", "domain")):
+        groups: dict = {}
+        for r in rows:
+            groups.setdefault(r[part] if part else None, []).append(r)
+        for group in groups.values():
+            group.sort(key=lambda r: (r["vetoed"], -r["total"]))
+            prev, rank = None, 0
+            for i, r in enumerate(group, 1):
+                key = (r["vetoed"], r["total"])
+                if key != prev:
+                    prev, rank = key, i
+                r[field] = rank
 
 
 # --- the run -----------------------------------------------------------------------------------------
@@ -418,25 +478,29 @@ def run_compute(run_id: int, *, progress=None) -> ScoreRun | None:
     index = SubtreeIndex(set(ids))
     delay = float(getattr(settings, "ASSESSMENTS_CHUNK_DELAY", 0) or 0)
     try:
-        raw = None
+        by_id = None
         if getattr(settings, "ASSESSMENTS_SOURCE_SCOPE", "run") == "run" and run.chunks_done < len(chunks):
+            # Run-wide: every subject is scored in memory first (a few MB for 5,000 units), so
+            # quotas and ranks go into the rows as they are written — no second pass over them.
             raw = run_sources(period=period, index=index, indicators=indicators, org_ids=None)
+            rolled = rollup_all(raw, index.owner_map())
+            rows = compute_chunk(scheme=scheme, period=period, chunk=ids, index=index, indicators=indicators,
+                                 bands=bands, rolled=rolled)  # fmt: skip
+            apply_quotas(rows, bands)
+            apply_ranks(rows)
+            by_id = {r["organization_id"]: r for r in rows}
         for n in range(run.chunks_done, len(chunks)):
-            rows = compute_chunk(
-                scheme=scheme,
-                period=period,
-                chunk=chunks[n],
-                index=index,
-                indicators=indicators,
-                bands=bands,
-                raw=raw,
-            )
+            if by_id is not None:
+                rows = [by_id[i] for i in chunks[n]]
+            else:
+                rows = compute_chunk(scheme=scheme, period=period, chunk=chunks[n], index=index,
+                                     indicators=indicators, bands=bands)  # fmt: skip
             if delay:
                 time.sleep(delay)  # tests only: room to kill a worker half-way
             _write_chunk(run, lease, n, chunks[n], rows)
             if progress:
                 progress(n + 1, len(chunks))
-        _finish(run, lease, bands)
+        _finish(run, lease, bands, ranked=by_id is not None)
     except LeaseLost:
         log.warning("score run %s: lease lost, another worker continues", run.pk)
         return None
@@ -456,7 +520,8 @@ def _locked(run: ScoreRun, lease: str) -> ScoreRun:
 
 _RESULT_COLUMNS = (
     "run_id", "organization_id", "township_id", "domain", "period", "kind", "scheme_version", "base", "bonus",
-    "deduction", "total", "vetoed", "innovation", "grade", "grade_label", "stars", "lagging", "breakdown",
+    "deduction", "total", "vetoed", "innovation", "grade", "grade_label", "stars", "lagging", "rank_city",
+    "rank_township", "rank_domain", "breakdown",
 )  # fmt: skip
 
 
@@ -471,7 +536,8 @@ def _insert_results(run: ScoreRun, rows: list[dict]) -> None:
     values = [
         (run.pk, r["organization_id"], r["township_id"], r["domain"] or "", run.period, run.kind, version,
          r["base"], r["bonus"], r["deduction"], r["total"], r["vetoed"], r["innovation"], r["grade"],
-         r["grade_label"], r["stars"], r["lagging"], json.dumps(r["breakdown"], ensure_ascii=False, separators=(",", ":")))
+         r["grade_label"], r["stars"], r["lagging"], r["rank_city"], r["rank_township"], r["rank_domain"],
+         r["breakdown"] if isinstance(r["breakdown"], str) else _json(r["breakdown"]))
         for r in rows
     ]  # fmt: skip
     with connection.cursor() as cur:
@@ -490,6 +556,12 @@ def _insert_results(run: ScoreRun, rows: list[dict]) -> None:
 
 def _write_chunk(run: ScoreRun, lease: str, n: int, chunk: list[int], rows: list[dict]) -> None:
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The chunk and the counter commit together, and a run resumes from the counter: a
+            # chunk lost in a database crash is simply computed again, so don't wait for the WAL
+            # flush on each chunk (the final step, which makes the run a draft, still does).
+            with connection.cursor() as cur:
+                cur.execute("SET LOCAL synchronous_commit TO OFF")
         locked = _locked(run, lease)
         if locked.chunks_done != n:
             raise LeaseLost
@@ -504,9 +576,9 @@ RANK_SQL = """
 UPDATE {t} SET rank_city = r.rc, rank_township = r.rt, rank_domain = r.rd
 FROM (
   SELECT id,
-    RANK() OVER (ORDER BY total DESC) AS rc,
-    RANK() OVER (PARTITION BY township_id ORDER BY total DESC) AS rt,
-    RANK() OVER (PARTITION BY domain ORDER BY total DESC) AS rd
+    RANK() OVER (ORDER BY vetoed, total DESC) AS rc,
+    RANK() OVER (PARTITION BY township_id ORDER BY vetoed, total DESC) AS rt,
+    RANK() OVER (PARTITION BY domain ORDER BY vetoed, total DESC) AS rd
   FROM {t} WHERE run_id = %s
 ) AS r
 WHERE {t}.id = r.id
@@ -532,12 +604,15 @@ def _apply_quotas(run: ScoreRun, bands: list[GradeBand]) -> None:
             )
 
 
-def _finish(run: ScoreRun, lease: str, bands: list[GradeBand]) -> None:
+def _finish(run: ScoreRun, lease: str, bands: list[GradeBand], *, ranked: bool = False) -> None:
+    """Mark the run a draft; chunk-scoped runs first apply quotas and ranks in SQL (run-wide runs
+    wrote them with the rows)."""
     with transaction.atomic():
         _locked(run, lease)
-        _apply_quotas(run, bands)
-        with connection.cursor() as cur:
-            cur.execute(RANK_SQL.format(t=ScoreResult._meta.db_table), [run.pk])
+        if not ranked:
+            _apply_quotas(run, bands)
+            with connection.cursor() as cur:
+                cur.execute(RANK_SQL.format(t=ScoreResult._meta.db_table), [run.pk])
         ScoreRun.objects.filter(pk=run.pk).update(
             status=RunStatus.DRAFT, finished_at=timezone.now(), heartbeat_at=timezone.now(), lease=""
         )

@@ -84,17 +84,24 @@ def rankings(
     domain: str = "",
     limit=None,
 ):
-    """Published results inside ``scope`` (a township, or the city), best first."""
+    """Published results inside ``scope`` (a township, or the city), best first — a vetoed unit
+    after every unit that was not, as the stored ranks have it — each with its ``place`` among
+    the rows returned (ties share a place: 1, 2, 2, 4)."""
     get_visible_or_404(Organization.objects.visible_to(user), pk=scope.pk)
     qs = (
         published_results(user=user, kind=kind)
         .filter(period=period, organization__path__startswith=scope.path)
-        .order_by("-total", "organization_id")
+        .order_by("vetoed", "-total", "organization_id")
     )
     if domain:
         qs = qs.filter(domain=domain)
-    qs = qs.values(*RESULT_FIELDS)
-    return list(qs[:limit] if limit else qs)
+    rows = list(qs.values(*RESULT_FIELDS)[:limit] if limit else qs.values(*RESULT_FIELDS))
+    prev = None
+    for i, r in enumerate(rows, 1):
+        if (r["vetoed"], r["total"]) != prev:
+            prev, place = (r["vetoed"], r["total"]), i
+        r["place"] = place
+    return rows
 
 
 def lagging_list(*, user, scope: Organization, period: str, kind: str = SchemeKind.SUPERVISION):

@@ -253,16 +253,13 @@ def test_compute_scores_command_prints_progress_and_summary(scored_city, capsys)
 
 
 def test_chunk_scoped_sources_give_the_same_rows_as_run_wide_ones(scored_city, settings):
-    run_wide = sorted(
-        (r.organization_id, r.total, r.breakdown)
-        for r in ScoreResult.objects.filter(run=_compute(chunk_size=1))
-    )
+    """Run-wide runs rank and apply quotas in memory; chunk-scoped ones in SQL — same rows."""
+    fields = ("organization_id", "total", "breakdown", "grade", "rank_city", "rank_township", "rank_domain")
+    run_wide = sorted(ScoreResult.objects.filter(run=_compute(chunk_size=1)).values_list(*fields))
     settings.ASSESSMENTS_SOURCE_SCOPE = "chunk"
-    per_chunk = sorted(
-        (r.organization_id, r.total, r.breakdown)
-        for r in ScoreResult.objects.filter(run=_compute(chunk_size=2))
-    )
+    per_chunk = sorted(ScoreResult.objects.filter(run=_compute(chunk_size=2)).values_list(*fields))
     assert run_wide == per_chunk
+    assert {r[4] for r in run_wide} == {1, 2, 3}
 
 
 def test_five_star_member_rate_source_reads_the_members_pioneer_index(small_city):
@@ -278,3 +275,35 @@ def test_five_star_member_rate_source_reads_the_members_pioneer_index(small_city
         org_ids=None, start=date(2023, 1, 1), end=date(2023, 12, 31), period="2023", year=2023, domains={}
     )
     assert members_five_star_rate(ctx) == {small_city.a1_branch.pk: (2, 4)}
+
+
+def test_a_vetoed_unit_ranks_below_every_unit_that_was_not(scored_city, settings):
+    """一票否决 puts a unit at the bottom whatever its points — in memory (run-wide) and in SQL
+    (chunk-scoped runs) alike. Vetoed units among themselves go by points."""
+    c = scored_city
+    services.entry_set(actor=c.users["shi"], organization=c.a2, period="2023Q3", code="veto", value=1)
+    for scope in ("run", "chunk"):
+        settings.ASSESSMENTS_SOURCE_SCOPE = scope
+        res = _by_org(_compute(chunk_size=1))
+        a1, a2, b1 = res[c.a1.pk], res[c.a2.pk], res[c.b1.pk]
+        # a2 keeps its 95 points (this scheme keeps the score) but ranks after a1's 78;
+        # a2 (95) and b1 (34) are both vetoed: a2 before b1
+        assert (a2.total, a1.total, b1.total) == (D("95"), D("78"), D("34")), scope
+        assert (a1.rank_city, a2.rank_city, b1.rank_city) == (1, 2, 3), scope
+        assert (a1.rank_township, a2.rank_township, b1.rank_township) == (1, 2, 1), scope
+
+
+def test_apply_ranks_shares_a_rank_on_ties_and_skips_the_next():
+    rows = [
+        {"organization_id": i, "township_id": t, "domain": d, "total": D(x), "vetoed": v}
+        for i, t, d, x, v in [
+            (1, 10, "village", "90", False),
+            (2, 10, "village", "80", False),
+            (3, 11, "village", "80", False),
+            (4, 11, "school", "70", False),
+            (5, 10, "school", "99", True),
+        ]
+    ]
+    scoring.apply_ranks(rows)
+    got = {r["organization_id"]: (r["rank_city"], r["rank_township"], r["rank_domain"]) for r in rows}
+    assert got == {1: (1, 1, 1), 2: (2, 2, 2), 3: (2, 1, 2), 4: (4, 2, 1), 5: (5, 3, 2)}
