@@ -565,7 +565,10 @@ def _write_chunk(run: ScoreRun, lease: str, n: int, chunk: list[int], rows: list
         locked = _locked(run, lease)
         if locked.chunks_done != n:
             raise LeaseLost
-        ScoreResult.objects.filter(run=run, organization_id__in=chunk).delete()
+        if locked.attempts > 1:
+            # A chunk's rows commit with the counter, so a first attempt has nothing to replace;
+            # a resumed run may (its subject list can have shifted since the first attempt).
+            ScoreResult.objects.filter(run=run, organization_id__in=chunk).delete()
         _insert_results(run, rows)
         ScoreRun.objects.filter(pk=run.pk).update(
             chunks_done=F("chunks_done") + 1, heartbeat_at=timezone.now()

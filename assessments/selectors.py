@@ -57,6 +57,27 @@ def unit_result(
     )
 
 
+def unit_entries(*, user, org: Organization, period: str) -> list[dict]:
+    """The period's entered items of a unit, one row per item: 自评, 党员群众测评 and 上级评定 side
+    by side, and which one counts (the superior's, else the mass evaluation's, else the unit's own —
+    as the ``entered:`` sources read them)."""
+    from .models import AssessorEntry
+
+    rows: dict[str, dict] = {}
+    qs = (
+        AssessorEntry.objects.visible_to(user)
+        .filter(organization=org, period=period)
+        .select_related("entered_by")
+        .order_by("code", "stage")
+    )
+    for e in qs:
+        row = rows.setdefault(e.code, {"code": e.code, "self": None, "mass": None, "superior": None})
+        row[e.stage] = e
+    for row in rows.values():
+        row["counts"] = next(st for st in ("superior", "mass", "self") if row[st] is not None)
+    return list(rows.values())
+
+
 def unit_trend(*, user, org: Organization, year: int, kind: str = SchemeKind.SUPERVISION) -> list[dict]:
     """The unit's published quarterly scores of a year, with the change from the quarter before."""
     rows = {

@@ -229,32 +229,37 @@ def run_publish(*, actor, run: ScoreRun) -> ScoreRun:
 def entry_set(
     *, actor, organization: Organization, period: str, code: str, value, stage="superior", note=""
 ) -> AssessorEntry:
-    """Record an assessor's (or the unit's own, for 自评) value for an ``entered:<code>`` source."""
+    """Record an assessor's (or the unit's own, for 自评) value for an ``entered:<code>`` source.
+
+    自评 is the unit's own (its secretary, not the level above, which 上级评定s instead); the
+    superior's and the mass evaluation's values are entered by the level above."""
+    if stage not in AssessorEntry.Stage.values:
+        raise ValidationError({"stage": _("评定环节无效。")})
     if stage == AssessorEntry.Stage.SELF:
-        if not can_manage(actor, organization):
+        if not can_manage(actor, organization) or can_review(actor, organization):
             raise PermissionDenied
     elif not can_review(actor, organization):
         raise PermissionDenied
-    e, _created = AssessorEntry.objects.update_or_create(
-        organization=organization,
-        period=period,
-        code=code,
-        stage=stage,
-        defaults={
-            "value": Decimal(str(value)),
-            "note": note,
-            "entered_by": actor,
-            "entered_at": timezone.now(),
-        },
-    )
-    e.full_clean()
-    audit_record(
-        actor=actor,
-        action="entry_set",
-        obj=e,
-        organization=organization,
-        changes={"value": [None, str(value)]},
-    )
+    try:
+        value = Decimal(str(value).strip())
+    except ArithmeticError:
+        raise ValidationError({"value": _("数值应为数字。")}) from None
+    if not value.is_finite() or not Decimal(0) <= value <= Decimal(1000):
+        raise ValidationError({"value": _("数值应在 0 到 1000 之间。")})
+    key = dict(organization=organization, period=period, code=code, stage=stage)
+    e = AssessorEntry.objects.filter(**key).first() or AssessorEntry(**key)
+    before = None if e.pk is None else str(e.value)
+    e.value, e.note, e.entered_by, e.entered_at = value, note, actor, timezone.now()
+    e.full_clean(validate_unique=False, validate_constraints=False)
+    with transaction.atomic():
+        e.save()
+        audit_record(
+            actor=actor,
+            action="entry_set",
+            obj=e,
+            organization=organization,
+            changes={"value": [before, str(value)], "stage": [None, stage], "note": [None, note]},
+        )
     return e
 
 

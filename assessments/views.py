@@ -81,10 +81,7 @@ def index(request):
     )
 
 
-@login_required
-def unit_result(request, org_id: int):
-    org = org_for_user_or_404(request.user, org_id)
-    period = _period(request)
+def _unit_result_context(request, org, period: str) -> dict:
     result = selectors.unit_result(user=request.user, org=org, period=period)
     year = parse_period(period).year
     trend = selectors.unit_trend(user=request.user, org=org, year=year)
@@ -102,18 +99,65 @@ def unit_result(request, org_id: int):
         selectors.unit_result(user=request.user, org=org, period=previous["period"]) if previous else None
     )
     lines = _explain(result, prev_result, org, period)
+    labels = dict(ENTRY_CODES)
+    entries = selectors.unit_entries(user=request.user, org=org, period=period)
+    for e in entries:
+        e["label"] = labels.get(e["code"], e["code"])
+    can_rate = can_review(request.user, org)
+    return {
+        "org": org,
+        "period": period,
+        "result": result,
+        "trend": trend,
+        "lines": lines,
+        "previous": prev_result,
+        "why": _why(result, prev_result, lines),
+        "entries": entries,
+        "can_rate": can_rate,
+        "can_self": can_manage(request.user, org) and not can_rate,
+        "entry_codes": ENTRY_CODES,
+        "self_codes": [c for c in ENTRY_CODES if c[0] != "veto"],
+        "form": {"value": "1"},
+    }
+
+
+@login_required
+def unit_result(request, org_id: int):
+    org = org_for_user_or_404(request.user, org_id)
     return render(
-        request,
-        "assessments/unit_result.html",
-        {
-            "org": org,
-            "period": period,
-            "result": result,
-            "trend": trend,
-            "lines": lines,
-            "previous": prev_result,
-        },
+        request, "assessments/unit_result.html", _unit_result_context(request, org, _period(request))
     )
+
+
+def _num(x) -> str:
+    """12.0 → 12, 12.50 → 12.5: points as people write them."""
+    return f"{x:.2f}".rstrip("0").rstrip(".") if x is not None else ""
+
+
+def _why(result, prev, lines) -> str:
+    """One sentence: how the total moved since the last published quarter and the indicators
+    that moved it most (the answer to "why did my score drop?")."""
+    if not result:
+        return ""
+    parts = []
+    if result.vetoed:
+        names = "、".join(line["name"] for line in lines if line.get("vetoed")) or _("一票否决情形")
+        parts.append(_("本期有一票否决情形（%(n)s），定为后进。") % {"n": names})
+    if prev is None:
+        return "".join(parts)
+    delta = result.total - prev.total
+    moved = sorted((x for x in lines if x["change"]), key=lambda x: x["change"], reverse=delta > 0)
+    top = [x for x in moved if (x["change"] < 0) == (delta < 0)][:3]
+    reasons = "、".join(f"{x['name']} {'+' if x['change'] > 0 else ''}{_num(x['change'])}" for x in top)
+    if delta < 0:
+        msg = _("比上季度（%(p)s）下降 %(d)s 分") % {"p": prev.period, "d": _num(-delta)}
+        parts.append(msg + (_("，主要因为：%(r)s。") % {"r": reasons} if reasons else "。"))
+    elif delta > 0:
+        msg = _("比上季度（%(p)s）上升 %(d)s 分") % {"p": prev.period, "d": _num(delta)}
+        parts.append(msg + (_("，主要来自：%(r)s。") % {"r": reasons} if reasons else "。"))
+    else:
+        parts.append(_("与上季度（%(p)s）持平。") % {"p": prev.period})
+    return "".join(parts)
 
 
 def _explain(result, prev, org, period):
@@ -126,7 +170,7 @@ def _explain(result, prev, org, period):
         "surveys": reverse("assessments:surveys", args=[org.pk]) + f"?period={period}",
         "standards": reverse("assessments:standards", args=[org.pk]),
         "duty": reverse("assessments:duty_edit", args=[org.pk]),
-        "entries": "",
+        "entries": "#entries",
     }
     links["pilot"] = reverse("pilot:checklist") + f"?org={org.pk}"
     from .sources import get_source
@@ -137,12 +181,23 @@ def _explain(result, prev, org, period):
         change = None
         if line["code"] in before:
             change = round(line["points"] - before[line["code"]], 2)
+        raw = line.get("raw")
+        if raw is None:
+            shown = "—"
+        elif line.get("num") is not None:  # a rate: 0.875 → 87.5%
+            shown = _num(raw * 100) + "%"
+        else:
+            shown = _num(raw)
         out.append(
             {
                 **line,
                 "source_label": src.label if src else line["source"],
                 "link": links.get(src.link if src else "", ""),
                 "change": change,
+                "raw_shown": shown,
+                "points_shown": _num(line["points"]),
+                "max_shown": _num(line.get("max")),
+                "change_shown": None if change is None else ("+" if change > 0 else "") + _num(change),
             }
         )
     return out
@@ -159,22 +214,28 @@ ENTRY_CODES = [
 @login_required
 @require_POST
 def entry(request, org_id: int):
-    """上级评定 (or 自评): a value for an ``entered:<code>`` indicator of a period."""
+    """自评 (the unit) or 上级评定 (the level above): a value for an ``entered:<code>`` indicator
+    of a period. A refused value re-renders the page with what was typed and the reason."""
     org = org_for_user_or_404(request.user, org_id)
     p = request.POST
+    form = {k: p.get(k, "") for k in ("period", "code", "value", "note", "stage")}
     try:
-        period = parse_period(p.get("period", "")).code
-        code = p.get("code", "")
-        if code not in dict(ENTRY_CODES):
-            raise ValidationError(_("请选择评定项目。"))
-        services.entry_set(actor=request.user, organization=org, period=period, code=code, value=p.get("value") or "0",
-                           stage=p.get("stage") or "superior", note=p.get("note", ""))  # fmt: skip
-        messages.success(request, _("评定已录入，重新计算后计入得分。"))
+        period = parse_period(form["period"]).code
+        if form["code"] not in dict(ENTRY_CODES) or (form["stage"] == "self" and form["code"] == "veto"):
+            raise ValidationError({"code": _("请选择评定项目。")})
+        services.entry_set(actor=request.user, organization=org, period=period, code=form["code"],
+                           value=form["value"] or "0", stage=form["stage"] or "superior", note=form["note"][:200])  # fmt: skip
     except (ValidationError, PeriodError) as e:
-        _fail(request, e) if isinstance(e, ValidationError) else messages.error(request, str(e))
-    except (ArithmeticError, ValueError):
-        messages.error(request, _("数值应为数字。"))
-    return redirect(reverse("assessments:unit_result", args=[org.pk]) + f"?period={p.get('period', '')}")
+        try:
+            shown = parse_period(form["period"]).code
+        except PeriodError:
+            shown = _period(request)
+        ctx = _unit_result_context(request, org, shown)
+        errors = e.messages if isinstance(e, ValidationError) else [str(e)]
+        ctx.update(form=form, form_errors=errors)
+        return render(request, "assessments/unit_result.html", ctx, status=400)
+    messages.success(request, _("评定已录入，重新计算本期得分后计入。"))
+    return redirect(reverse("assessments:unit_result", args=[org.pk]) + f"?period={period}#entries")
 
 
 @login_required

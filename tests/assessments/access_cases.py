@@ -79,6 +79,15 @@ CASES = [
     ),
     Case(
         "assessments:entry",
+        lambda c: {"org_id": c.a1.pk},
+        allow("cun"),  # 自评: the unit itself, not the level above
+        method="post",
+        data=lambda c: {"period": "2023Q3", "code": "honor", "value": "1", "stage": "self"},
+        ok_status=(302,),
+        label="entry_self:a1",
+    ),
+    Case(
+        "assessments:entry",
         lambda c: {"org_id": c.b1.pk},
         allow("shi"),
         method="post",

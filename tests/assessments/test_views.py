@@ -37,11 +37,76 @@ def test_secretary_sees_breakdown_with_sources_rank_and_the_change_from_last_qua
     resp = client.get(reverse("assessments:unit_result", args=[c.a1.pk]), {"period": "2023Q3"})
     html = resp.content.decode()
     assert resp.status_code == 200
-    # completion 40 × 3/4 = 30, satisfaction default 12, findings −2 → 40; Q2: 0 + 12 = 12 → +28
-    assert "40.00" in html and "一月一清单完成率" not in html or "任务完成率" in html
+    # completion 40 × 3/4 = 30, satisfaction default 12, one 一般 finding (2) × 2 = −4 → 38;
+    # Q2: completion 0 + satisfaction 12 = 12 → +26
+    assert "38.00" in html and "任务完成率" in html
     assert f"/assessments/findings/?org={c.a1.pk}&amp;period=2023Q3" in html
-    assert "+30.0" in html  # completion rose from 0 (Q2) to 30 (Q3)
+    assert ">+30<" in html.replace("</span>", "<")  # completion rose from 0 (Q2) to 30 (Q3)
     assert "乡镇内排名" in html and "2023Q2" in html
+    assert ">75%<" in html  # the completion rate 3/4, shown as a rate (with its counts 3 / 4)
+    # the one-line answer: Q2 12 → Q3 38 (completion +30, findings −4)
+    assert "比上季度（2023Q2）上升 26 分，主要来自：任务完成率 +30。" in html
+
+
+def test_why_the_score_dropped_names_the_indicators_that_cost_points(published, client):
+    c = published
+    # Q4: no checklist items (completion 0) and a 严重 finding (3 × 2 = 6) → 0 + 12 − 6 = 6, from 38
+    h.finding(
+        c.a1, actor=c.users["shi"], severity="serious", on=date(2023, 11, 2), deadline=date(2023, 11, 30)
+    )
+    _publish("2023Q4")
+    client.force_login(c.users["cun"])
+    html = client.get(
+        reverse("assessments:unit_result", args=[c.a1.pk]), {"period": "2023Q4"}
+    ).content.decode()
+    assert "比上季度（2023Q3）下降 32 分，主要因为：任务完成率 -30、督查问题 -2。" in html
+
+
+def _entry(client, c, **data):
+    url = reverse("assessments:entry", args=[c.a1.pk])
+    return client.post(url, {"period": "2023Q3", "code": "honor", "value": "2", "note": "", **data})
+
+
+def test_the_unit_files_its_self_assessment_and_the_level_above_rates(published, client):
+    from assessments.models import AssessorEntry
+
+    c = published
+    client.force_login(c.users["cun"])
+    page = client.get(
+        reverse("assessments:unit_result", args=[c.a1.pk]), {"period": "2023Q3"}
+    ).content.decode()
+    assert "提交自评" in page and "录入上级评定" not in page and 'value="veto"' not in page
+    assert _entry(client, c, stage="self", note="县级表彰").status_code == 302
+    assert _entry(client, c, stage="superior").status_code == 403  # not the unit's to rate itself
+    client.force_login(c.users["zhen"])
+    page = client.get(
+        reverse("assessments:unit_result", args=[c.a1.pk]), {"period": "2023Q3"}
+    ).content.decode()
+    assert "录入上级评定" in page and "提交自评" not in page and "县级表彰" in page
+    assert _entry(client, c, stage="self").status_code == 403  # the level above does not 自评
+    assert _entry(client, c, stage="superior", value="1").status_code == 302
+    got = dict(AssessorEntry.objects.filter(organization=c.a1, code="honor").values_list("stage", "value"))
+    assert got == {"self": 2, "superior": 1}
+    page = client.get(
+        reverse("assessments:unit_result", args=[c.a1.pk]), {"period": "2023Q3"}
+    ).content.decode()
+    assert page.count("计入") >= 1  # the superior's value is the one that counts
+
+
+def test_a_refused_entry_keeps_what_was_typed_and_says_why(published, client):
+    from assessments.models import AssessorEntry
+
+    c = published
+    client.force_login(c.users["cun"])
+    resp = _entry(client, c, stage="self", value="两分", note="镇级表彰")
+    html = resp.content.decode()
+    assert resp.status_code == 400 and "数值应为数字。" in html
+    assert 'value="两分"' in html and 'value="镇级表彰"' in html
+    resp = _entry(client, c, stage="self", code="veto", value="1")
+    assert resp.status_code == 400 and "请选择评定项目。" in resp.content.decode()
+    resp = _entry(client, c, stage="self", value="-3")
+    assert resp.status_code == 400 and "数值应在 0 到 1000 之间。" in resp.content.decode()
+    assert not AssessorEntry.objects.filter(organization=c.a1).exists()
 
 
 def test_unit_page_is_404_for_another_subtree(published, client):
