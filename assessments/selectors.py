@@ -166,7 +166,7 @@ def run_get(*, run_id: int) -> ScoreRun:
 
 
 def run_results(*, run: ScoreRun, limit: int = 200):
-    return list(run.results.order_by("-total", "organization_id").values(*RESULT_FIELDS)[:limit])
+    return list(run.results.order_by("vetoed", "-total", "organization_id").values(*RESULT_FIELDS)[:limit])
 
 
 def period_or_404(code: str) -> str:

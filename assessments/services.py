@@ -214,6 +214,10 @@ def run_publish(*, actor, run: ScoreRun) -> ScoreRun:
     run = ScoreRun.objects.select_for_update().get(pk=run.pk)
     if run.status not in (RunStatus.DRAFT, RunStatus.NOTICE):
         raise ValidationError(_("只有草稿或公示中的结果可以发布。"))
+    if run.status == RunStatus.NOTICE and run.notice_until and timezone.localdate() <= run.notice_until:
+        raise ValidationError(
+            _("公示期至 %(d)s，期满后方可定级发布。") % {"d": run.notice_until.strftime("%Y-%m-%d")}
+        )
     ScoreRun.objects.filter(period=run.period, kind=run.kind, status=RunStatus.PUBLISHED).update(
         status=RunStatus.SUPERSEDED
     )

@@ -168,6 +168,25 @@ def test_publishing_freezes_and_recomputing_creates_a_new_draft(scored_city):
     assert ScoreResult.objects.filter(run=first, organization=c.a1).get().total == D("78")
 
 
+def test_a_run_in_public_notice_is_graded_only_after_the_notice_period(scored_city):
+    """公示 → 定级: the draft is shown for the scheme's notice days (5 by default); publishing
+    before they end is refused with the date, afterwards it goes through."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    c = scored_city
+    run = services.run_start_notice(actor=c.users["shi"], run=_compute())
+    assert run.status == RunStatus.NOTICE and run.notice_until == timezone.localdate() + timedelta(days=5)
+    with pytest.raises(ValidationError, match=f"公示期至 {run.notice_until:%Y-%m-%d}，期满后方可定级发布。"):
+        services.run_publish(actor=c.users["shi"], run=run)
+    with pytest.raises(ValidationError, match="只有草稿可以进入公示。"):
+        services.run_start_notice(actor=c.users["shi"], run=run)
+    run.notice_until = timezone.localdate() - timedelta(days=1)
+    run.save(update_fields=["notice_until"])
+    assert services.run_publish(actor=c.users["shi"], run=run).status == RunStatus.PUBLISHED
+
+
 def test_rerunning_a_draft_gives_the_same_rows(scored_city):
     a = _compute()
     rows_a = sorted(
