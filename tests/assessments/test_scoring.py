@@ -326,3 +326,16 @@ def test_apply_ranks_shares_a_rank_on_ties_and_skips_the_next():
     scoring.apply_ranks(rows)
     got = {r["organization_id"]: (r["rank_city"], r["rank_township"], r["rank_domain"]) for r in rows}
     assert got == {1: (1, 1, 1), 2: (2, 2, 2), 3: (2, 1, 2), 4: (4, 2, 1), 5: (5, 3, 2)}
+
+
+@pytest.mark.django_db
+def test_result_rows_stay_uncompressed_on_postgresql():
+    """Breakdowns sit just over the 2 KB TOAST threshold; compressing every row cost a fifth of a
+    quarter's job (migration 0004)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL storage option (CI's PostgreSQL pass checks it)")
+    with connection.cursor() as cur:
+        cur.execute("SELECT reloptions FROM pg_class WHERE relname = 'assessments_scoreresult'")
+        assert "toast_tuple_target=8160" in cur.fetchone()[0]
