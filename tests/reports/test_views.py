@@ -111,3 +111,14 @@ def test_dashboard_tables_export_to_xlsx(client, small_city, table):
     rows = list(load_workbook(io.BytesIO(resp.content)).active.iter_rows(values_only=True))
     assert len(rows) >= 2
     assert ExportLog.objects.filter(user=small_city.users["zhen"]).count() == 1
+
+
+def test_city_level_links_are_shown_to_the_levels_that_use_them(client, small_city):
+    """Report batches and weekly meetings are township and department work: a village secretary
+    gets neither link (their own report is on their unit's page)."""
+    c = small_city
+    for role, shown in (("cun", False), ("zhen", True), ("shi", True)):
+        client.force_login(c.users[role])
+        html = client.get(reverse("pilot:checklist")).content.decode()
+        assert (reverse("reports:batch_list") in html) is shown, role
+        assert (reverse("pilot:meetings") in html) is shown, role
