@@ -132,6 +132,10 @@ def test_matrix_one_click_accept_and_filters(client, pilot_city):
     client.force_login(pilot_city.users["zhen"])
     resp = client.get(reverse("pilot:matrix"), {"element": "guarantee"})
     assert "V01" in resp.content.decode() and "G01" not in resp.content.decode()
+    from pilot.models import Task
+
+    v01 = Task.objects.filter(code="V01").first()
+    assert f"<dt>V01</dt><dd>{v01.title}</dd>" in resp.content.decode()  # the key of the task codes
     nxt = reverse("pilot:matrix")
     resp = client.post(reverse("pilot:item_review", args=[item.pk]), {"decision": "accept", "next": nxt})
     assert resp.status_code == 302 and resp["Location"] == nxt
