@@ -328,3 +328,13 @@ def test_evidence_is_checked_by_content_and_photos_must_be_images(small_city, cl
     f.refresh_from_db()
     assert f.status == FindingStatus.ANSWERED and f.evidence.name.endswith(".png")
     assert "现场" not in f.evidence.name  # stored under a random name
+
+
+def test_an_extension_appeal_must_ask_for_a_later_deadline(published):
+    from django.core.exceptions import ValidationError
+
+    c = published
+    f = Finding.objects.filter(organization=c.a1).first()
+    with pytest.raises(ValidationError, match="建议期限应晚于现整改期限"):
+        services.appeal_file(actor=c.users["cun"], finding=f, reason_kind="more_time", reason="需要更长时间",
+                             proposed_deadline=f.deadline - timedelta(days=1))  # fmt: skip
