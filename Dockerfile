@@ -18,10 +18,10 @@ RUN apt-get update \
 RUN groupadd --system app && useradd --system --gid app --home /app app
 WORKDIR /app
 
-# The project installs no modules of its own (py-modules = []): this layer is just the
-# dependencies, cached until pyproject.toml changes.
-COPY pyproject.toml ./
-RUN pip install --upgrade pip && pip install .
+# The project installs no modules of its own (py-modules = []): this layer is just the pinned
+# runtime dependencies (hashes checked), cached until the lock file changes.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 COPY . .
 RUN DEBUG=False SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput -v0 \
  && mkdir -p /data/media && chown -R app:app /data /app

@@ -5,15 +5,22 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format bench migrate demo clean worker
+.PHONY: run test install lint format bench migrate demo clean worker upgrade
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q ".[dev]"
+# Installs are pinned: requirements-dev.lock (runtime + dev tools, with hashes) is exactly what
+# CI tested; the Dockerfile installs requirements.lock (runtime only). `make upgrade` refreshes both.
+$(STAMP): requirements-dev.lock | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements-dev.lock
 	@touch $(STAMP)
+
+upgrade: | $(BIN)/python
+	$(BIN)/pip install -q uv
+	$(BIN)/uv pip compile pyproject.toml --upgrade --generate-hashes --python-version 3.11 -q -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --upgrade --generate-hashes --python-version 3.11 -q -o requirements-dev.lock
+	@echo "Locks refreshed: run 'make test' (and .ci/run) before committing them."
 
 install: $(STAMP)
 
@@ -45,6 +52,7 @@ format: install
 
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -461,7 +461,10 @@ def appeal_file(
         raise ValidationError({"proposed_deadline": _("申请延期须填写建议期限。")})
     if reason_kind == Appeal.Reason.MORE_TIME and finding.deadline and proposed_deadline <= finding.deadline:
         raise ValidationError(
-            {"proposed_deadline": _("建议期限应晚于现整改期限 %(d)s。") % {"d": finding.deadline.strftime("%Y-%m-%d")}}
+            {
+                "proposed_deadline": _("建议期限应晚于现整改期限 %(d)s。")
+                % {"d": finding.deadline.strftime("%Y-%m-%d")}
+            }
         )
     a.full_clean()
     a.save()

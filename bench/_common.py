@@ -16,7 +16,11 @@ PY = sys.executable
 
 
 def machine() -> str:
-    m = re.search(r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text()) if Path("/proc/cpuinfo").exists() else None
+    m = (
+        re.search(r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text())
+        if Path("/proc/cpuinfo").exists()
+        else None
+    )
     cpu = m.group(1) if m else ""
     return f"{platform.node()} · {os.cpu_count()} cores · {cpu} · Python {platform.python_version()}"
 

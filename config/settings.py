@@ -36,7 +36,6 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
-    "template_partials",
     "branches",
     "members",
     "pilot",
@@ -274,12 +273,18 @@ ASSESSMENTS_SURVEY_RATE_PER_HOUR = env.int("ASSESSMENTS_SURVEY_RATE_PER_HOUR", d
 ASSESSMENTS_SURVEY_TOKEN_MAX_AGE = 2 * 60 * 60
 CELERY_BEAT_SCHEDULE.update(
     {
-        "assessments-sweep-stale-runs": {"task": "assessments.sweep_stale_runs", "schedule": crontab(minute="*")},
+        "assessments-sweep-stale-runs": {
+            "task": "assessments.sweep_stale_runs",
+            "schedule": crontab(minute="*"),
+        },
         "assessments-quarter-end": {
             "task": "assessments.quarter_end",
             "schedule": crontab(minute=30, hour=2, day_of_month=1, month_of_year="1,4,7,10"),
         },
-        "assessments-escalate-overdue": {"task": "assessments.escalate_overdue", "schedule": crontab(minute=0, hour=7)},
+        "assessments-escalate-overdue": {
+            "task": "assessments.escalate_overdue",
+            "schedule": crontab(minute=0, hour=7),
+        },
     }
 )
 
@@ -287,5 +292,10 @@ CELERY_BEAT_SCHEDULE.update(
 # Year-end report batches: files a worker has held longer than this are taken over by the sweeper.
 REPORTS_STALE_MINUTES = env.int("REPORTS_STALE_MINUTES", default=10)
 CELERY_BEAT_SCHEDULE.update(
-    {"reports-sweep-stale-batches": {"task": "reports.sweep_stale_batches", "schedule": crontab(minute="*/5")}}
+    {
+        "reports-sweep-stale-batches": {
+            "task": "reports.sweep_stale_batches",
+            "schedule": crontab(minute="*/5"),
+        }
+    }
 )

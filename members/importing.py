@@ -495,9 +495,7 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
         status = _STATUS.get(s)
         if status is None:
             errors.append(
-                RowError(
-                    n, "党员状态", _("“%(v)s”不是有效的党员状态（正常、流动、转出、出党、去世）。", v=s)
-                )
+                RowError(n, "党员状态", _("“%(v)s”不是有效的党员状态（正常、流动、转出、出党、去世）。", v=s))
             )
 
         if len(errors) > bad:

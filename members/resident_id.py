@@ -1,8 +1,10 @@
 """GB 11643 resident identity numbers: normalize, validate, derive birth date and gender, mask.
 
-python-stdnum's ``cn.ric`` computes the ISO 7064 MOD 11-2 check character; we do not use its
-area-code lookup to reject, because people keep numbers issued before their area code existed
-in its table (every ``410102…`` born before 1983, for instance).
+The check character is ISO 7064 MOD 11-2 as GB 11643-1999 §8.2 states it, written out here so
+that no library upgrade can change its meaning (python-stdnum 2.2 changed
+``cn.ric.calc_check_digit`` to take all 18 characters, and real IDs were refused under us).
+python-stdnum's area table is only a hint (``area_known``), never a reason to refuse: people
+keep numbers issued before their area code existed in it (every ``410102…`` born before 1983).
 """
 
 from __future__ import annotations
@@ -13,11 +15,22 @@ from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from stdnum.cn import ric
 
 _FULLWIDTH = str.maketrans(
     {chr(0xFF10 + i): str(i) for i in range(10)} | {"ｘ": "X", "Ｘ": "X", "\u3000": " "}
 )
+# GB 11643-1999 §8.2: W_i = 2^(i-1) mod 11 for positions i = 18..2 counted from the right.
+_WEIGHTS = tuple(pow(2, 17 - k, 11) for k in range(17))  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
+_CHECK = "10X98765432"  # indexed by (Σ a_i·W_i) mod 11
+
+
+def check_char(body: str) -> str:
+    """The check character of the 17-digit ``body`` (ISO 7064 MOD 11-2)."""
+    if len(body) != 17 or not body.isdigit():
+        raise ValueError("check_char takes exactly the first 17 digits")
+    return _CHECK[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
+
+
 _SCI = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 
 
@@ -50,7 +63,7 @@ def parse(raw) -> tuple[str, date, str]:
         raise ValidationError(_("公民身份号码中的出生日期无效。")) from None
     if birth > date.today() or birth.year < 1900:
         raise ValidationError(_("公民身份号码中的出生日期不合理。"))
-    if ric.calc_check_digit(s[:17]) != s[17]:
+    if check_char(s[:17]) != s[17]:
         raise ValidationError(_("公民身份号码校验位错误，请核对号码。"))
     gender = "M" if int(s[16]) % 2 == 1 else "F"
     return s, birth, gender
@@ -71,7 +84,7 @@ def make(area: str, birth: date, seq: int, male: bool) -> str:
     if (seq % 2 == 1) != male:
         seq = (seq + 1) % 1000
     body = f"{area}{birth:%Y%m%d}{seq:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + check_char(body)
 
 
 @lru_cache(maxsize=4096)

@@ -45,4 +45,6 @@ def test_township_secretary_sees_whole_township_and_nothing_of_another(live_serv
 def test_login_failure_message_is_chinese(live_server, phone):
     build_small_city()
     browser_login(phone, live_server, "cun", password="wrong-password")
-    assert "请输入一个正确的用户名和密码" in phone.inner_text("main") or "正确的用户名和密码" in phone.inner_text("main")
+    assert "请输入一个正确的用户名和密码" in phone.inner_text(
+        "main"
+    ) or "正确的用户名和密码" in phone.inner_text("main")
