@@ -23,7 +23,7 @@ PUBLISHED_VALID = [
     # The example number on the Chinese Wikipedia page 中华人民共和国公民身份号码.
     ("34052419800101001X", date(1980, 1, 1), "M"),
     # Real numbers that the stdnum-2.2 bug refused (issue "Results the department can sign").
-    ("65010219860303269X", date(1986, 3, 3), "F"),
+    ("65010219860303269X", date(1986, 3, 3), "M"),
     ("410105199011303221", date(1990, 11, 30), "F"),
 ]
 
