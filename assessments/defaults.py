@@ -1,7 +1,8 @@
 """The seeded default schemes (documented in docs/assessments.md — keep the two in step).
 
-Each kind: 60 common points + 40 points for the unit's domain, bonus items capped at 5,
-deductions capped at 15, one veto item (一票否决), grade bands.
+Quarterly, half-year and annual: 60 common points + 40 points for the unit's domain; the fortress
+index (堡垒指数) of each 党支部: 100 points from the branch's own rows (``FORTRESS_BASE``). Every
+kind: bonus items capped at 5, deductions capped at 15, one veto item (一票否决), grade bands.
 """
 
 from __future__ import annotations
@@ -110,6 +111,69 @@ EXTRAS = [
     ),
 ]
 
+# 堡垒指数 (fortress index) of a 党支部: 100 points from the branch's OWN rows — its organizational
+# life, its members' e-ID and pioneer index (双指数), its standard self-checks verified by the level
+# above, and the rectification of findings about it — not from the unit's checklist or surveys
+# (a branch inside a 党总支 has neither). The same for every domain: no domain part.
+FORTRESS_BASE = [
+    # code, name, element, source, mapping, weight, params
+    (
+        "life",
+        "组织生活（主题党日、三会一课）",
+        "activity",
+        "pilot.activities",
+        "thresholds",
+        25,
+        # a year: one a month is full marks; each step a quarter of the months fewer
+        {"steps": [[12, 25], [9, 18], [6, 12], [3, 6]]},
+    ),
+    (
+        "standards",
+        "合格支部标准达标率",
+        "coverage",
+        "standards.met",
+        "linear",
+        25,
+        {"lo": 0, "hi": 1, "default": 0},
+    ),
+    (
+        "eid",
+        "党员电子身份认证率",
+        "team",
+        "members.eid_rate",
+        "linear",
+        15,
+        {"lo": 0.5, "hi": 1, "default": 0},
+    ),
+    (
+        "pioneer",
+        "党员先锋指数（平均）",
+        "team",
+        "members.pioneer_index",
+        "linear",
+        15,
+        {"lo": 60, "hi": 90, "default": 0},  # a mean of 60 → 0, 90 and above → full
+    ),
+    (
+        "five_star",
+        "五星党员占比",
+        "team",
+        "members.five_star_rate",
+        "linear",
+        10,
+        {"lo": 0, "hi": 0.3, "default": 0},  # 30 % of the rated members five-star → full
+    ),
+    (
+        "rectify",
+        "督查问题按期整改率",
+        "guarantee",
+        "rectification.on_time",
+        "linear",
+        10,
+        {"lo": 0, "hi": 1, "default": 1},
+    ),
+]
+
 BANDS = {
     "stars": [  # fortress index: 五星 needs ≥ 90 AND an innovation project
         ("five", "五星", 90, 5, True, None, False),
@@ -134,6 +198,11 @@ BANDS = {
     ],
 }
 
+FORTRESS_DESCRIPTION = (
+    "按党支部自身数据计算：组织生活25分、合格支部标准25分、党员电子身份认证15分、党员先锋指数15分、"
+    "五星党员占比10分、问题按期整改10分；加分封顶5分、扣分封顶15分；一票否决。"
+)
+
 KINDS = {
     SchemeKind.FORTRESS: ("堡垒指数", Subject.BRANCH, "stars", VetoEffect.LAGGING, 12),
     SchemeKind.SUPERVISION: ("季度督办得分", Subject.UNIT, "grades", VetoEffect.LAGGING, 3),
@@ -154,17 +223,20 @@ def seed_default_schemes(year: int, *, publish: bool = True) -> list[Scheme]:
         s = Scheme.objects.create(
             year=year, kind=kind, version=1, name=f"{year}年{label}指标体系（默认）", subject=subject,
             status=SchemeStatus.DRAFT, veto_effect=veto, bonus_cap=D("5"), deduction_cap=D("15"),
-            description="共性部分60分＋领域部分40分；加分封顶5分、扣分封顶15分；一票否决。",
+            description=FORTRESS_DESCRIPTION if kind == SchemeKind.FORTRESS else
+            "共性部分60分＋领域部分40分；加分封顶5分、扣分封顶15分；一票否决。",
         )  # fmt: skip
         rows = []
         order = 0
-        for code, name, element, source, mapping, weight, params in COMMON:
+        for code, name, element, source, mapping, weight, params in (
+            FORTRESS_BASE if kind == SchemeKind.FORTRESS else COMMON
+        ):
             order += 1
             rows.append(Indicator(scheme=s, code=code, name=name, element=element, source=source,
                                   mapping=mapping, weight=D(weight), params=params, sort_order=order))  # fmt: skip
         # Activities: about one a month is the standard (主题党日), scaled to the period.
         steps = [[months, 10], [round(months * 0.75), 7], [round(months * 0.5), 4]]
-        for dom, (std_w, eid_w) in DOMAIN_PART.items():
+        for dom, (std_w, eid_w) in ({} if kind == SchemeKind.FORTRESS else DOMAIN_PART).items():
             for code, name, element, source, mapping, weight, params in [
                 ("standards", "合格支部标准达标率", "coverage", "standards.met", "linear", std_w, {"lo": 0, "hi": 1, "default": 0}),
                 ("eid", "党员电子身份认证率", "team", "members.eid_rate", "linear", eid_w, {"lo": 0.5, "hi": 1, "default": 0}),

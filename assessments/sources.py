@@ -61,6 +61,7 @@ class Source:
     fn: Callable[[SourceContext], dict]
     shape: str  # "ratio" or "value"
     link: str = ""  # how the results page links to the rows behind it
+    percent: bool = True  # a ratio shown as a rate (87.5%); False: a mean shown as it is (82.5)
 
 
 def _ratio_rows(qs, num, den=None) -> dict:
@@ -150,6 +151,23 @@ def members_five_star_rate(ctx: SourceContext) -> dict:
         .values_list("member__organization_id", "n", "d")
     )
     return {oid: (n, d) for oid, n, d in rows}
+
+
+def members_pioneer_index(ctx: SourceContext) -> dict:
+    """先锋指数: the mean pioneer index (0–100) of the current members rated that year — the
+    members' side of 双指数 feeding their branch's fortress index. (sum of indices, members rated),
+    so a branch's 党小组 roll up into one mean."""
+    from members.models import CURRENT_STATUSES, PioneerScore
+
+    rows = (
+        PioneerScore.objects.filter(
+            year=ctx.year, member__status__in=CURRENT_STATUSES, **ctx.orgs("member__organization_id")
+        )
+        .values("member__organization_id")
+        .annotate(n=Sum("total"), d=Count("*"))
+        .values_list("member__organization_id", "n", "d")
+    )
+    return {oid: (float(n or 0), d) for oid, n, d in rows}
 
 
 # --- this app ---------------------------------------------------------------------------------------
@@ -313,6 +331,9 @@ SOURCES: dict[str, Source] = {
     "pilot.activities": Source(_("组织活动次数"), pilot_activities, "value", "pilot"),
     "members.eid_rate": Source(_("党员电子身份认证率"), members_eid_rate, "ratio", "members"),
     "members.five_star_rate": Source(_("五星党员占比"), members_five_star_rate, "ratio", "members"),
+    "members.pioneer_index": Source(
+        _("党员先锋指数（平均）"), members_pioneer_index, "ratio", "members", percent=False
+    ),
     "standards.met": Source(_("合格支部标准达标率"), standards_met, "ratio", "standards"),
     "findings.weighted": Source(_("督查发现问题（加权件数）"), findings_weighted, "value", "findings"),
     "findings.serious": Source(_("严重问题件数"), findings_serious, "value", "findings"),

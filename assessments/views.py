@@ -184,7 +184,7 @@ def _explain(result, prev, org, period):
         raw = line.get("raw")
         if raw is None:
             shown = "—"
-        elif line.get("num") is not None:  # a rate: 0.875 → 87.5%
+        elif line.get("num") is not None and (src is None or src.percent):  # a rate: 0.875 → 87.5%
             shown = _num(raw * 100) + "%"
         else:
             shown = _num(raw)

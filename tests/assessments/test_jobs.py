@@ -28,9 +28,11 @@ def test_quarter_end_computes_the_quarter_just_ended_and_the_half_year(
 def test_demo_builds_a_year_of_supervision_with_published_scores(db):
     from assessments import demo
     from branches.demo import build_accounts, build_tree
+    from members import demo as members_demo
 
     ctx = build_tree(rng=random.Random(1), orgs_target=None, log=lambda *_: None)
     build_accounts(ctx)
+    members_demo.build(ctx)  # the fortress index reads the branches' members and pioneer index
     demo.build(ctx)
     published = ScoreRun.objects.filter(status=RunStatus.PUBLISHED)
     assert set(published.values_list("period", flat=True)) >= {"2023Q1", "2023Q2", "2023Q3", "2023H1", "2023"}
