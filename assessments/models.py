@@ -706,3 +706,42 @@ class ScoreResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.period} {self.total}"
+
+
+# --- 后进整改方案 (rectification plan of a lagging branch or unit) -------------------------------
+
+
+class RectificationPlan(models.Model):
+    """整改方案: what a 后进 branch (or unit) will do in a year to catch up — the plan, who answers
+    for it, by when, and how far it has come. Written by the unit itself or the level above
+    (``services.rectification_plan_save``, audited); the lagging list shows it beside the score."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("党组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    plan = models.TextField(_("整改方案"))
+    responsible = models.CharField(_("责任人"), max_length=40)
+    deadline = models.DateField(_("完成时限"))
+    progress = models.PositiveSmallIntegerField(_("完成进度（%）"), default=0)
+    progress_note = models.CharField(_("进展情况"), max_length=300, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("后进整改方案")
+        verbose_name_plural = _("后进整改方案")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year"], name="rectification_plan_one_per_year"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="rectification_plan_progress_max"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.year} 整改方案"
+
+    def is_overdue(self, today=None) -> bool:
+        return self.progress < 100 and self.deadline < (today or timezone.localdate())

@@ -1,25 +1,66 @@
-"""Home page: overdue rectification escalated to the level above. Org page: scores and survey link."""
+"""Home page: overdue rectification escalated to the level above, the unit secretary's fortress
+index. Org page: scores, the fortress index (堡垒指数) and survey link. Fixed number of queries."""
 
+from branches.models import Level
 from branches.registry import Panel
-from branches.scoping import can_manage
+from branches.scoping import can_manage, role_grants
 
 from . import selectors
 
+#: A person with unit-secretary roles in several units sees at most this many fortress cards.
+HOME_FORTRESS_CARDS = 3
+
 
 def home_panels(request):
+    panels = []
     rows = selectors.escalated_for_home(user=request.user)
-    if not rows:
-        return []
-    return [Panel("assessments/_panel_escalated.html", {"rows": rows[:20], "more": len(rows) > 20}, order=15)]
+    if rows:
+        panels.append(
+            Panel("assessments/_panel_escalated.html", {"rows": rows[:20], "more": len(rows) > 20}, order=15)
+        )
+    units = [g.organization_id for g in role_grants(request.user) if g.kind == "unit_secretary"]
+    if units:
+        from branches.models import Organization
+
+        year = selectors.fortress_year()
+        orgs = Organization.objects.visible_to(request.user).filter(id__in=units[:HOME_FORTRESS_CARDS])
+        for org in orgs.order_by("path"):
+            panels.append(
+                Panel(
+                    "assessments/_panel_fortress.html",
+                    {
+                        "org": org,
+                        "year": year,
+                        "f": selectors.fortress_of(user=request.user, org=org, year=year),
+                    },
+                    order=20,
+                )
+            )
+    return panels
 
 
 def org_panels(request, org):
     period = selectors.latest_published_period()
     result = selectors.unit_result(user=request.user, org=org, period=period) if period else None
+    year = selectors.fortress_year()
+    fortress = None
+    overview = None
+    if org.level in (Level.UNIT, Level.BRANCH):
+        fortress = selectors.fortress_of(user=request.user, org=org, year=year)
+    elif org.level in (Level.CITY, Level.COUNTY, Level.TOWNSHIP):
+        overview = selectors.star_overview(user=request.user, scope=org, year=year)
     return [
         Panel(
             "assessments/_panel_org.html",
-            {"org": org, "result": result, "period": period, "can_manage": can_manage(request.user, org)},
+            {
+                "org": org,
+                "result": result,
+                "period": period,
+                "can_manage": can_manage(request.user, org),
+                "fortress": fortress,
+                "overview": overview,
+                "year": year,
+            },
             order=40,
-        )
+        )  # fmt: skip
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import Avg, Count, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization
 from branches.scoping import get_visible_or_404, role_grants
@@ -292,3 +293,204 @@ def duty_rating_summary(*, user, org: Organization, year: int) -> dict | None:
     if n:
         rate = round((counts.get("satisfied", 0) * 2 + counts.get("basic", 0)) * 100 / (2 * n), 1)
     return {"title": report.title, "n": n, "counts": counts, "by_rater": by_rater, "rate": rate}
+
+
+# --- 双指数 / 双五星: the fortress index of branches, the stars of branches and members ----------
+
+FORTRESS = SchemeKind.FORTRESS
+STAR_LABELS = {5: _("五星"), 4: _("四星"), 3: _("三星"), 2: _("二星"), 1: _("一星")}
+
+
+def branch_subjects(qs):
+    """党支部 that get a fortress index: a unit that is itself a 党支部, or a branch inside a
+    党总支/党委 (as the default fortress scheme's subjects)."""
+    from branches.models import Level, OrgForm, OrgStatus
+
+    return qs.filter(status=OrgStatus.ACTIVE, org_form=OrgForm.BRANCH, level__in=[Level.UNIT, Level.BRANCH])
+
+
+def fortress_year() -> int | None:
+    """The latest year with a published fortress index."""
+    p = latest_published_period(kind=FORTRESS)
+    return int(p) if p else None
+
+
+def star_text(row) -> str:
+    """A result's star as people say it: 四星, or its grade (后进, 一票否决) when below one star —
+    never "0星"."""
+    stars = row["stars"] if isinstance(row, dict) else row.stars
+    if stars:
+        return str(STAR_LABELS.get(stars, f"{stars}星"))
+    vetoed = row["vetoed"] if isinstance(row, dict) else row.vetoed
+    label = row["grade_label"] if isinstance(row, dict) else row.grade_label
+    return (
+        str(_("未达一星（一票否决）")) if vetoed else str(_("未达一星（%(g)s）") % {"g": label or _("后进")})
+    )
+
+
+def fortress_of(*, user, org: Organization, year: int | None) -> dict:
+    """The fortress index of ``org`` for ``year``: its own published result when it is a 党支部,
+    and its branches' (a 党总支 has none of its own) — each with its star — plus the 党支部 that
+    were not rated and why. Three queries whatever the tree."""
+    out = {"year": year, "own": None, "branches": [], "unrated": [], "is_branch": False, "reason": ""}
+    subjects = list(
+        branch_subjects(Organization.objects.visible_to(user).filter(path__startswith=org.path))
+        .order_by("path")
+        .values("id", "name", "short_name", "path")
+    )
+    out["is_branch"] = any(s["id"] == org.pk for s in subjects)
+    if year is None:
+        out["reason"] = str(_("堡垒指数尚未发布。"))
+        out["unrated"] = subjects
+        return out
+    rows = {
+        r["organization_id"]: r
+        for r in published_results(user=user, kind=FORTRESS)
+        .filter(period=str(year), organization__path__startswith=org.path)
+        .values(*RESULT_FIELDS, "breakdown", "innovation")
+    }
+    if not ScoreRun.objects.filter(kind=FORTRESS, period=str(year), status=RunStatus.PUBLISHED).exists():
+        out["reason"] = str(_("%(y)s年度堡垒指数尚未发布。") % {"y": year})
+    for s in subjects:
+        r = rows.get(s["id"])
+        if r is None:
+            out["unrated"].append(s)
+            continue
+        r["star_text"] = star_text(r)
+        r["breakdown"] = ScoreResult._meta.get_field("breakdown").to_python(r["breakdown"])
+        if s["id"] == org.pk:
+            out["own"] = r
+        else:
+            out["branches"].append(r)
+    if not out["reason"] and out["unrated"]:
+        out["reason"] = str(_("未参加%(y)s年度堡垒指数评定（评定后新设立或当时未纳入计分）。") % {"y": year})
+    return out
+
+
+def _pct(n, d):
+    return round(n * 100 / d, 1) if d else None
+
+
+def star_overview(*, user, scope: Organization, year: int | None) -> dict:
+    """双五星 inside ``scope``: how many 党支部 got each star of the year's fortress index (一星…五星,
+    rated below one star, 后进, not rated) and how many members got each star of their pioneer index
+    (rated, five-star, not rated), with 五星支部 / 五星党员 shares. Five queries."""
+    from members.models import CURRENT_STATUSES, Member, PioneerScore
+
+    total_branches = branch_subjects(
+        Organization.objects.visible_to(user).filter(path__startswith=scope.path)
+    ).count()
+    b_counts: dict[int, int] = {}
+    lagging = 0
+    if year is not None:
+        for stars, lag, n in (
+            published_results(user=user, kind=FORTRESS)
+            .filter(period=str(year), organization__path__startswith=scope.path)
+            .values_list("stars", "lagging")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            b_counts[stars] = b_counts.get(stars, 0) + n
+            lagging += n if lag else 0
+    b_rated = sum(b_counts.values())
+    members_total = (
+        Member.objects.visible_to(user)
+        .filter(status__in=CURRENT_STATUSES, organization__path__startswith=scope.path)
+        .count()
+    )
+    m_counts: dict[int, int] = {}
+    if year is not None:
+        m_counts = dict(
+            PioneerScore.objects.visible_to(user)
+            .filter(
+                year=year,
+                member__status__in=CURRENT_STATUSES,
+                member__organization__path__startswith=scope.path,
+            )
+            .values_list("stars")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+    m_rated = sum(m_counts.values())
+
+    def side(counts, rated, total):
+        return {
+            "counts": [(s, str(STAR_LABELS[s]), counts.get(s, 0)) for s in range(5, 0, -1)],
+            "below": counts.get(0, 0),
+            "rated": rated,
+            "total": total,
+            "unrated": max(total - rated, 0),
+            "five": counts.get(5, 0),
+            "five_share": _pct(counts.get(5, 0), rated),  # of those rated
+            "coverage": _pct(rated, total),  # rated / all
+        }
+
+    return {
+        "year": year,
+        "scope": scope,
+        "branches": {**side(b_counts, b_rated, total_branches), "lagging": lagging},
+        "members": side(m_counts, m_rated, members_total),
+    }
+
+
+def ranking_page(
+    *,
+    user,
+    scope: Organization,
+    period: str,
+    kind: str = SchemeKind.SUPERVISION,
+    domain: str = "",
+    page: int = 1,
+    per_page: int = 100,
+) -> dict:
+    """One page of the ranking inside ``scope`` (best first, a vetoed unit after every unit that
+    was not), each row with its ``place`` in the whole scope — ties share a place (1, 2, 2, 4) —
+    from a window function, so a page of a 5,000-unit city is two queries (count and page)."""
+    from django.db.models import F, Window
+    from django.db.models.functions import Rank
+
+    get_visible_or_404(Organization.objects.visible_to(user), pk=scope.pk)
+    qs = published_results(user=user, kind=kind).filter(
+        period=period, organization__path__startswith=scope.path
+    )
+    if domain:
+        qs = qs.filter(domain=domain)
+    n = qs.count()
+    pages = max((n + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    start = (page - 1) * per_page
+    rows = list(
+        qs.annotate(place=Window(Rank(), order_by=[F("vetoed").asc(), F("total").desc()]))
+        .order_by("vetoed", "-total", "organization_id")
+        .values(*RESULT_FIELDS, "place")[start : start + per_page]
+    )
+    for r in rows:
+        r["star_text"] = star_text(r) if kind == FORTRESS else ""
+    return {"rows": rows, "count": n, "page": page, "pages": pages, "per_page": per_page, "start": start}
+
+
+def lagging_with_plans(*, user, scope: Organization, period: str, kind: str = SchemeKind.SUPERVISION):
+    """后进 of a period inside ``scope`` (``lagging_list``), each with its 整改方案 of the year
+    (plan, responsible, deadline, progress) or None. Two queries."""
+    from .models import RectificationPlan
+
+    rows = lagging_list(user=user, scope=scope, period=period, kind=kind)
+    year = parse_period(period).year
+    plans = {
+        p.organization_id: p
+        for p in RectificationPlan.objects.visible_to(user).filter(
+            year=year, organization_id__in=[r["organization_id"] for r in rows]
+        )
+    }
+    today = timezone.localdate()
+    for r in rows:
+        r["plan"] = plans.get(r["organization_id"])
+        r["plan_overdue"] = bool(r["plan"] and r["plan"].is_overdue(today))
+        r["star_text"] = star_text(r) if kind == FORTRESS else ""
+    return rows
+
+
+def plan_get(*, user, org: Organization, year: int):
+    from .models import RectificationPlan
+
+    return RectificationPlan.objects.visible_to(user).filter(organization=org, year=year).first()

@@ -29,6 +29,7 @@ from .models import (
     IndicatorKind,
     Inspection,
     PublicPage,
+    RectificationPlan,
     RunStatus,
     Scheme,
     SchemeStatus,
@@ -599,3 +600,52 @@ def user_is_inspector_of(user, org: Organization) -> bool:
 def city_admin_or_403(user) -> None:
     if not is_city_admin(user):
         raise PermissionDenied
+
+
+# --- 后进整改方案 ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rectification_plan_save(
+    *,
+    actor,
+    organization: Organization,
+    year: int,
+    plan: str,
+    responsible: str,
+    deadline,
+    progress=0,
+    progress_note: str = "",
+) -> RectificationPlan:
+    """Write (or update) a lagging branch's or unit's 整改方案 for ``year``: the unit itself
+    (its secretary) or the level above. Every field change is audited with its old value."""
+    from branches.audit import diff
+
+    if not can_manage(actor, organization):
+        raise PermissionDenied
+    try:
+        progress = int(str(progress).strip() or 0)
+    except ValueError:
+        raise ValidationError({"progress": _("完成进度应为 0 到 100 的整数。")}) from None
+    if not 0 <= progress <= 100:
+        raise ValidationError({"progress": _("完成进度应为 0 到 100 的整数。")})
+    rp = RectificationPlan.objects.select_for_update().filter(organization=organization, year=year).first()
+    rp = rp or RectificationPlan(organization=organization, year=year)
+    fields = ("plan", "responsible", "deadline", "progress", "progress_note")
+    before = {f: getattr(rp, f) for f in fields} if rp.pk else {}
+    rp.plan, rp.responsible, rp.deadline = (plan or "").strip(), (responsible or "").strip(), deadline
+    rp.progress, rp.progress_note = progress, (progress_note or "").strip()
+    rp.updated_by, rp.updated_at = actor if getattr(actor, "pk", None) else None, timezone.now()
+    rp.full_clean(validate_unique=False, validate_constraints=False)
+    created = rp.pk is None
+    rp.save()
+    changes = diff(before, {f: getattr(rp, f) for f in fields})
+    if changes or created:
+        audit_record(
+            actor=actor,
+            action="rectification_plan_create" if created else "rectification_plan_update",
+            obj=rp,
+            organization=organization,
+            changes=changes,
+        )
+    return rp

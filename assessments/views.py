@@ -6,6 +6,7 @@ import hashlib
 import io
 import secrets
 from datetime import date
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import messages
@@ -238,27 +239,119 @@ def entry(request, org_id: int):
     return redirect(reverse("assessments:unit_result", args=[org.pk]) + f"?period={period}#entries")
 
 
+RANKING_KINDS = [
+    (SchemeKind.SUPERVISION, _lazy("季度督办得分")),
+    (SchemeKind.FORTRESS, _lazy("堡垒指数（党支部）")),
+]
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
 @login_required
 def ranking(request, org_id: int):
+    """比学赶帮超: units by quarterly score, or 党支部 by fortress index (``?kind=fortress``, by
+    year) — a page of 100 at a time — and the 后进 list with each one's 整改方案."""
     scope = org_for_user_or_404(request.user, org_id)
-    period = _period(request)
+    kind = request.GET.get("kind", SchemeKind.SUPERVISION)
+    if kind not in dict(RANKING_KINDS):
+        kind = SchemeKind.SUPERVISION
+    if kind == SchemeKind.FORTRESS and not request.GET.get("period"):
+        period = selectors.latest_published_period(kind=kind) or str(timezone.localdate().year)
+    else:
+        period = _period(request, kind)
+    if kind == SchemeKind.FORTRESS and parse_period(period).shape != "Y":
+        period = str(parse_period(period).year)  # the fortress index is yearly
     domain = request.GET.get("domain", "")
     if domain and domain not in Domain.values:
         domain = ""
-    rows = selectors.rankings(user=request.user, scope=scope, period=period, domain=domain)
-    lagging = selectors.lagging_list(user=request.user, scope=scope, period=period)
+    page = selectors.ranking_page(user=request.user, scope=scope, period=period, kind=kind, domain=domain,
+                                  page=_int(request.GET.get("page"), 1))  # fmt: skip
+    lagging = selectors.lagging_with_plans(user=request.user, scope=scope, period=period, kind=kind)
     return render(
         request,
         "assessments/ranking.html",
         {
             "scope": scope,
             "period": period,
-            "rows": rows,
+            "kind": kind,
+            "kinds": RANKING_KINDS,
+            "is_fortress": kind == SchemeKind.FORTRESS,
+            "year": parse_period(period).year,
+            "page": page,
+            "rows": page["rows"],
             "lagging": lagging,
             "domain": domain,
             "domains": Domain.choices,
         },
     )
+
+
+@login_required
+def fortress(request, org_id: int):
+    """堡垒指数 of a 党支部 (or of the branches of a 党总支): index, star, breakdown with the source of
+    every point, ranks, the 党支部 not rated and why, and the 整改方案 when it is 后进."""
+    org = org_for_user_or_404(request.user, org_id)
+    year = _int(request.GET.get("year"), 0) or selectors.fortress_year()
+    if year is not None and not 2000 <= year <= 2100:
+        raise Http404
+    data = selectors.fortress_of(user=request.user, org=org, year=year)
+    lines = []
+    if data["own"]:
+        lines = _explain(SimpleNamespace(breakdown=data["own"]["breakdown"]), None, org, str(year))
+    plan = selectors.plan_get(user=request.user, org=org, year=year) if year else None
+    return render(
+        request,
+        "assessments/fortress.html",
+        {"org": org, "year": year, "data": data, "lines": lines, "plan": plan,
+         "can_plan": can_manage(request.user, org)},
+    )  # fmt: skip
+
+
+@login_required
+def plan(request, org_id: int):
+    """后进整改方案 of a branch or unit for a year: the unit itself or the level above writes it;
+    a refused form re-renders with what was typed."""
+    org = org_for_user_or_404(request.user, org_id)
+    year = _int(request.GET.get("year") or request.POST.get("year"), 0) or timezone.localdate().year
+    if not 2000 <= year <= 2100:
+        raise Http404
+    current = selectors.plan_get(user=request.user, org=org, year=year)
+    allowed = can_manage(request.user, org)
+    fields = ("plan", "responsible", "deadline", "progress", "progress_note")
+    form = {f: ("" if current is None else str(getattr(current, f))) for f in fields}
+    errors = []
+    if request.method == "POST":
+        if not allowed:
+            raise PermissionDenied
+        form = {f: request.POST.get(f, "").strip() for f in fields}
+        try:
+            deadline = _parse_date(form["deadline"])
+            services.rectification_plan_save(actor=request.user, organization=org, year=year, plan=form["plan"],
+                                              responsible=form["responsible"], deadline=deadline,
+                                              progress=form["progress"] or 0, progress_note=form["progress_note"])  # fmt: skip
+        except ValidationError as e:
+            errors = e.messages
+        else:
+            messages.success(request, _("整改方案已保存。"))
+            return redirect(reverse("assessments:plan", args=[org.pk]) + f"?year={year}")
+    return render(
+        request,
+        "assessments/plan.html",
+        {"org": org, "year": year, "plan": current, "form": form, "form_errors": errors, "can_edit": allowed},
+        status=400 if errors else 200,
+    )
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError({"deadline": _("完成时限请填写日期，如 2024-06-30。")}) from None
 
 
 @login_required

@@ -59,6 +59,41 @@ CASES = [
         label="run_start",
     ),  # fmt: skip
     Case("assessments:unit_result", lambda c: {"org_id": c.a1.pk}, A1_READERS, label="unit_result:a1"),
+    Case(
+        "assessments:fortress", lambda c: {"org_id": c.a1_branch.pk}, A1_READERS, label="fortress:a1_branch"
+    ),
+    Case("assessments:fortress", lambda c: {"org_id": c.a2.pk}, A2_READERS, label="fortress:a2"),
+    Case("assessments:fortress", lambda c: {"org_id": c.b1.pk}, B1_READERS, label="fortress:b1"),
+    Case("assessments:plan", lambda c: {"org_id": c.a1_branch.pk}, A1_READERS, label="plan:a1_branch"),
+    Case("assessments:plan", lambda c: {"org_id": c.a2.pk}, A2_READERS, label="plan:a2"),  # ducha reads
+    Case(
+        "assessments:plan",
+        lambda c: {"org_id": c.a2.pk},
+        allow("shi", "zhen"),  # the inspector reads the plan but does not write it
+        method="post",
+        data=lambda c: {
+            "year": "2023",
+            "plan": "补齐三会一课记录",
+            "responsible": "王书记",
+            "deadline": "2024-06-30",
+        },
+        ok_status=(302,),
+        label="plan_save:a2",
+    ),
+    Case(
+        "assessments:plan",
+        lambda c: {"org_id": c.b1.pk},
+        allow("shi", "cun2"),
+        method="post",
+        data=lambda c: {
+            "year": "2023",
+            "plan": "补齐三会一课记录",
+            "responsible": "李书记",
+            "deadline": "2024-06-30",
+        },
+        ok_status=(302,),
+        label="plan_save:b1",
+    ),
     Case("assessments:unit_result", lambda c: {"org_id": c.a2.pk}, A2_READERS, label="unit_result:a2"),
     Case("assessments:unit_result", lambda c: {"org_id": c.b1.pk}, B1_READERS, label="unit_result:b1"),
     Case(

@@ -16,15 +16,17 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from assessments import scoring, services
 from assessments.defaults import seed_default_schemes
-from assessments.models import ScoreResult
+from assessments.models import ScoreResult, ScoreRun
 from branches.models import Organization
 from members.models import Member, PioneerScheme, PioneerScore
 from members.resident_id import make
 from pilot import services as pilot_services
 from tests.assessments import helpers as h
+from tests.factories import make_org
 
 D = Decimal
 
@@ -115,3 +117,121 @@ def test_the_pioneer_index_source_averages_current_members_rated_that_year(fortr
     src = get_source("members.pioneer_index")
     assert src.fn(ctx) == {c.a1_branch.pk: (235.0, 3)}  # 85 + 80 + 70
     assert src.percent is False
+
+
+# --- pages: the fortress index where people read it ------------------------------------------------
+
+
+def _publish(period="2023"):
+    run = _fortress(period)
+    services.run_publish(actor=None, run=ScoreRun.objects.get(pk=run.pk))
+    return run
+
+
+@pytest.fixture
+def published_fortress(fortress_city):
+    _publish()
+    return fortress_city
+
+
+def test_the_branch_page_shows_its_index_star_and_the_source_of_every_point(published_fortress, client):
+    c = published_fortress
+    client.force_login(c.users["cun"])
+    html = client.get(reverse("assessments:fortress", args=[c.a1_branch.pk])).content.decode()
+    assert "61.83" in html and "二星" in html
+    assert "组织生活（主题党日、三会一课）" in html and "18 / 25" in html
+    assert "82.5" in html and "8250%" not in html  # the pioneer mean is a number, not a rate
+    assert "0星" not in html
+
+
+def test_a_general_branch_page_lists_its_branches_and_which_are_not_rated(published_fortress, client):
+    c = published_fortress
+    make_org(c.a1, name="甲一村第三党支部", level="branch", code="TA0103", domain="village")  # after the run
+    client.force_login(c.users["cun"])
+    html = client.get(reverse("branches:org_detail", args=[c.a1.pk])).content.decode()
+    assert "甲一村第一党支部" in html and "61.83" in html
+    assert "未定星" in html and "甲一村第三党支部" in html and "未参加2023年度堡垒指数评定" in html
+    assert "0星" not in html
+
+
+def test_the_unit_secretary_home_card_shows_the_fortress_index(published_fortress, client):
+    c = published_fortress
+    client.force_login(c.users["cun2"])  # 乙一村党支部 is itself a 党支部
+    html = client.get(reverse("branches:home")).content.decode()
+    assert "堡垒指数" in html and "乙一村党支部" in html
+    r = ScoreResult.objects.get(organization=c.b1, kind="fortress")
+    assert str(r.total) in html
+
+
+def test_another_townships_branch_is_404(published_fortress, client):
+    c = published_fortress
+    client.force_login(c.users["cun2"])
+    assert client.get(reverse("assessments:fortress", args=[c.a1_branch.pk])).status_code == 404
+    assert client.get(reverse("assessments:plan", args=[c.a1_branch.pk])).status_code == 404
+    client.force_login(c.users["zhen"])
+    assert client.get(reverse("assessments:fortress", args=[c.b1.pk])).status_code == 404
+
+
+def test_ranking_by_fortress_index_is_paged_and_its_queries_do_not_grow(
+    published_fortress, client, django_assert_max_num_queries
+):
+    c = published_fortress
+    client.force_login(c.users["shi"])
+    url = reverse("assessments:ranking", args=[c.city.pk])
+    with django_assert_max_num_queries(14) as q1:
+        html = client.get(url, {"kind": "fortress"}).content.decode()
+    assert "甲一村第一党支部" in html and "二星" in html and "后进党支部" in html
+    for i in range(120):
+        make_org(c.town_a, name=f"新增村{i}党支部", code=f"TAX{i:03d}", domain="village")
+    ScoreRun.objects.filter(kind="fortress").update(status="superseded")
+    _publish()
+    with django_assert_max_num_queries(len(q1.captured_queries)):
+        html = client.get(url, {"kind": "fortress"}).content.decode()
+    assert "第 1 / 2 页" in html  # 4 + 120 branches, 100 a page
+    html2 = client.get(url, {"kind": "fortress", "page": 2}).content.decode()
+    assert html2.count("/fortress/?year=2023") >= 24
+
+
+def test_a_lagging_branch_gets_a_rectification_plan_shown_on_the_lagging_list(published_fortress, client):
+    from assessments.models import RectificationPlan
+    from branches.models import AuditEvent
+
+    c = published_fortress
+    second = Organization.objects.get(code="TA0102")  # 后进 (10 points)
+    client.force_login(c.users["cun"])
+    url = reverse("assessments:plan", args=[second.pk]) + "?year=2023"
+    bad = client.post(
+        url, {"year": "2023", "plan": "每月开展主题党日", "responsible": "王书记", "deadline": "明年"}
+    )
+    assert bad.status_code == 400 and "完成时限请填写日期" in bad.content.decode()
+    assert "每月开展主题党日" in bad.content.decode()  # what was typed is kept
+    ok = client.post(url, {"year": "2023", "plan": "每月开展主题党日，补齐三会一课记录", "responsible": "王书记",
+                           "deadline": "2024-06-30", "progress": "40", "progress_note": "已召开 2 次"})  # fmt: skip
+    assert ok.status_code == 302
+    rp = RectificationPlan.objects.get(organization=second, year=2023)
+    assert (rp.responsible, rp.progress) == ("王书记", 40)
+    assert AuditEvent.objects.filter(action="rectification_plan_create", object_id=str(rp.pk)).exists()
+    client.force_login(c.users["zhen"])  # the township updates the progress
+    client.post(
+        url,
+        {
+            "year": "2023",
+            "plan": rp.plan,
+            "responsible": "王书记",
+            "deadline": "2024-06-30",
+            "progress": "80",
+        },
+    )
+    ev = AuditEvent.objects.get(action="rectification_plan_update", object_id=str(rp.pk))
+    assert ev.changes["progress"] == [40, 80] and ev.actor == c.users["zhen"]
+    html = client.get(
+        reverse("assessments:ranking", args=[c.town_a.pk]), {"kind": "fortress"}
+    ).content.decode()
+    assert "甲一村第二党支部" in html and "王书记" in html and "2024-06-30" in html and "80%" in html
+    client.force_login(c.users["ducha"])  # an inspector sees nothing of 甲一村 (another unit)
+    assert (
+        client.post(
+            url, {"year": "2023", "plan": "x", "responsible": "x", "deadline": "2024-01-01"}
+        ).status_code
+        == 404
+    )
