@@ -305,6 +305,15 @@ class StandardCheck(models.Model):
     self_met = models.BooleanField(_("自查达标"), default=False)
     self_note = models.CharField(_("自查说明"), max_length=300, blank=True)
     self_at = models.DateTimeField(null=True, blank=True)
+    self_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("自查人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("代表本单位自查的人不能再核定该项（职责分离）。"),
+    )
     verified_met = models.BooleanField(_("核查达标"), null=True, blank=True)
     verify_note = models.CharField(_("核查意见"), max_length=300, blank=True)
     verified_by = models.ForeignKey(
@@ -395,6 +404,15 @@ class Finding(models.Model):
     answer = models.TextField(_("整改情况"), blank=True)
     evidence = models.FileField(_("佐证材料"), upload_to="rectification/%Y/%m/", blank=True)
     answered_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("反馈人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("代表本单位反馈整改的人不能再核查销号（职责分离）。"),
+    )
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
     closed_on_time = models.BooleanField(_("按期整改"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("逾期上报时间"), null=True, blank=True)

@@ -1,8 +1,8 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from branches.policy import Action, may_anywhere
 from branches.registry import NavItem
-from branches.scoping import is_city_admin, role_kinds
 
 
 def nav_items(user):
@@ -10,8 +10,8 @@ def nav_items(user):
         NavItem(_("考核得分"), reverse("assessments:index"), "assessments"),
         NavItem(_("督查整改"), reverse("assessments:findings"), "findings"),
     ]
-    if role_kinds(user) & {"inspector", "leader"}:
+    if may_anywhere(user, Action.FOLLOW):
         items.append(NavItem(_("联系点"), reverse("assessments:contacts"), "contacts"))
-    if is_city_admin(user):
+    if may_anywhere(user, Action.RUN_JOBS):
         items.append(NavItem(_("计分批次"), reverse("assessments:runs"), "runs"))
     return items

@@ -2,8 +2,8 @@
 index. Org page: scores, the fortress index (堡垒指数) and survey link. Fixed number of queries."""
 
 from branches.models import Level
+from branches.policy import Action, allows, role_orgs
 from branches.registry import Panel
-from branches.scoping import can_manage, role_grants
 
 from . import selectors
 
@@ -18,13 +18,12 @@ def home_panels(request):
         panels.append(
             Panel("assessments/_panel_escalated.html", {"rows": rows[:20], "more": len(rows) > 20}, order=15)
         )
-    units = [g.organization_id for g in role_grants(request.user) if g.kind == "unit_secretary"]
-    if units:
-        from branches.models import Organization
-
+    # The units the person acts for themselves (a unit's secretary), not the level above.
+    own = role_orgs(request.user, Action.REPORT).filter(level__in=[Level.UNIT, Level.BRANCH, Level.GROUP])
+    orgs = list(own.order_by("path")[:HOME_FORTRESS_CARDS])
+    if orgs:
         year = selectors.fortress_year()
-        orgs = Organization.objects.visible_to(request.user).filter(id__in=units[:HOME_FORTRESS_CARDS])
-        for org in orgs.order_by("path"):
+        for org in orgs:
             panels.append(
                 Panel(
                     "assessments/_panel_fortress.html",
@@ -56,7 +55,7 @@ def org_panels(request, org):
                 "org": org,
                 "result": result,
                 "period": period,
-                "can_manage": can_manage(request.user, org),
+                "can_manage": allows(request.user, Action.MANAGE, org),
                 "fortress": fortress,
                 "overview": overview,
                 "year": year,

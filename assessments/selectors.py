@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization
-from branches.scoping import get_visible_or_404, role_grants
+from branches.policy import Action, action_q, may_anywhere, role_orgs
+from branches.scoping import get_visible_or_404
 
 from .models import (
     Finding,
@@ -214,25 +215,20 @@ def inspection_get(*, user, inspection_id: int) -> Inspection:
 def escalated_for_home(*, user, limit: int = 20):
     """Overdue rectification escalated to the level above: shown to reviewers (township, city)
     for units strictly below them. One query."""
-    paths = [g.path for g in role_grants(user) if g.kind in ("city_admin", "township_secretary")]
-    if not paths and not getattr(user, "is_superuser", False):
+    if not may_anywhere(user, Action.REVIEW):
         return []
     qs = Finding.objects.visible_to(user).filter(
-        escalated_at__isnull=False, status__in=[FindingStatus.OPEN, FindingStatus.ANSWERED]
+        action_q(user, Action.REVIEW, "organization__path"),
+        escalated_at__isnull=False,
+        status__in=[FindingStatus.OPEN, FindingStatus.ANSWERED],
     )
-    if not getattr(user, "is_superuser", False):
-        below = Q()
-        for p in paths:
-            below |= Q(organization__path__startswith=p) & ~Q(organization__path=p)
-        qs = qs.filter(below)
     return list(qs.select_related("organization").order_by("deadline", "id")[: limit + 1])
 
 
 def contact_units(*, user):
     """班子成员工作联系点 / 督查组分工: the units this person follows, with open and overdue counts."""
-    ids = [g.organization_id for g in role_grants(user) if g.kind in ("inspector", "leader")]
     today = timezone.localdate()
-    orgs = list(Organization.objects.visible_to(user).filter(id__in=ids).order_by("path"))
+    orgs = list(role_orgs(user, Action.FOLLOW).order_by("path"))
     counts = {
         r["organization__path"]: r
         for r in Finding.objects.visible_to(user)

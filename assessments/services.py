@@ -8,14 +8,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.audit import audit_record
 from branches.models import Domain, Organization
-from branches.scoping import can_manage, can_review, has_role_over, is_city_admin, role_grants
+from branches.policy import Action, allows, require
 
 from .models import (
     KIND_CADENCE,
@@ -39,9 +39,6 @@ from .models import (
     SurveyResponse,
 )
 from .scoring import PeriodError, parse_period
-
-INSPECTING = {"inspector", "leader", "city_admin", "township_secretary"}
-
 
 # --- schemes ------------------------------------------------------------------------------------
 
@@ -240,11 +237,8 @@ def entry_set(
     superior's and the mass evaluation's values are entered by the level above."""
     if stage not in AssessorEntry.Stage.values:
         raise ValidationError({"stage": _("评定环节无效。")})
-    if stage == AssessorEntry.Stage.SELF:
-        if not can_manage(actor, organization) or can_review(actor, organization):
-            raise PermissionDenied
-    elif not can_review(actor, organization):
-        raise PermissionDenied
+    # 自评 is the unit's own act; the superior's and the mass evaluation's are the level above's.
+    require(actor, Action.REPORT if stage == AssessorEntry.Stage.SELF else Action.REVIEW, organization)
     try:
         value = Decimal(str(value).strip())
     except ArithmeticError:
@@ -275,12 +269,12 @@ def entry_set(
 def standard_self_check(
     *, actor, organization: Organization, item: StandardItem, met: bool, note=""
 ) -> StandardCheck:
-    if not can_manage(actor, organization):
-        raise PermissionDenied
+    require(actor, Action.MANAGE, organization)
     if item.standard.domain != organization.domain:
         raise ValidationError(_("该标准不适用于本组织所在领域。"))
     chk, _c = StandardCheck.objects.get_or_create(item=item, organization=organization)
     chk.self_met, chk.self_note, chk.self_at = met, note, timezone.now()
+    chk.self_by = actor if getattr(actor, "pk", None) else None
     chk.verified_met = None  # a changed self-check needs verifying again
     chk.full_clean()
     chk.save()
@@ -297,8 +291,7 @@ def standard_self_check(
 @transaction.atomic
 def standard_verify(*, actor, check: StandardCheck, met: bool, note="") -> StandardCheck:
     """The level above confirms or rejects one self-checked item."""
-    if not can_review(actor, check.organization):
-        raise PermissionDenied
+    require(actor, Action.REVIEW, check)  # never the person who self-checked it
     check.verified_met, check.verify_note = met, note
     check.verified_by, check.verified_at = actor, timezone.now()
     check.save()
@@ -317,7 +310,7 @@ def standard_verify(*, actor, check: StandardCheck, met: bool, note="") -> Stand
 
 def can_inspect(user, org: Organization) -> bool:
     """Inspectors and leaders on their assigned units; the department and townships below them."""
-    return has_role_over(user, org, {"inspector", "leader"}) or can_review(user, org)
+    return allows(user, Action.INSPECT, org)
 
 
 def _checked_upload(upload):
@@ -346,8 +339,7 @@ def inspection_record(
     findings=(),
 ) -> Inspection:
     """Record a visit with its findings; each finding opens a rectification item."""
-    if not can_inspect(actor, organization):
-        raise PermissionDenied
+    require(actor, Action.INSPECT, organization)
     ins = Inspection(
         organization=organization,
         inspector=actor,
@@ -399,8 +391,7 @@ def finding_add(
 @transaction.atomic
 def finding_answer(*, actor, finding: Finding, answer: str, evidence=None) -> Finding:
     """The unit reports what it did, with evidence."""
-    if not can_manage(actor, finding.organization):
-        raise PermissionDenied
+    require(actor, Action.MANAGE, finding.organization)
     if finding.status not in (FindingStatus.OPEN,):
         raise ValidationError(_("该问题当前不需要反馈整改情况。"))
     if not answer.strip():
@@ -410,6 +401,7 @@ def finding_answer(*, actor, finding: Finding, answer: str, evidence=None) -> Fi
         finding.evidence = _checked_upload(evidence).stored()[0]
     finding.status = FindingStatus.ANSWERED
     finding.answered_at = timezone.now()
+    finding.answered_by = actor if getattr(actor, "pk", None) else None
     finding.save()
     _event(finding, actor, "answered", answer)
     audit_record(actor=actor, action="finding_answer", obj=finding, organization=finding.organization)
@@ -419,8 +411,7 @@ def finding_answer(*, actor, finding: Finding, answer: str, evidence=None) -> Fi
 @transaction.atomic
 def finding_verify(*, actor, finding: Finding, accept: bool, note="") -> Finding:
     """The inspector closes (销号) the item or reopens it with a note."""
-    if not can_inspect(actor, finding.organization):
-        raise PermissionDenied
+    require(actor, Action.VERIFY, finding)  # never the person who answered it
     if finding.status != FindingStatus.ANSWERED:
         raise ValidationError(_("只有已反馈的问题可以核查。"))
     if accept:
@@ -450,8 +441,7 @@ def finding_verify(*, actor, finding: Finding, accept: bool, note="") -> Finding
 def appeal_file(
     *, actor, finding: Finding, reason_kind: str, reason: str, proposed_wording="", proposed_deadline=None
 ) -> Appeal:
-    if not can_manage(actor, finding.organization):
-        raise PermissionDenied
+    require(actor, Action.MANAGE, finding.organization)
     if finding.status in (FindingStatus.CLOSED, FindingStatus.WITHDRAWN):
         raise ValidationError(_("已销号或已撤销的问题不能申诉。"))
     if finding.appeals.filter(ruling=Appeal.Ruling.PENDING).exists():
@@ -478,8 +468,7 @@ def appeal_file(
 def appeal_rule(*, actor, appeal: Appeal, uphold: bool, note="") -> Appeal:
     """The inspector rules: upheld wording → rewritten; not a problem → withdrawn; more time → new deadline."""
     f = appeal.finding
-    if not can_inspect(actor, f.organization):
-        raise PermissionDenied
+    require(actor, Action.RULE_APPEAL, appeal)  # never the person who filed it
     if appeal.ruling != Appeal.Ruling.PENDING:
         raise ValidationError(_("该申诉已裁定。"))
     appeal.ruling = Appeal.Ruling.UPHELD if uphold else Appeal.Ruling.REJECTED
@@ -568,8 +557,7 @@ def survey_answer(
 
 @transaction.atomic
 def duty_report_save(*, actor, organization: Organization, year: int, title: str, body: str) -> DutyReport:
-    if not can_manage(actor, organization):
-        raise PermissionDenied
+    require(actor, Action.MANAGE, organization)
     rep, created = DutyReport.objects.get_or_create(
         organization=organization, year=year, defaults={"title": title, "body": body, "filed_by": actor}
     )
@@ -593,15 +581,6 @@ def duty_rate(*, report: DutyReport, device: str, rater: str, rating: str) -> Du
     return r
 
 
-def user_is_inspector_of(user, org: Organization) -> bool:
-    return any(g.kind in ("inspector", "leader") and org.path.startswith(g.path) for g in role_grants(user))
-
-
-def city_admin_or_403(user) -> None:
-    if not is_city_admin(user):
-        raise PermissionDenied
-
-
 # --- 后进整改方案 ----------------------------------------------------------------------------------
 
 
@@ -621,8 +600,7 @@ def rectification_plan_save(
     (its secretary) or the level above. Every field change is audited with its old value."""
     from branches.audit import diff
 
-    if not can_manage(actor, organization):
-        raise PermissionDenied
+    require(actor, Action.MANAGE, organization)
     try:
         progress = int(str(progress).strip() or 0)
     except ValueError:

@@ -24,7 +24,8 @@ from django.views.decorators.http import require_POST
 
 from branches.middleware import current_ip
 from branches.models import Domain, Organization
-from branches.scoping import can_manage, can_review, get_visible_or_404, is_city_admin, org_for_user_or_404
+from branches.policy import Action, allows, may_anywhere, require
+from branches.scoping import get_visible_or_404, org_for_user_or_404
 
 from . import selectors, services
 from .models import (
@@ -78,7 +79,12 @@ def index(request):
     return render(
         request,
         "assessments/index.html",
-        {"period": period, "scopes": orgs, "contacts": units, "is_city_admin": is_city_admin(request.user)},
+        {
+            "period": period,
+            "scopes": orgs,
+            "contacts": units,
+            "is_city_admin": may_anywhere(request.user, Action.ADMINISTER),
+        },
     )
 
 
@@ -104,7 +110,7 @@ def _unit_result_context(request, org, period: str) -> dict:
     entries = selectors.unit_entries(user=request.user, org=org, period=period)
     for e in entries:
         e["label"] = labels.get(e["code"], e["code"])
-    can_rate = can_review(request.user, org)
+    can_rate = allows(request.user, Action.REVIEW, org)
     return {
         "org": org,
         "period": period,
@@ -115,7 +121,7 @@ def _unit_result_context(request, org, period: str) -> dict:
         "why": _why(result, prev_result, lines),
         "entries": entries,
         "can_rate": can_rate,
-        "can_self": can_manage(request.user, org) and not can_rate,
+        "can_self": allows(request.user, Action.REPORT, org),
         "entry_codes": ENTRY_CODES,
         "self_codes": [c for c in ENTRY_CODES if c[0] != "veto"],
         "form": {"value": "1"},
@@ -308,7 +314,7 @@ def fortress(request, org_id: int):
         request,
         "assessments/fortress.html",
         {"org": org, "year": year, "data": data, "lines": lines, "plan": plan,
-         "can_plan": can_manage(request.user, org)},
+         "can_plan": allows(request.user, Action.MANAGE, org)},
     )  # fmt: skip
 
 
@@ -321,7 +327,7 @@ def plan(request, org_id: int):
     if not 2000 <= year <= 2100:
         raise Http404
     current = selectors.plan_get(user=request.user, org=org, year=year)
-    allowed = can_manage(request.user, org)
+    allowed = allows(request.user, Action.MANAGE, org)
     fields = ("plan", "responsible", "deadline", "progress", "progress_note")
     form = {f: ("" if current is None else str(getattr(current, f))) for f in fields}
     errors = []
@@ -356,8 +362,7 @@ def _parse_date(text: str) -> date:
 
 @login_required
 def city(request):
-    if not is_city_admin(request.user):
-        raise PermissionDenied
+    require(request.user, Action.ADMINISTER)
     period = _period(request)
     ov = selectors.city_overview(user=request.user, period=period)
     labels = dict(Domain.choices)
@@ -370,8 +375,7 @@ def city(request):
 
 
 def _admin_only(request):
-    if not is_city_admin(request.user):
-        raise PermissionDenied
+    require(request.user, Action.RUN_JOBS)
 
 
 @login_required
@@ -464,7 +468,7 @@ def findings(request):
             "period": period,
             "statuses": FindingStatus.choices,
             "today": timezone.localdate(),
-            "may_inspect": bool(org) and services.can_inspect(request.user, org),
+            "may_inspect": bool(org) and allows(request.user, Action.INSPECT, org),
         },
     )
 
@@ -472,12 +476,16 @@ def findings(request):
 @login_required
 def finding_detail(request, finding_id: int):
     f = selectors.finding_get(user=request.user, finding_id=finding_id)
+    appeals = list(f.appeals.select_related("filed_by", "ruled_by"))
+    for a in appeals:  # never the person who filed it (separation of duties)
+        a.may_rule = allows(request.user, Action.RULE_APPEAL, a)
     ctx = {
         "f": f,
         "events": list(f.events.select_related("actor")),
-        "appeals": list(f.appeals.select_related("filed_by", "ruled_by")),
-        "can_answer": can_manage(request.user, f.organization) and f.status == FindingStatus.OPEN,
-        "can_verify": services.can_inspect(request.user, f.organization),
+        "appeals": appeals,
+        "can_answer": allows(request.user, Action.MANAGE, f.organization) and f.status == FindingStatus.OPEN,
+        "can_verify": allows(request.user, Action.VERIFY, f),
+        "can_rule": allows(request.user, Action.RULE_APPEAL, f.organization),
         "reasons": Appeal.Reason.choices,
         "overdue": f.is_overdue(),
     }
@@ -546,8 +554,7 @@ def finding_file(request, finding_id: int, which: str):
 @login_required
 def inspect(request, org_id: int):
     org = org_for_user_or_404(request.user, org_id)
-    if not services.can_inspect(request.user, org):
-        raise PermissionDenied
+    require(request.user, Action.INSPECT, org)
     form = {
         "visited_on": timezone.localdate().isoformat(),
         "deadline": "",
@@ -619,7 +626,7 @@ def standards(request, org_id: int):
     rows = selectors.standards_for(user=request.user, org=org, year=year)
     return render(
         request, "assessments/standards.html",
-        {"org": org, "year": year, "rows": rows, "can_self": can_manage(request.user, org), "can_verify": can_review(request.user, org)},
+        {"org": org, "year": year, "rows": rows, "can_self": allows(request.user, Action.MANAGE, org), "can_verify": allows(request.user, Action.REVIEW, org)},
     )  # fmt: skip
 
 
@@ -642,8 +649,7 @@ def surveys(request, org_id: int):
 def qr(request, org_id: int):
     """Printable page with the unit's survey QR code (SVG, drawn here, no CDN)."""
     org = org_for_user_or_404(request.user, org_id)
-    if not can_manage(request.user, org):
-        raise PermissionDenied
+    require(request.user, Action.MANAGE, org)
     import qrcode
     import qrcode.image.svg
 
@@ -671,7 +677,7 @@ def duty_edit(request, org_id: int):
         "year": rep.year if rep else year,
     }
     if request.method == "POST":
-        if not can_manage(request.user, org):
+        if not allows(request.user, Action.MANAGE, org):
             raise PermissionDenied
         form = {
             "title": request.POST.get("title", ""),
@@ -695,7 +701,7 @@ def duty_edit(request, org_id: int):
     return render(
         request,
         "assessments/duty_edit.html",
-        {"org": org, "form": form, "report": rep, "can_edit": can_manage(request.user, org)},
+        {"org": org, "form": form, "report": rep, "can_edit": allows(request.user, Action.MANAGE, org)},
     )
 
 

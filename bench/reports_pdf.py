@@ -157,13 +157,14 @@ def inner_batch():
     _setup_django()
     from django.db import transaction
 
+    from branches.policy import SYSTEM
     from reports import selectors, services
     from reports.models import BatchStatus, ReportFile
 
     city = selectors.city_root()
     t = time.perf_counter()
     with transaction.atomic():
-        batch = services.batch_start(actor=None, org=city, year=YEAR, chunk_size=8)
+        batch = services.batch_start(actor=SYSTEM, org=city, year=YEAR, chunk_size=8)
     while True:
         batch.refresh_from_db()
         if batch.status in (BatchStatus.DONE, BatchStatus.FAILED):

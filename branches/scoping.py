@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Organization, Role, RoleKind
+from .models import Organization, Role
 
 
 @dataclass(frozen=True)
@@ -94,54 +94,38 @@ def org_for_user_or_404(user, org_id) -> Organization:
     return get_visible_or_404(Organization.objects.visible_to(user), pk=org_id)
 
 
-def has_role_over(user, org: Organization, kinds: Iterable[str] | None = None) -> bool:
-    """Whether the user holds one of ``kinds`` on ``org`` or on an organization above it."""
-    if getattr(user, "is_superuser", False):
-        return True
-    kinds = set(kinds) if kinds is not None else None
-    return any(org.path.startswith(g.path) and (kinds is None or g.kind in kinds) for g in role_grants(user))
+# Acting (not just seeing) is ``branches.policy``. These names stay as thin wrappers over it.
 
 
 def is_city_admin(user) -> bool:
-    return getattr(user, "is_superuser", False) or any(
-        g.kind == RoleKind.CITY_ADMIN for g in role_grants(user)
-    )
+    """The department (市委组织部): city-wide comparisons, runs, the back office."""
+    from .policy import Action, may_anywhere
+
+    return may_anywhere(user, Action.ADMINISTER)
 
 
 def can_export(user, org: Organization | None = None) -> bool:
     """Exporting is its own permission, separate from viewing."""
-    if getattr(user, "is_superuser", False):
-        return True
-    return any(g.can_export and (org is None or org.path.startswith(g.path)) for g in role_grants(user))
+    from .policy import Action, allows
+
+    return allows(user, Action.EXPORT, org)
 
 
 def can_view_full_id(user, org: Organization) -> bool:
-    if getattr(user, "is_superuser", False):
-        return True
-    return any(g.can_view_full_id and org.path.startswith(g.path) for g in role_grants(user))
+    from .policy import Action, allows
 
-
-def role_kinds(user) -> set[str]:
-    kinds = {g.kind for g in role_grants(user)}
-    if getattr(user, "is_superuser", False):
-        kinds.add(RoleKind.CITY_ADMIN)
-    return kinds
-
-
-# Who may change what. The views and services call these, never compare role kinds themselves.
-MANAGERS = {RoleKind.CITY_ADMIN, RoleKind.TOWNSHIP_SECRETARY, RoleKind.UNIT_SECRETARY}
-REVIEWERS = {RoleKind.CITY_ADMIN, RoleKind.TOWNSHIP_SECRETARY}
+    return allows(user, Action.VIEW_FULL_ID, org)
 
 
 def can_manage(user, org: Organization) -> bool:
     """Secretaries and the department may change data of organizations in their subtree."""
-    return has_role_over(user, org, MANAGERS)
+    from .policy import Action, allows
+
+    return allows(user, Action.MANAGE, org)
 
 
 def can_review(user, org: Organization) -> bool:
     """The level above: a township secretary or the department, over a unit strictly below them."""
-    if getattr(user, "is_superuser", False):
-        return True
-    return any(
-        g.kind in REVIEWERS and org.path.startswith(g.path) and org.path != g.path for g in role_grants(user)
-    )
+    from .policy import Action, allows
+
+    return allows(user, Action.REVIEW, org)

@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from members.models import Member
 
 from .models import Organization, OrgForm, OrgStatus
+from .policy import secretary_roles
 from .scoping import get_visible_or_404, role_grants, scope_paths
 
 
@@ -135,9 +136,7 @@ def organization_detail(*, user, org: Organization) -> dict:
         "children": [OrgRow(c, counter.for_path(c.path)) for c in children],
         "linked_villages": list(org.linked_villages.visible_to(user)),
         "linking_committees": list(org.linking_committees.visible_to(user)),
-        "secretaries": list(
-            org.roles.filter(kind__in=["unit_secretary", "township_secretary"]).select_related("user")
-        ),
+        "secretaries": list(secretary_roles(org).select_related("user")),
     }
 
 

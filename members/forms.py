@@ -5,8 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Organization
-from branches.scoping import can_view_full_id, scope_q
+from branches.policy import Action, allows, orgs_for
 
 from . import importing, resident_id
 from .models import Category, Education, Gender, Member, MemberStatus
@@ -48,22 +47,13 @@ class MemberForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        prefixes = importing.manage_prefixes(user)
-        orgs = Organization.objects.filter(scope_q(user, "path")).filter(status="active").order_by("path")
-        if prefixes is not None:
-            from django.db.models import Q
-
-            q = Q(pk__in=[])
-            for p in prefixes:
-                q |= Q(path__startswith=p)
-            orgs = orgs.filter(q)
-        self.fields["organization"].queryset = orgs
+        self.fields["organization"].queryset = orgs_for(user, Action.MANAGE).active().order_by("path")
         self.fields["gender"].required = False
         self.fields["gender"].help_text = _("可不填，按身份号码自动判断。")
         self.masked_id = None
         if self.instance.pk:
             self.initial["resident_id"] = self.instance.resident_id
-            if not can_view_full_id(user, self.instance.organization):
+            if not allows(user, Action.VIEW_FULL_ID, self.instance.organization):
                 # Roles that may not see the number get the masked form; leaving it keeps the number.
                 self.masked_id = self.instance.resident_id_masked
                 self.initial["resident_id"] = self.masked_id

@@ -33,7 +33,7 @@ from django.utils.translation import gettext
 from branches.audit import audit_bulk
 from branches.middleware import current_ip
 from branches.models import AuditEvent, Organization, OrgStatus
-from branches.scoping import MANAGERS, role_grants
+from branches.policy import SYSTEM, Action, scope_for
 
 from . import resident_id
 from .crypto import blind_index
@@ -262,12 +262,16 @@ def _eighteenth(birth: date) -> date:
 def manage_prefixes(user) -> tuple[str, ...] | None:
     """Organization paths the user may import into; ``None`` means everywhere.
 
-    Everywhere: the shell (no user), superusers, and the department's staff holding the
-    ``members.import_member`` permission (the admin import). Secretaries: their subtrees.
+    Everywhere: the system actor (the shell command), superusers, and the department's staff
+    holding the ``members.import_member`` permission (the admin import). Secretaries: their
+    subtrees (``branches.policy``, ``Action.IMPORT``). No actor: nowhere.
     """
-    if user is None or getattr(user, "is_superuser", False) or user.has_perm("members.import_member"):
+    if user is None:
+        return ()
+    if user is SYSTEM or user.has_perm("members.import_member"):
         return None
-    return tuple(sorted({g.path for g in role_grants(user) if g.kind in MANAGERS}))
+    scope = scope_for(user, Action.IMPORT)
+    return None if scope.is_city else scope.prefixes
 
 
 def _in(path: str, prefixes) -> bool:

@@ -4,8 +4,8 @@ from django.core.cache import cache
 from django.db.models import Max
 from django.utils import timezone
 
+from branches.policy import Action, allows
 from branches.registry import Panel
-from branches.scoping import can_manage
 
 from .models import PioneerScheme, SchemeStatus
 from .selectors import care_totals, member_rates
@@ -38,7 +38,7 @@ def org_panels(request, org):
                 "rates": rates[org.path],
                 "care": care,
                 "rows": rows,
-                "can_manage": can_manage(request.user, org),
+                "can_manage": allows(request.user, Action.MANAGE, org),
             },  # fmt: skip
             order=30,
         )

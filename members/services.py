@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from branches.audit import audit_bulk, audit_record, diff
 from branches.models import Organization
-from branches.scoping import can_manage
+from branches.policy import Action, person, require
 
 from . import bulk, importing, resident_id
 from .models import (
@@ -52,8 +52,8 @@ def _snapshot(m: Member) -> dict:
 
 
 def _require_manage(actor, org: Organization) -> None:
-    if actor is not None and not can_manage(actor, org):
-        raise PermissionDenied
+    """Jobs and commands act as ``branches.policy.SYSTEM``; no actor is refused like anyone else."""
+    require(actor, Action.MANAGE, org)
 
 
 def _check_unique(m: Member) -> None:
@@ -124,6 +124,12 @@ def member_update(*, actor, member: Member, **fields) -> Member:
     audit_record(actor=actor, action="member.update", obj=member, organization=member.organization,
                  changes=changes)  # fmt: skip
     return member
+
+
+def resident_id_viewed(*, actor, member: Member) -> None:
+    """A full resident ID was shown to ``actor`` (查看完整身份证号): its own permission, audited."""
+    require(actor, Action.VIEW_FULL_ID, member.organization)
+    audit_record(actor=actor, action="member.view_full_id", obj=member, organization=member.organization)
 
 
 @transaction.atomic
@@ -302,9 +308,9 @@ def pioneer_entries_save(
         e = by_member.get(r["member"].pk)
         if e is None:
             create.append(PioneerEntry(scheme=scheme, member=r["member"], part=part, values=values,
-                                       vetoed=r["vetoed"], entered_by=actor))  # fmt: skip
+                                       vetoed=r["vetoed"], entered_by=person(actor)))  # fmt: skip
         elif e.values != values or e.vetoed != r["vetoed"]:
-            e.values, e.vetoed, e.entered_by = values, r["vetoed"], actor
+            e.values, e.vetoed, e.entered_by = values, r["vetoed"], person(actor)
             update.append(e)
     PioneerEntry.objects.bulk_create(create, batch_size=500)
     PioneerEntry.objects.bulk_update(update, ["values", "vetoed", "entered_by", "entered_at"], batch_size=500)

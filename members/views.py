@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from branches.exporting import attachment, xlsx_bytes, xlsx_response
-from branches.scoping import can_export, can_manage, can_view_full_id, org_for_user_or_404, role_grants
+from branches.policy import Action, action_q, allows, may_anywhere, require
+from branches.scoping import org_for_user_or_404
 
 from . import importing, resident_id, selectors, services
 from .crypto import blind_index
@@ -80,7 +81,7 @@ def member_list(request):
     can_act = importing.manage_prefixes(request.user) != ()
     return render(request, "members/member_list.html", {
         "form": form, "page": page, "org": org, "query": query.urlencode(), "can_act": can_act,
-        "can_export": can_export(request.user, org) if org else can_export(request.user),
+        "can_export": allows(request.user, Action.EXPORT, org),
         "by_id": bool(filters.get("rid")),
     })  # fmt: skip
 
@@ -88,12 +89,11 @@ def member_list(request):
 @login_required
 def member_export(request):
     _form, filters, org = _filters(request)
-    if not (can_export(request.user, org) if org else can_export(request.user)):
-        raise PermissionDenied
-    qs = selectors.member_list(user=request.user, filters=filters)
-    if not request.user.is_superuser:  # only the subtrees where the user may export
-        qs = qs.filter(selectors.prefix_q([g.path for g in role_grants(request.user) if g.can_export],
-                                          "organization__path"))  # fmt: skip
+    require(request.user, Action.EXPORT, org)
+    # Only the subtrees where the user may export.
+    qs = selectors.member_list(user=request.user, filters=filters).filter(
+        action_q(request.user, Action.EXPORT, "organization__path")
+    )
     rows = (
         (m.name, m.get_gender_display(), m.ethnicity, m.resident_id_masked, m.birth_date, m.get_education_display(),
          m.phone, m.joined_on, m.full_member_on, m.get_category_display(), m.organization.code,
@@ -107,10 +107,12 @@ def member_export(request):
 @login_required
 def member_detail(request, member_id: int):
     m = selectors.member_get(user=request.user, member_id=member_id)
-    full = can_view_full_id(request.user, m.organization)
+    full = allows(request.user, Action.VIEW_FULL_ID, m.organization)
+    if full:
+        services.resident_id_viewed(actor=request.user, member=m)
     return render(request, "members/member_detail.html", {
         "m": m, "full_id": m.resident_id if full else m.resident_id_masked,
-        "can_manage": can_manage(request.user, m.organization),
+        "can_manage": allows(request.user, Action.MANAGE, m.organization),
         "visit_form": VisitForm(initial={"visited_on": timezone.localdate()}),
         "payment_form": PaymentForm(initial={"paid_on": timezone.localdate()}),
         "transfer_form": TransferForm(initial={"on": timezone.localdate()}),
@@ -134,7 +136,7 @@ def _save_member(request, form, member=None):
 
 @login_required
 def member_create(request):
-    if importing.manage_prefixes(request.user) == ():
+    if not may_anywhere(request.user, Action.MANAGE):
         raise PermissionDenied
     form = MemberForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -148,9 +150,10 @@ def member_create(request):
 @login_required
 def member_edit(request, member_id: int):
     m = selectors.member_get(user=request.user, member_id=member_id)
-    if not can_manage(request.user, m.organization):
-        raise PermissionDenied
+    require(request.user, Action.MANAGE, m.organization)
     form = MemberForm(request.POST or None, instance=m, user=request.user)
+    if form.masked_id is None and request.method == "GET":
+        services.resident_id_viewed(actor=request.user, member=m)  # the edit form shows it in full
     if request.method == "POST" and form.is_valid() and _save_member(request, form, m):
         messages.success(request, _("已保存。"))
         return redirect("members:detail", m.pk)
@@ -161,8 +164,7 @@ def member_edit(request, member_id: int):
 @require_POST
 def member_transfer(request, member_id: int):
     m = selectors.member_get(user=request.user, member_id=member_id)
-    if not can_manage(request.user, m.organization):
-        raise PermissionDenied
+    require(request.user, Action.MANAGE, m.organization)
     form = TransferForm(request.POST)
     if form.is_valid():
         try:
@@ -197,8 +199,7 @@ def member_eid(request):
 def _care_record(request, member_id: int, form_class, service, done: str, incomplete: str):
     """Visits and payments are posted from the member page and land back on it with a message."""
     m = selectors.member_get(user=request.user, member_id=member_id)
-    if not can_manage(request.user, m.organization):
-        raise PermissionDenied
+    require(request.user, Action.MANAGE, m.organization)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -298,7 +299,7 @@ def pioneer_grid(request, org_id: int):
     members = list(
         Member.objects.visible_to(request.user).current().filter(organization=org).order_by("name", "id")
     )
-    editable = can_manage(request.user, org)
+    editable = allows(request.user, Action.MANAGE, org)
     Formset = djforms.formset_factory(PioneerRowForm, extra=0)
     existing = {
         e.member_id: e for e in PioneerEntry.objects.filter(scheme=scheme, part=part, member__in=members)

@@ -1,13 +1,13 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from branches.policy import Action, may_anywhere
 from branches.registry import NavItem
-from branches.scoping import REVIEWERS, role_grants
 
 
 def nav_items(user):
     items = [NavItem(_("月度清单"), reverse("pilot:checklist"), "pilot_checklist")]
-    if user.is_superuser or any(g.kind in REVIEWERS for g in role_grants(user)):
+    if may_anywhere(user, Action.REVIEW):
         items.append(NavItem(_("审核矩阵"), reverse("pilot:matrix"), "pilot_matrix"))
     items += [
         NavItem(_("试点方案"), reverse("pilot:plan"), "pilot_plan"),

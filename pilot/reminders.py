@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from branches.models import Role, RoleKind
+from branches.models import Role
+from branches.policy import SECRETARIES
 
 from .models import OPEN_STATUSES, ChecklistItem, ReminderKind, ReminderLog
 from .selectors import REMIND_DAYS
@@ -22,7 +23,7 @@ def collect_reminder_mail(*, today: date) -> list[tuple]:
         ChecklistItem.objects.filter(
             status__in=OPEN_STATUSES, due_date__lte=today + timedelta(days=REMIND_DAYS)
         )
-        .filter(organization__roles__kind=RoleKind.UNIT_SECRETARY)
+        .filter(organization__roles__kind__in=SECRETARIES)
         .exclude(organization__roles__user__email="")
         .select_related("task")
         .values("id", "organization_id", "due_date", "task__title")
@@ -35,9 +36,7 @@ def collect_reminder_mail(*, today: date) -> list[tuple]:
     )
     emails = defaultdict(set)
     for org_id, email in (
-        Role.objects.filter(
-            kind=RoleKind.UNIT_SECRETARY, organization_id__in={i["organization_id"] for i in items}
-        )
+        Role.objects.filter(kind__in=SECRETARIES, organization_id__in={i["organization_id"] for i in items})
         .exclude(user__email="")
         .values_list("organization_id", "user__email")
     ):

@@ -2,9 +2,9 @@
 
 Documented for other apps (assessments, reports) — set-based, one query each:
 
-* ``completion_by_org(period_start, period_end, org_paths=None)`` → ``{org_id: Completion}``
+* ``completion_by_org(period_start, period_end, scope=Scope.city())`` → ``{org_id: Completion}``
   with the number of items due, submitted, accepted, on time and late per organization.
-* ``items_in(period_start, period_end, org_paths=None)`` → the ``ChecklistItem`` queryset behind it
+* ``items_in(period_start, period_end, scope=Scope.city())`` → the ``ChecklistItem`` queryset behind it
   (columns: ``status``, ``due_date``, ``submitted_at``, ``accepted_at``, ``is_late``, all indexed).
 """
 
@@ -19,7 +19,8 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from branches.models import Level, Organization
-from branches.scoping import REVIEWERS, get_visible_or_404, role_grants, scope_paths
+from branches.policy import CITY, Action, Scope, may_anywhere
+from branches.scoping import get_visible_or_404, role_grants
 
 from .models import (
     OPEN_STATUSES,
@@ -41,23 +42,12 @@ from .models import (
 REMIND_DAYS = 3
 
 
-def _paths_q(org_paths, field_name: str = "organization__path") -> Q:
-    if org_paths is None or "" in org_paths:
-        return Q()
-    if not org_paths:
-        return Q(pk__in=[])
-    q = Q()
-    for p in org_paths:
-        q |= Q(**{f"{field_name}__startswith": p})
-    return q
-
-
 # --- for other apps -------------------------------------------------------------------------------
-def items_in(period_start: date, period_end: date, org_paths=None):
+def items_in(period_start: date, period_end: date, scope: Scope = CITY):
     """Checklist items whose month lies in [period_start, period_end] (both inclusive)."""
     return ChecklistItem.objects.filter(
         period__gte=period_start.replace(day=1), period__lte=period_end
-    ).filter(_paths_q(org_paths))
+    ).filter(scope.q())
 
 
 @dataclass
@@ -77,11 +67,11 @@ class Completion:
         return self.on_time / self.due if self.due else 0.0
 
 
-def completion_by_org(period_start: date, period_end: date, org_paths=None) -> dict[int, Completion]:
+def completion_by_org(period_start: date, period_end: date, scope: Scope = CITY) -> dict[int, Completion]:
     """Task completion and timeliness per organization for the period — one grouped query."""
     done = Q(status__in=[ItemStatus.SUBMITTED, ItemStatus.ACCEPTED])
     rows = (
-        items_in(period_start, period_end, org_paths)
+        items_in(period_start, period_end, scope)
         .values("organization_id")
         .annotate(
             due=Count("id"),
@@ -98,25 +88,24 @@ def completion_by_org(period_start: date, period_end: date, org_paths=None) -> d
     }
 
 
-def _member_totals(org_paths, year: int) -> tuple[int, int, int]:
+def _member_totals(scope: Scope, year: int) -> tuple[int, int, int]:
     """(members, e-ID authenticated, rated in the five-star scheme) over the subtrees — the one place
     member figures are read, through ``members.selectors.member_rates``."""
     from members.selectors import member_rates
 
-    paths = [""] if org_paths is None else list(org_paths)
-    rates = member_rates(org_paths=paths, year=year).values()
+    rates = member_rates(org_paths=list(scope.prefixes), year=year).values()
     return (sum(r.members for r in rates), sum(r.eid for r in rates), sum(r.rated for r in rates))
 
 
-def eid_coverage(org_paths=None, year: int | None = None) -> tuple[int, int]:
+def eid_coverage(scope: Scope = CITY, year: int | None = None) -> tuple[int, int]:
     """(authenticated, current members)."""
-    n, e, _r = _member_totals(org_paths, year or timezone.localdate().year)
+    n, e, _r = _member_totals(scope, year or timezone.localdate().year)
     return e, n
 
 
-def five_star_coverage(org_paths=None, year: int | None = None) -> tuple[int, int]:
+def five_star_coverage(scope: Scope = CITY, year: int | None = None) -> tuple[int, int]:
     """(members rated in the year's 五星党员创评, current members)."""
-    n, _e, r = _member_totals(org_paths, year or timezone.localdate().year)
+    n, _e, r = _member_totals(scope, year or timezone.localdate().year)
     return r, n
 
 
@@ -142,37 +131,38 @@ def _pct(a: int, b: int) -> Decimal | None:
     return (Decimal(a) * 100 / Decimal(b)).quantize(Decimal("0.1")) if b else None
 
 
-def goal_attainment(*, user, plan_year: PlanYear) -> list[GoalRow]:
-    """Each goal's actual value computed from data in the user's scope (a fixed number of queries)."""
-    paths = scope_paths(user)
+def goal_attainment(*, user=None, scope: Scope | None = None, plan_year: PlanYear) -> list[GoalRow]:
+    """Each goal's actual value computed from data in ``scope`` (default: what the user sees) —
+    a fixed number of queries. Reports pass ``Scope.of(org)`` to measure one organization."""
+    scope = scope if scope is not None else Scope.seen_by(user)
     out = []
     members = None
     for g in plan_year.goals.all():
         actual, detail = None, ""
         if g.metric in (GoalMetric.EID_COVERAGE, GoalMetric.FIVE_STAR_COVERAGE):
             if members is None:
-                members = _member_totals(paths, plan_year.year)
+                members = _member_totals(scope, plan_year.year)
             n, e, r = members
             done = e if g.metric == GoalMetric.EID_COVERAGE else r
             actual, detail = _pct(done, n), f"{done}/{n}"
         elif g.metric == GoalMetric.VILLAGE_INCOME:
             threshold = g.threshold or Decimal(0)
             agg = (
-                CollectiveIncome.objects.filter(_paths_q(paths), year=plan_year.year)
+                CollectiveIncome.objects.filter(scope.q(), year=plan_year.year)
                 .aggregate(n=Count("id"), ok=Count("id", filter=Q(income__gte=threshold)))
             )  # fmt: skip
             actual, detail = _pct(agg["ok"], agg["n"]), f"{agg['ok']}/{agg['n']}"
         elif g.metric == GoalMetric.CENTERS_BUILT:
-            n = ServiceCenterProject.objects.filter(_paths_q(paths), stage=CenterStage.DONE,
+            n = ServiceCenterProject.objects.filter(scope.q(), stage=CenterStage.DONE,
                                                     completed_on__year__lte=plan_year.year).count()  # fmt: skip
             actual, detail = Decimal(n), str(n)
         elif g.metric == GoalMetric.CHECKLIST_COMPLETION:
-            agg = ChecklistItem.objects.filter(_paths_q(paths), period__year=plan_year.year,
+            agg = ChecklistItem.objects.filter(scope.q(), period__year=plan_year.year,
                                                due_date__lt=timezone.localdate()).aggregate(
                 n=Count("id"), ok=Count("id", filter=Q(status=ItemStatus.ACCEPTED)))  # fmt: skip
             actual, detail = _pct(agg["ok"], agg["n"]), f"{agg['ok']}/{agg['n']}"
         elif g.metric == GoalMetric.BRANDS_PUBLISHED:
-            n = Brand.objects.filter(_paths_q(paths)).published().count()
+            n = Brand.objects.filter(scope.q()).published().count()
             actual, detail = Decimal(n), str(n)
         out.append(GoalRow(g, actual, detail))
     return out
@@ -248,7 +238,7 @@ def reminders_for(*, user, today: date | None = None, limit: int = 10) -> Remind
     r = Reminders()
     if not ids:
         return r
-    if any(g.kind in REVIEWERS for g in role_grants(user)):
+    if may_anywhere(user, Action.REVIEW):
         # The level above: this month's reports waiting for review below them.
         r.review_period = default_period(today)
         r.to_review = (

@@ -1,7 +1,7 @@
 """Writes for the pilot: the monthly checklist job, progress reports, reviews, notices and the rest.
 
 Every service is atomic, takes ``actor=`` for the audit trail and checks the actor's right to
-act with the helpers in ``branches.scoping`` (``PermissionDenied`` → 403).
+act through ``branches.policy`` (``PermissionDenied`` → 403).
 """
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.audit import audit_record
 from branches.models import Organization, OrgStatus
-from branches.scoping import can_manage, can_review
+from branches.policy import CITY, Action, Scope, require, role_orgs
 
 from .evidence import CheckedFile
 from .models import (
@@ -61,7 +61,7 @@ def next_month(d: date) -> date:
 
 
 # --- the monthly checklist (一月一清单) ----------------------------------------------------------
-def _insert_items_sql(task: Task, period: date, org_paths) -> tuple[str, list]:
+def _insert_items_sql(task: Task, period: date, scope: Scope) -> tuple[str, list]:
     item_t = ChecklistItem._meta.db_table
     org_t = Organization._meta.db_table
     excl_t = Task.excluded_orgs.through._meta.db_table
@@ -83,12 +83,9 @@ def _insert_items_sql(task: Task, period: date, org_paths) -> tuple[str, list]:
         params += list(task.domains)
     where.append(f"o.id NOT IN (SELECT e.organization_id FROM {excl_t} e WHERE e.task_id = %s)")
     params.append(task.pk)
-    if org_paths is not None and "" not in org_paths:
-        if not org_paths:
-            where.append("1 = 0")
-        else:
-            where.append("(" + " OR ".join(["o.path LIKE %s"] * len(org_paths)) + ")")
-            params += [f"{p}%" for p in org_paths]
+    in_scope, scope_params = scope.sql("o.path")
+    where.append(in_scope)
+    params += scope_params
     sql = (
         f"INSERT INTO {item_t} (organization_id, task_id, period, due_date, status, percent, is_late, "
         f"delay_reason, return_reason, created_at) "
@@ -98,10 +95,10 @@ def _insert_items_sql(task: Task, period: date, org_paths) -> tuple[str, list]:
     return sql, params
 
 
-def checklist_generate(*, actor=None, period: date, org_paths=None) -> int:
+def checklist_generate(*, actor=None, period: date, scope: Scope = CITY) -> int:
     """Create the missing checklist items of ``period`` (idempotent; one INSERT … SELECT per task).
 
-    ``org_paths`` limits the run to those subtrees (on demand for a township); ``None`` means the
+    ``scope`` limits the run to those subtrees (on demand for a township); the default is the
     whole city. Returns the number of items created — 0 on a rerun.
     """
     period = month_start(period)
@@ -111,7 +108,7 @@ def checklist_generate(*, actor=None, period: date, org_paths=None) -> int:
     with transaction.atomic():
         with connection.cursor() as cur:
             for task in tasks:
-                sql, params = _insert_items_sql(task, period, org_paths)
+                sql, params = _insert_items_sql(task, period, scope)
                 cur.execute(sql, params)
                 created += max(cur.rowcount, 0)
         if created:
@@ -149,8 +146,7 @@ def report_submit(
         if existing is not None:
             return existing
     item = ChecklistItem.objects.select_for_update().select_related("organization").get(pk=item.pk)
-    if not can_manage(actor, item.organization):
-        raise PermissionDenied
+    require(actor, Action.REPORT, item.organization)  # the unit itself, not the level above
     if item.status == ItemStatus.ACCEPTED:
         raise ValidationError(_("该事项已审核通过，不能再修改。"))
     now = now or timezone.now()
@@ -198,8 +194,7 @@ def report_submit(
 def report_review(*, actor, item: ChecklistItem, decision: str, reason: str = "", now=None) -> Review:
     """The level above accepts or returns (with a reason) the latest report."""
     item = ChecklistItem.objects.select_for_update().select_related("organization").get(pk=item.pk)
-    if not can_review(actor, item.organization):
-        raise PermissionDenied
+    require(actor, Action.REVIEW, item)  # never the person who reported it
     if item.status != ItemStatus.SUBMITTED:
         raise ValidationError(_("该事项当前不是“待审核”状态，可能已被他人处理。"))
     reason = reason.strip()
@@ -231,8 +226,7 @@ def notice_send(
     *, actor, sender_org: Organization, title: str, body: str, recipients, files: list[CheckedFile] = ()
 ) -> Notice:
     """Send a notice to chosen organizations below ``sender_org``."""
-    if not can_manage(actor, sender_org):
-        raise PermissionDenied
+    require(actor, Action.MANAGE, sender_org)
     orgs = list(recipients)
     if not orgs:
         raise ValidationError({"recipients": _("请至少选择一个接收组织。")})
@@ -258,25 +252,18 @@ def notice_send(
 
 
 def notice_mark_read(*, actor, notice: Notice) -> int:
-    """Mark the notice read for the recipient organizations the actor manages (idempotent)."""
-    from branches.scoping import role_grants
-
-    paths = [g.path for g in role_grants(actor)]
-    if not paths:
-        return 0
-    qs = NoticeRecipient.objects.filter(notice=notice, read_at__isnull=True)
-    from django.db.models import Q
-
-    q = Q()
-    for p in paths:
-        q |= Q(organization__path=p)
-    return qs.filter(q).update(read_at=timezone.now(), read_by=actor)
+    """Mark the notice read for the recipient organizations whose secretary (or department) the
+    actor is (idempotent). An inspector or leader reading it marks nothing: they do not act for
+    the units they follow."""
+    own = role_orgs(actor, Action.MANAGE)
+    return NoticeRecipient.objects.filter(notice=notice, read_at__isnull=True, organization__in=own).update(
+        read_at=timezone.now(), read_by=actor
+    )
 
 
 # --- the rest: small writes used by views, demo and admin ----------------------------------------
 def _save_new(obj, *, actor, action: str, organization):
-    if not can_manage(actor, organization):
-        raise PermissionDenied
+    require(actor, Action.MANAGE, organization)
     obj.full_clean()
     obj.save()
     audit_record(actor=actor, action=action, obj=obj, organization=organization)
@@ -305,8 +292,7 @@ def activity_record(*, actor, organization: Organization, kind: str, held_on: da
 @transaction.atomic
 def income_measure_add(*, actor, income, content: str, owner: str = "", due_date=None) -> IncomeMeasure:
     """The township's measure (措施) for a village below its collective-income target."""
-    if not can_review(actor, income.organization):
-        raise PermissionDenied
+    require(actor, Action.REVIEW, income.organization)
     m = IncomeMeasure(income=income, organization=income.organization, content=content.strip(), owner=owner,
                       due_date=due_date)  # fmt: skip
     m.full_clean()
@@ -334,8 +320,7 @@ def commitment_add(
 
 @transaction.atomic
 def commitment_progress(*, actor, commitment: Commitment, percent: int, note: str = "") -> Commitment:
-    if not can_manage(actor, commitment.organization):
-        raise PermissionDenied
+    require(actor, Action.MANAGE, commitment.organization)
     before = commitment.percent
     commitment.percent = percent
     commitment.progress_note = note.strip()
@@ -370,8 +355,7 @@ def meeting_record(*, actor, organization: Organization, held_on: date, topic: s
 @transaction.atomic
 def decision_close(*, actor, decision: MeetingDecision, result: str) -> MeetingDecision:
     """Close a weekly-meeting decision (议定事项办结)."""
-    if not can_manage(actor, decision.organization):
-        raise PermissionDenied
+    require(actor, Action.MANAGE, decision.organization)
     if decision.status == DecisionStatus.DONE:
         return decision
     decision.status, decision.done_on, decision.result = (
@@ -388,8 +372,7 @@ def decision_close(*, actor, decision: MeetingDecision, result: str) -> MeetingD
 @transaction.atomic
 def brand_publish(*, actor, brand: Brand, publish: bool = True) -> Brand:
     """Publish a brand to the city-wide showcase (由点到面全面宣传) — the level above decides."""
-    if not can_review(actor, brand.organization):
-        raise PermissionDenied
+    require(actor, Action.REVIEW, brand.organization)
     brand.published_at = timezone.now() if publish else None
     brand.save(update_fields=["published_at"])
     audit_record(actor=actor, action="brand_publish" if publish else "brand_unpublish", obj=brand,

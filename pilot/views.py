@@ -16,15 +16,8 @@ from django.views.decorators.http import require_POST
 
 from branches.exporting import xlsx_response
 from branches.models import Level, Organization
-from branches.scoping import (
-    REVIEWERS,
-    can_export,
-    can_manage,
-    can_review,
-    get_visible_or_404,
-    has_role_over,
-    role_grants,
-)
+from branches.policy import Action, Scope, allows, may_anywhere, orgs_for, require, role_orgs, scope_for
+from branches.scoping import get_visible_or_404
 
 from . import selectors, services
 from .forms import (
@@ -97,7 +90,7 @@ def checklist(request):
 
 def _may_report(user, item) -> bool:
     """The unit reports on its own items; the level above reviews them and does not report for it."""
-    return can_manage(user, item.organization) and not can_review(user, item.organization)
+    return allows(user, Action.REPORT, item.organization)
 
 
 def _item_context(request, item: ChecklistItem, form=None, review_form=None):
@@ -109,7 +102,7 @@ def _item_context(request, item: ChecklistItem, form=None, review_form=None):
         "reports": reports,
         "reviews": reviews,
         "may_report": may_report,
-        "may_review": item.status == ItemStatus.SUBMITTED and can_review(request.user, item.organization),
+        "may_review": item.status == ItemStatus.SUBMITTED and allows(request.user, Action.REVIEW, item),
         "form": form or (ReportForm(late=late, initial=_initial(reports)) if may_report else None),
         "review_form": review_form or ReviewForm(),
         "late": late,
@@ -162,8 +155,7 @@ def _errors_to_form(form, e: ValidationError):
 @require_POST
 def item_review(request, item_id: int):
     item = selectors.item_get(user=request.user, item_id=item_id)
-    if not can_review(request.user, item.organization):
-        raise PermissionDenied
+    require(request.user, Action.REVIEW, item)  # never the person who reported it
     form = ReviewForm(request.POST)
     back = _next_url(request, reverse("pilot:item_detail", kwargs={"item_id": item.pk}))
     if form.is_valid():
@@ -211,15 +203,12 @@ def _review_root(request) -> Organization:
     if org_id:
         org = get_visible_or_404(Organization.objects.visible_to(request.user), pk=org_id)
     else:
-        grant = next((g for g in role_grants(request.user) if g.kind in REVIEWERS), None)
-        if grant is None and not request.user.is_superuser:
+        if not may_anywhere(request.user, Action.REVIEW):
             raise PermissionDenied
-        org = (
-            Organization.objects.visible_to(request.user).get(pk=grant.organization_id)
-            if grant
-            else Organization.objects.visible_to(request.user).filter(depth=1).first()
+        org = role_orgs(request.user, Action.REVIEW).order_by("path").first() or (
+            Organization.objects.visible_to(request.user).filter(depth=1).first()
         )
-    if org is None or not has_role_over(request.user, org, REVIEWERS):
+    if org is None or not scope_for(request.user, Action.REVIEW).contains(org):
         raise PermissionDenied
     return org
 
@@ -242,8 +231,7 @@ def matrix(request):
 def matrix_export(request):
     """The township's checklist for a month as .xlsx (export is its own permission, and logged)."""
     org = _review_root(request)
-    if not can_export(request.user, org):
-        raise PermissionDenied
+    require(request.user, Action.EXPORT, org)
     period = _month(request)
     headers = [_("组织代码"), _("党组织"), _("任务编号"), _("任务"), _("要素"), _("状态"), _("进度（%）"), _("截止日期"),
                _("最近报送"), _("通过时间"), _("逾期"), _("延期原因"), _("退回原因"), _("工作简述")]  # fmt: skip
@@ -258,7 +246,7 @@ def checklist_generate(request):
     """On demand: create this month's missing items for the reviewer's subtree (idempotent)."""
     org = _review_root(request)
     period = services.parse_month(request.POST.get("month")) if request.POST.get("month") else _month(request)
-    n = services.checklist_generate(actor=request.user, period=period, org_paths=[org.path])
+    n = services.checklist_generate(actor=request.user, period=period, scope=Scope.of(org))
     messages.success(
         request, _("已生成 %(m)s 清单：新增 %(n)s 项。") % {"m": period.strftime("%Y-%m"), "n": n}
     )
@@ -267,7 +255,7 @@ def checklist_generate(request):
 
 @login_required
 def city(request):
-    if not any(g.kind in REVIEWERS for g in role_grants(request.user)) and not request.user.is_superuser:
+    if not may_anywhere(request.user, Action.REVIEW):
         raise PermissionDenied
     f = MatrixFilter(request.GET or None)
     fd = f.cleaned_data if f.is_valid() else {}
@@ -298,11 +286,7 @@ def pocketbook(request):
     rows = list(Commitment.objects.visible_to(request.user).filter(year=year).select_related("organization")
                 .order_by("organization__path", "id")[:LIST_LIMIT])  # fmt: skip
     own_ids = selectors.own_org_ids(request.user)
-    own = [
-        o
-        for o in Organization.objects.visible_to(request.user).filter(pk__in=own_ids)
-        if can_manage(request.user, o)
-    ]
+    own = list(orgs_for(request.user, Action.MANAGE).filter(pk__in=own_ids))
     return render(
         request, "pilot/pocketbook.html", {"rows": rows, "year": year, "own_ids": own_ids, "own": own}
     )
@@ -356,8 +340,7 @@ def economy(request):
 def measure_add(request, income_id: int):
     inc = get_visible_or_404(CollectiveIncome.objects.visible_to(request.user).select_related("organization"),
                              pk=income_id)  # fmt: skip
-    if not can_review(request.user, inc.organization):
-        raise PermissionDenied
+    require(request.user, Action.REVIEW, inc.organization)
     form = MeasureForm(request.POST)
     if form.is_valid():
         services.income_measure_add(actor=request.user, income=inc, **form.cleaned_data)
@@ -370,8 +353,7 @@ def measure_add(request, income_id: int):
 @login_required
 def activities(request):
     rows = list(Activity.objects.visible_to(request.user).select_related("organization")[:LIST_LIMIT])
-    own = [o for o in Organization.objects.visible_to(request.user).filter(pk__in=selectors.own_org_ids(request.user))
-           if can_manage(request.user, o)]  # fmt: skip
+    own = list(orgs_for(request.user, Action.MANAGE).filter(pk__in=selectors.own_org_ids(request.user)))
     return render(request, "pilot/activities.html", {"rows": rows, "own": own})
 
 
@@ -380,8 +362,7 @@ def activity_new(request, org_id: int):
     from members.models import Member
 
     org = get_visible_or_404(Organization.objects.visible_to(request.user), pk=org_id)
-    if not can_manage(request.user, org):
-        raise PermissionDenied
+    require(request.user, Action.MANAGE, org)
     roster = Member.objects.visible_to(request.user).current().filter(organization__path__startswith=org.path)
     form = ActivityForm(request.POST or None, roster=roster)
     if request.method == "POST" and form.is_valid():
@@ -404,8 +385,7 @@ def record_new(request, kind: str, org_id: int):
         raise Http404
     form_class, title, back = RECORD_FORMS[kind]
     org = get_visible_or_404(Organization.objects.visible_to(request.user), pk=org_id)
-    if not can_manage(request.user, org):
-        raise PermissionDenied
+    require(request.user, Action.MANAGE, org)
     form = form_class(request.POST or None, initial={"year": timezone.localdate().year})
     if request.method == "POST" and form.is_valid():
         try:
@@ -420,12 +400,7 @@ def record_new(request, kind: str, org_id: int):
 
 
 def _own_managed(request):
-    ids = selectors.own_org_ids(request.user)
-    return [
-        o
-        for o in Organization.objects.visible_to(request.user).filter(pk__in=ids)
-        if can_manage(request.user, o)
-    ]
+    return list(orgs_for(request.user, Action.MANAGE).filter(pk__in=selectors.own_org_ids(request.user)))
 
 
 @login_required
@@ -453,7 +428,7 @@ def brand_detail(request, brand_id: int):
     qs = Brand.objects.visible_to(request.user).select_related("organization").prefetch_related("cases")
     brand = get_visible_or_404(qs, pk=brand_id)
     return render(request, "pilot/brand_detail.html",
-                  {"brand": brand, "may_publish": can_review(request.user, brand.organization)})  # fmt: skip
+                  {"brand": brand, "may_publish": allows(request.user, Action.REVIEW, brand.organization)})  # fmt: skip
 
 
 @login_required
@@ -490,16 +465,18 @@ def funding(request):
 def meetings(request):
     rows = list(WeeklyMeeting.objects.visible_to(request.user).select_related("organization")
                 .prefetch_related("decisions")[:52])  # fmt: skip
-    own = [o for o in Organization.objects.visible_to(request.user).filter(pk__in=selectors.own_org_ids(request.user))
-           if can_manage(request.user, o) and o.level in (Level.CITY, Level.COUNTY, Level.TOWNSHIP)]  # fmt: skip
+    own = list(
+        orgs_for(request.user, Action.MANAGE).filter(
+            pk__in=selectors.own_org_ids(request.user), level__in=[Level.CITY, Level.COUNTY, Level.TOWNSHIP]
+        )
+    )
     return render(request, "pilot/meetings.html", {"rows": rows, "today": timezone.localdate(), "own": own})
 
 
 @login_required
 def meeting_new(request, org_id: int):
     org = get_visible_or_404(Organization.objects.visible_to(request.user), pk=org_id)
-    if not can_manage(request.user, org):
-        raise PermissionDenied
+    require(request.user, Action.MANAGE, org)
     form = MeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.meeting_record(actor=request.user, organization=org, **form.cleaned_data)
@@ -528,19 +505,14 @@ def notices(request):
                  .select_related("notice", "organization", "notice__sender_org").order_by("-notice__sent_at")[:100])  # fmt: skip
     sent = list(Notice.objects.visible_to(request.user).filter(sender_org_id__in=own).annotate(
         n=Count("recipients"), read=Count("recipients", filter=Q(recipients__read_at__isnull=False)))[:100])  # fmt: skip
-    senders = [
-        o
-        for o in Organization.objects.visible_to(request.user).filter(pk__in=own)
-        if can_manage(request.user, o)
-    ]
+    senders = list(orgs_for(request.user, Action.MANAGE).filter(pk__in=own))
     return render(request, "pilot/notices.html", {"inbox": inbox, "sent": sent, "senders": senders})
 
 
 @login_required
 def notice_new(request, org_id: int):
     org = get_visible_or_404(Organization.objects.visible_to(request.user), pk=org_id)
-    if not can_manage(request.user, org):
-        raise PermissionDenied
+    require(request.user, Action.MANAGE, org)
     form = NoticeForm(request.POST or None, request.FILES or None, sender_org=org)
     if request.method == "POST" and form.is_valid():
         try:
@@ -562,7 +534,7 @@ def notice_detail(request, notice_id: int):
     notice = get_visible_or_404(Notice.objects.visible_to(request.user).select_related("sender_org", "sender"),
                                 pk=notice_id)  # fmt: skip
     services.notice_mark_read(actor=request.user, notice=notice)
-    is_sender = has_role_over(request.user, notice.sender_org)
+    is_sender = allows(request.user, Action.SEE, notice.sender_org)
     recipients = list(notice.recipients.select_related("organization", "read_by").order_by("organization__path")) if is_sender else []  # fmt: skip
     return render(request, "pilot/notice_detail.html", {
         "notice": notice, "attachments": list(notice.attachments.all()), "recipients": recipients,

@@ -14,6 +14,8 @@ from decimal import Decimal
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from branches.models import Element
+
 _ids = itertools.count(1)
 TONES = ("#1f3a5f", "#6b6b6b", "#a8a8a8", "#3d3d3d")
 DASHES = ("", "6 3", "2 3", "10 3 2 3")
@@ -267,19 +269,10 @@ def unit_charts(ctx: dict) -> dict:
     comp = ctx.get("completion")
     if comp and comp.get("by_element"):
         out["element"] = bar_chart(
-            [(label, _rate(comp["by_element"].get(k))) for k, label in _ELEMENTS],
+            [(str(label), _rate(comp["by_element"].get(k))) for k, label in Element.choices],
             title="五个要素任务完成率",
         )
     return out
-
-
-_ELEMENTS = [
-    ("coverage", "组织覆盖"),
-    ("team", "队伍建强"),
-    ("activity", "活动标准"),
-    ("system", "制度落实"),
-    ("guarantee", "保障有力"),
-]
 
 
 def _rate(sub):

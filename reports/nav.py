@@ -1,8 +1,8 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from branches.policy import Action, may_anywhere
 from branches.registry import NavItem
-from branches.scoping import REVIEWERS, role_grants
 
 
 def nav_items(user):
@@ -10,6 +10,6 @@ def nav_items(user):
         return []
     items = [NavItem(_("四全看板"), reverse("reports:dashboard"), "reports")]
     # Batches are run by a township or the department; a unit's own report is on its page.
-    if user.is_superuser or any(g.kind in REVIEWERS for g in role_grants(user)):
+    if may_anywhere(user, Action.RUN_REPORTS):
         items.append(NavItem(_("年度考核报告"), reverse("reports:batch_list"), "report_batches"))
     return items

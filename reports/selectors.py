@@ -1,7 +1,7 @@
 """Reads for the year-end reports and the four-"all" dashboards (四全看板).
 
 Every user-facing read starts from ``Organization.objects.visible_to(user)``; the figures come
-from the other apps' selectors through ``reports.sources`` (the same numbers as their pages).
+from the other apps' selectors, imported plainly (the same numbers as their pages).
 Each function makes a fixed number of queries whatever the number of units.
 """
 
@@ -16,19 +16,13 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from branches.models import Domain, Level, Organization, OrgStatus
+from assessments import selectors as assessments_selectors
+from branches.models import Domain, Element, Level, Organization, OrgStatus
+from branches.policy import Scope
 from branches.scoping import get_visible_or_404
-
-from . import sources
-
-ELEMENTS = [
-    ("coverage", "组织覆盖"),
-    ("team", "队伍建强"),
-    ("activity", "活动标准"),
-    ("system", "制度落实"),
-    ("guarantee", "保障有力"),
-]
-FUNCTIONS = [("political", "政治功能"), ("service", "服务功能")]
+from members import selectors as members_selectors
+from pilot import selectors as pilot_selectors
+from pilot.models import Brand, CollectiveIncome, Function, Honor, ServiceCenterProject
 
 
 def default_year() -> int:
@@ -69,8 +63,7 @@ def city_root() -> Organization | None:
 
 # --- figures from the other apps ------------------------------------------------------------------
 # Each function calls the owning app's selector with the viewer (so its scoping applies) and
-# reshapes the answer for the templates. ``sources.selector`` returns None when an app's
-# selectors are absent; the section then says "暂无数据".
+# reshapes the answer for the templates.
 
 
 def _pct(n, d) -> Decimal | None:
@@ -85,25 +78,21 @@ def _year_range(year: int):
 
 def unit_result(*, user, org: Organization, year: int) -> dict | None:
     """Annual result (score, grade, stars, ranks, breakdown), the half-year and quarterly scores."""
-    fn = sources.selector("assessments", "unit_result")
-    if fn is None:
-        return None
+    fn = assessments_selectors.unit_result
     r = fn(user=user, org=org, period=str(year), kind="annual")
-    trend_fn = sources.selector("assessments", "unit_trend")
     quarters = []
-    if trend_fn is not None:
-        for q in trend_fn(user=user, org=org, year=year, kind="supervision"):
-            row = q.get("row") or {}
-            quarters.append(
-                {
-                    "label": f"{q['period'][-1]}季度",
-                    "period": q["period"],
-                    "total": row.get("total"),
-                    "grade": row.get("grade_label", ""),
-                    "rank_township": row.get("rank_township"),
-                    "rank_city": row.get("rank_city"),
-                }
-            )
+    for q in assessments_selectors.unit_trend(user=user, org=org, year=year, kind="supervision"):
+        row = q.get("row") or {}
+        quarters.append(
+            {
+                "label": f"{q['period'][-1]}季度",
+                "period": q["period"],
+                "total": row.get("total"),
+                "grade": row.get("grade_label", ""),
+                "rank_township": row.get("rank_township"),
+                "rank_city": row.get("rank_city"),
+            }
+        )
     halves = [
         (label, h.total if h else None)
         for label, h in (
@@ -142,10 +131,7 @@ def unit_result(*, user, org: Organization, year: int) -> dict | None:
 
 
 def findings(*, user, org: Organization, year: int) -> dict | None:
-    fn = sources.selector("assessments", "findings_list")
-    if fn is None:
-        return None
-    rows = fn(user=user, org=org, period=str(year), limit=200)
+    rows = assessments_selectors.findings_list(user=user, org=org, period=str(year), limit=200)
     closed = [f for f in rows if f.closed_at]
     return {
         "rows": rows,
@@ -157,10 +143,7 @@ def findings(*, user, org: Organization, year: int) -> dict | None:
 
 
 def satisfaction(*, user, org: Organization, year: int) -> dict | None:
-    fn = sources.selector("assessments", "survey_summary")
-    if fn is None:
-        return None
-    s = fn(user=user, org=org, period=str(year))
+    s = assessments_selectors.survey_summary(user=user, org=org, period=str(year))
     if not s.get("n"):
         return None
     return {
@@ -174,28 +157,11 @@ def satisfaction(*, user, org: Organization, year: int) -> dict | None:
 
 def duty_rating(*, user, org: Organization, year: int) -> dict | None:
     """述职评议: the year's duty report and how members and the public rated it."""
-    fn = sources.selector("assessments", "duty_rating_summary")
-    if fn is not None:
-        return fn(user=user, org=org, year=year)
-    try:
-        from assessments.models import DutyRating, DutyReport
-    except ImportError:
-        return None
-    report = DutyReport.objects.visible_to(user).filter(organization=org, year=year).first()
-    if report is None:
-        return None
-    counts = dict(
-        DutyRating.objects.filter(report=report).values_list("rating").annotate(n=Count("id")).order_by()
-    )
-    n = sum(counts.values())
-    return {"title": report.title, "n": n, "counts": counts,
-            "rate": _pct(counts.get("satisfied", 0) * 2 + counts.get("basic", 0), 2 * n) if n else None}  # fmt: skip
+    return assessments_selectors.duty_rating_summary(user=user, org=org, year=year)
 
 
 def rankings(*, user, org: Organization, year: int) -> list[dict]:
-    fn = sources.selector("assessments", "rankings")
-    if fn is None:
-        return []
+    fn = assessments_selectors.rankings
     domains = dict(Domain.choices)
     return [
         {
@@ -213,9 +179,7 @@ def rankings(*, user, org: Organization, year: int) -> list[dict]:
 
 
 def lagging_list(*, user, org: Organization, year: int) -> list[dict]:
-    fn = sources.selector("assessments", "lagging_list")
-    if fn is None:
-        return []
+    fn = assessments_selectors.lagging_list
     return [
         {
             "name": r["organization__name"],
@@ -241,21 +205,17 @@ def _comp_dict(c) -> dict:
 
 def completion(*, org: Organization, year: int) -> dict[int, dict]:
     """``{org_id: {done, late, open, total, rate}}`` from ``pilot.selectors.completion_by_org``."""
-    fn = sources.selector("pilot", "completion_by_org")
-    if fn is None:
-        return {}
     start, end = _year_range(year)
-    return {oid: _comp_dict(c) for oid, c in fn(start, end, [org.path]).items()}
+    return {
+        oid: _comp_dict(c) for oid, c in pilot_selectors.completion_by_org(start, end, Scope.of(org)).items()
+    }
 
 
 def completion_by(*, org: Organization, year: int, field_name: str) -> dict[str, dict]:
     """Checklist items of ``pilot.selectors.items_in`` grouped by task element or function."""
-    fn = sources.selector("pilot", "items_in")
-    if fn is None:
-        return {}
     start, end = _year_range(year)
     rows = (
-        fn(start, end, [org.path])
+        pilot_selectors.items_in(start, end, Scope.of(org))
         .values(f"task__{field_name}")
         .annotate(
             due=Count("id"),
@@ -281,14 +241,10 @@ def completion_by(*, org: Organization, year: int, field_name: str) -> dict[str,
 
 def member_rates(*, org: Organization, year: int) -> dict | None:
     """Members, e-ID rate, five-star rating coverage, in difficulty, care (``members.selectors``)."""
-    fn = sources.selector("members", "member_rates")
-    if fn is None:
-        return None
-    r = fn(org_paths=[org.path], year=year).get(org.path)
+    r = members_selectors.member_rates(org_paths=[org.path], year=year).get(org.path)
     if r is None:
         return None
-    care_fn = sources.selector("members", "care_totals")
-    c = care_fn(org_paths=[org.path], year=year).get(org.path) if care_fn else None
+    c = members_selectors.care_totals(org_paths=[org.path], year=year).get(org.path)
     return {
         "count": r.members,
         "eid_rate": _pct(r.eid, r.members),
@@ -304,10 +260,6 @@ def member_rates(*, org: Organization, year: int) -> dict | None:
 def pilot_unit_extras(*, user, org: Organization, year: int) -> dict:
     """Collective income vs target, brands, honors and service centers recorded in ``pilot``."""
     out = {"income": None, "brands": [], "honors": [], "centers": []}
-    try:
-        from pilot.models import Brand, CollectiveIncome, Honor, ServiceCenterProject
-    except ImportError:
-        return out
     out["income"] = CollectiveIncome.objects.visible_to(user).filter(organization=org, year=year).first()
     out["brands"] = [b.name for b in Brand.objects.visible_to(user).filter(organization=org).published()]
     out["honors"] = [
@@ -320,28 +272,9 @@ def pilot_unit_extras(*, user, org: Organization, year: int) -> dict:
     return out
 
 
-class _ScopedTo:
-    """A viewer whose scope is exactly ``org``'s subtree, so ``pilot.selectors.goal_attainment``
-    measures the goals for the dashboard's organization rather than for the whole of the viewer's
-    scope. Only built for an organization the real viewer may see."""
-
-    is_authenticated = True
-    is_superuser = False
-    pk = None
-
-    def __init__(self, org: Organization):
-        from branches.scoping import RoleGrant
-
-        self._role_grants = (RoleGrant("city_admin", org.pk, org.path, False, False),)
-
-
 def goals(*, org: Organization, year: int) -> list[dict]:
     """The year's targets (年度目标) and their attainment in ``org``'s subtree, from ``pilot``."""
-    fn_year = sources.selector("pilot", "current_plan_year")
-    fn = sources.selector("pilot", "goal_attainment")
-    if fn is None or fn_year is None:
-        return []
-    py = fn_year(year)
+    py = pilot_selectors.current_plan_year(year)
     if py is None or py.year != year:
         return []
     return [
@@ -353,7 +286,7 @@ def goals(*, org: Organization, year: int) -> list[dict]:
             "met": bool(g.attained),
             "pct": g.goal.metric not in ("centers_built", "brands_published"),
         }
-        for g in fn(user=_ScopedTo(org), plan_year=py)
+        for g in pilot_selectors.goal_attainment(scope=Scope.of(org), plan_year=py)
     ]
 
 
@@ -430,8 +363,8 @@ def dashboard(*, user, org: Organization, year: int) -> dict:
                 "score": score,
             }
         )
-    by_element = _slices(ELEMENTS, completion_by(org=org, year=year, field_name="element"))
-    by_function = _slices(FUNCTIONS, completion_by(org=org, year=year, field_name="function"))
+    by_element = _slices(Element.choices, completion_by(org=org, year=year, field_name="element"))
+    by_function = _slices(Function.choices, completion_by(org=org, year=year, field_name="function"))
     ranked = sorted(
         (r for r in unit_rows if r["rate"] is not None), key=lambda r: (-r["rate"], r["org"].path)
     )
@@ -467,7 +400,7 @@ def _star_counts(rows) -> dict[int, int]:
 def _slices(keys, data: dict) -> list[Slice]:
     out = []
     for k, label in keys:
-        sl = Slice(k, label)
+        sl = Slice(k, str(label))
         c = data.get(k)
         if c:
             sl.units = c["units"]

@@ -8,7 +8,6 @@ import zipfile
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Q
@@ -16,7 +15,7 @@ from django.utils import timezone
 
 from branches.audit import audit_record
 from branches.models import Level, Organization, OrgStatus
-from branches.scoping import has_role_over, is_city_admin
+from branches.policy import Action, allows, person, require
 
 from . import charts, pdf, selectors
 from .models import BatchStatus, FileStatus, ReportBatch, ReportFile, TownshipArchive
@@ -49,17 +48,14 @@ def summary_pdf(*, user, org: Organization, year: int) -> bytes:
 
 def can_run_batch(user, org: Organization) -> bool:
     """The department runs batches for the city; a township secretary for their township."""
-    return is_city_admin(user) or (
-        org.level == Level.TOWNSHIP and has_role_over(user, org, {"township_secretary"})
-    )
+    return allows(user, Action.RUN_REPORTS, org)
 
 
 @transaction.atomic
 def batch_start(*, actor, org: Organization, year: int, chunk_size: int = 10) -> ReportBatch:
     """Create the batch and one pending file per active unit under ``org``; enqueue on commit."""
-    if actor is not None and not can_run_batch(actor, org):
-        raise PermissionDenied
-    batch = ReportBatch(year=year, organization=org, created_by=actor, chunk_size=chunk_size)
+    require(actor, Action.RUN_REPORTS, org)
+    batch = ReportBatch(year=year, organization=org, created_by=person(actor), chunk_size=chunk_size)
     batch.full_clean()
     batch.save()
     units = Organization.objects.filter(
@@ -212,8 +208,7 @@ def sweep_stale(*, older_than: timedelta = STALE_AFTER) -> int:
 
 def batch_resume(*, actor, batch: ReportBatch) -> int:
     """Re-run the unfinished and failed files of a batch."""
-    if actor is not None and not can_run_batch(actor, batch.organization):
-        raise PermissionDenied
+    require(actor, Action.RUN_REPORTS, batch.organization)
     ReportFile.objects.filter(batch=batch, status=FileStatus.RUNNING).update(status=FileStatus.PENDING)
     audit_record(actor=actor, action="report_batch_resume", obj=batch, organization=batch.organization)
     return enqueue_pending(batch_id=batch.pk)

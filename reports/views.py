@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from branches.exporting import attachment, xlsx_response
 from branches.models import Level, Organization
-from branches.scoping import can_export, get_visible_or_404
+from branches.policy import Action, allows, orgs_for
+from branches.scoping import get_visible_or_404
 
 from . import charts, selectors, services
 from .models import ReportBatch, TownshipArchive
@@ -50,7 +51,7 @@ def dashboard_org(request, org_id: int):
         {
             **data,
             "charts": charts.dashboard_charts(data),
-            "can_export": can_export(request.user, org),
+            "can_export": allows(request.user, Action.EXPORT, org),
             "is_summary_level": org.level in (Level.CITY, Level.COUNTY, Level.TOWNSHIP),
             "is_unit": org.level == Level.UNIT,
             "years": range(year - 2, year + 2),
@@ -71,7 +72,7 @@ def dashboard_export(request, org_id: int, table: str):
     org = selectors.org_get(user=request.user, org_id=org_id)
     if table not in TABLES and table != "units":
         raise Http404
-    if not can_export(request.user, org):
+    if not allows(request.user, Action.EXPORT, org):
         raise PermissionDenied
     year = _year(request)
     data = selectors.dashboard(user=request.user, org=org, year=year)
@@ -126,7 +127,7 @@ def dashboard_export(request, org_id: int, table: str):
 @login_required
 def rankings_export(request, org_id: int):
     org = selectors.org_get(user=request.user, org_id=org_id)
-    if not can_export(request.user, org):
+    if not allows(request.user, Action.EXPORT, org):
         raise PermissionDenied
     year = _year(request)
     rows = selectors.rankings(user=request.user, org=org, year=year)
@@ -165,8 +166,11 @@ def summary_report(request, org_id: int):
 
 @login_required
 def batch_list(request):
-    orgs = Organization.objects.visible_to(request.user).filter(level__in=[Level.CITY, Level.TOWNSHIP])
-    startable = [o for o in orgs.order_by("depth", "path")[:50] if services.can_run_batch(request.user, o)]
+    startable = list(
+        orgs_for(request.user, Action.RUN_REPORTS)
+        .filter(level__in=[Level.CITY, Level.TOWNSHIP])
+        .order_by("depth", "path")[:50]
+    )
     return render(
         request,
         "reports/batch_list.html",
@@ -208,7 +212,7 @@ def batch_detail(request, batch_id: int):
             .filter(batch=batch)
             .select_related("organization"),
             "failures": batch.files.filter(status="failed").select_related("organization")[:50],
-            "can_run": services.can_run_batch(request.user, batch.organization),
+            "can_run": allows(request.user, Action.RUN_REPORTS, batch.organization),
         },
     )
 

@@ -1,6 +1,6 @@
 from django import template
 
-from branches.scoping import REVIEWERS, role_grants
+from branches.policy import Action, may_anywhere
 
 register = template.Library()
 
@@ -8,4 +8,4 @@ register = template.Library()
 @register.filter
 def is_reviewer(user) -> bool:
     """Township secretaries and the department review the units below them (reads cached grants)."""
-    return bool(getattr(user, "is_superuser", False) or any(g.kind in REVIEWERS for g in role_grants(user)))
+    return may_anywhere(user, Action.REVIEW)

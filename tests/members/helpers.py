@@ -8,6 +8,7 @@ from datetime import date
 
 from openpyxl import Workbook
 
+from branches.policy import SYSTEM
 from members import services
 from members.importing import HEADERS
 from members.resident_id import make
@@ -49,7 +50,7 @@ def csv_bytes(rows, encoding="gbk", headers=HEADERS) -> io.BytesIO:
     return io.BytesIO(s.getvalue().encode(encoding))
 
 
-def add_member(org, n=1, *, actor=None, **over):
+def add_member(org, n=1, *, actor=SYSTEM, **over):
     fields = dict(name=f"党员{n}", resident_id=rid(n), gender="M", joined_on=date(2005, 7, 1),
                   full_member_on=date(2006, 7, 1), organization=org, phone="")  # fmt: skip
     fields.update(over)

@@ -4,6 +4,7 @@ from datetime import date, datetime
 import pytest
 
 from branches.models import AuditEvent
+from branches.policy import SYSTEM
 from members import importing
 from members.importing import ImportFileError, apply_plan, build_plan
 from members.models import Member
@@ -12,7 +13,7 @@ from tests.members.helpers import add_member, csv_bytes, rid, row, xlsx
 TODAY = date(2026, 6, 1)
 
 
-def plan_of(buf, name="roster.xlsx", user=None):
+def plan_of(buf, name="roster.xlsx", user=SYSTEM):
     return build_plan(buf, name, user=user, today=TODAY)
 
 

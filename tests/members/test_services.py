@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from branches.audit import audit_for
+from branches.policy import SYSTEM
 from members import services
 from members.models import Member, MemberStatus, Part, PioneerScheme, PioneerScore, SchemeStatus
 from members.selectors import care_totals, member_rates, pioneer_scores
@@ -37,7 +38,7 @@ def test_member_create_refuses_joining_before_eighteen(small_city):
 
 def test_transfer_out_keeps_the_record_and_frees_the_id(small_city):
     m = add_member(small_city.a1_branch, 1)
-    services.member_transfer_out(actor=None, member=m, status=MemberStatus.TRANSFERRED, on=date(2024, 3, 1))
+    services.member_transfer_out(actor=SYSTEM, member=m, status=MemberStatus.TRANSFERRED, on=date(2024, 3, 1))
     m.refresh_from_db()
     assert m.status == MemberStatus.TRANSFERRED and m.status_changed_on == date(2024, 3, 1)
     again = add_member(small_city.b1, 1)  # the same person joins elsewhere
@@ -46,8 +47,8 @@ def test_transfer_out_keeps_the_record_and_frees_the_id(small_city):
 
 def test_eid_bulk_is_audited_and_idempotent(small_city):
     ms = [add_member(small_city.a1_branch, i) for i in (1, 2)]
-    assert services.members_eid_authenticate(actor=None, members=ms, on=date(2024, 1, 2)) == 2
-    assert services.members_eid_authenticate(actor=None, members=list(Member.objects.all())) == 0
+    assert services.members_eid_authenticate(actor=SYSTEM, members=ms, on=date(2024, 1, 2)) == 2
+    assert services.members_eid_authenticate(actor=SYSTEM, members=list(Member.objects.all())) == 0
     assert Member.objects.filter(eid_authenticated=True, eid_authenticated_on=date(2024, 1, 2)).count() == 2
     assert audit_for(ms[0]).filter(action="member.eid").count() == 1
 
@@ -62,15 +63,15 @@ def test_pioneer_index_combines_parts_by_weight_and_veto_zeroes(small_city):
     a, b, c = (add_member(small_city.a1_branch, i) for i in (1, 2, 3))
     org = small_city.a1_branch
     services.pioneer_entries_save(
-        actor=None, org=org, scheme=scheme, part=Part.SELF, rows=_grade(scheme, [a], Part.SELF, 100)
+        actor=SYSTEM, org=org, scheme=scheme, part=Part.SELF, rows=_grade(scheme, [a], Part.SELF, 100)
     )
     services.pioneer_entries_save(
-        actor=None, org=org, scheme=scheme, part=Part.MASS, rows=_grade(scheme, [a], Part.MASS, 90)
+        actor=SYSTEM, org=org, scheme=scheme, part=Part.MASS, rows=_grade(scheme, [a], Part.MASS, 90)
     )
-    services.pioneer_entries_save(actor=None, org=org, scheme=scheme, part=Part.BRANCH,
+    services.pioneer_entries_save(actor=SYSTEM, org=org, scheme=scheme, part=Part.BRANCH,
                                   rows=_grade(scheme, [a, b], Part.BRANCH, 96, vetoed=[b]))  # fmt: skip
     services.pioneer_entries_save(
-        actor=None, org=org, scheme=scheme, part=Part.SELF, rows=_grade(scheme, [c], Part.SELF, 80)
+        actor=SYSTEM, org=org, scheme=scheme, part=Part.SELF, rows=_grade(scheme, [c], Part.SELF, 80)
     )
     sa = PioneerScore.objects.get(member=a)
     # 20% × 100 + 50% × 96 + 30% × 90 = 20 + 48 + 27 = 95.0 → five stars (≥ 95)
@@ -94,16 +95,16 @@ def test_pioneer_scheme_validation_and_versions(small_city):
     scheme.self_weight = 50
     with pytest.raises(ValidationError):
         scheme.full_clean()
-    new = services.pioneer_scheme_new_version(actor=None, scheme=PioneerScheme.objects.get(pk=scheme.pk))
+    new = services.pioneer_scheme_new_version(actor=SYSTEM, scheme=PioneerScheme.objects.get(pk=scheme.pk))
     assert new.version == 2 and new.status == SchemeStatus.DRAFT and new.indicators.count() == 6
     i = new.indicators.filter(is_veto=False).first()
     i.weight = 30
     i.save()
     with pytest.raises(ValidationError, match="100"):
-        services.pioneer_scheme_publish(actor=None, scheme=new)
+        services.pioneer_scheme_publish(actor=SYSTEM, scheme=new)
     i.weight = 20
     i.save()
-    services.pioneer_scheme_publish(actor=None, scheme=new)
+    services.pioneer_scheme_publish(actor=SYSTEM, scheme=new)
     scheme.refresh_from_db()
     assert scheme.status == SchemeStatus.SUPERSEDED
     assert services.pioneer_scheme_default(year=2024).pk == new.pk
@@ -112,22 +113,22 @@ def test_pioneer_scheme_validation_and_versions(small_city):
 def test_care_totals_per_organization_and_year(small_city):
     m = add_member(small_city.a1_branch, 1, in_difficulty=True)
     n = add_member(small_city.b1, 2, in_difficulty=True)
-    services.care_visit_add(actor=None, member=m, visited_on=date(2024, 2, 1), visitor="王")
+    services.care_visit_add(actor=SYSTEM, member=m, visited_on=date(2024, 2, 1), visitor="王")
     services.care_payment_add(
-        actor=None, member=m, amount=Decimal("500"), paid_on=date(2024, 2, 1), approver="李"
+        actor=SYSTEM, member=m, amount=Decimal("500"), paid_on=date(2024, 2, 1), approver="李"
     )
     services.care_payment_add(
-        actor=None, member=n, amount=Decimal("300"), paid_on=date(2024, 3, 1), approver="李"
+        actor=SYSTEM, member=n, amount=Decimal("300"), paid_on=date(2024, 3, 1), approver="李"
     )
     services.care_payment_add(
-        actor=None, member=m, amount=Decimal("100"), paid_on=date(2023, 3, 1), approver="李"
+        actor=SYSTEM, member=m, amount=Decimal("100"), paid_on=date(2023, 3, 1), approver="李"
     )
     t = care_totals(org_paths=[small_city.a1.path, small_city.city.path, small_city.b1.path], year=2024)
     assert (t[small_city.a1.path].visits, t[small_city.a1.path].amount) == (1, Decimal("500"))
     assert t[small_city.city.path].amount == Decimal("800") and t[small_city.b1.path].payments == 1
     with pytest.raises(ValidationError):
         services.care_payment_add(
-            actor=None, member=m, amount=Decimal("0"), paid_on=date(2024, 2, 1), approver="李"
+            actor=SYSTEM, member=m, amount=Decimal("0"), paid_on=date(2024, 2, 1), approver="李"
         )
 
 
@@ -165,11 +166,11 @@ def test_pioneer_rescoring_updates_the_existing_score(small_city):
     m = add_member(small_city.a1_branch, 1)
     org = small_city.a1_branch
     services.pioneer_entries_save(
-        actor=None, org=org, scheme=scheme, part=Part.BRANCH, rows=_grade(scheme, [m], Part.BRANCH, 70)
+        actor=SYSTEM, org=org, scheme=scheme, part=Part.BRANCH, rows=_grade(scheme, [m], Part.BRANCH, 70)
     )
     assert PioneerScore.objects.get(member=m).stars == 2
     services.pioneer_entries_save(
-        actor=None, org=org, scheme=scheme, part=Part.BRANCH, rows=_grade(scheme, [m], Part.BRANCH, 90)
+        actor=SYSTEM, org=org, scheme=scheme, part=Part.BRANCH, rows=_grade(scheme, [m], Part.BRANCH, 90)
     )
     s = PioneerScore.objects.get(member=m)
     assert (s.total, s.stars, PioneerScore.objects.count()) == (Decimal("90.0"), 4, 1)

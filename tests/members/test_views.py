@@ -6,6 +6,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from branches.models import ExportLog
+from branches.policy import SYSTEM
 from members import services
 from members.models import Member, PioneerEntry
 from tests.members.helpers import add_member, rid, row, xlsx
@@ -193,10 +194,10 @@ def test_care_overview_totals_per_child_and_year_with_fixed_queries(
 
     m = add_member(small_city.a1_branch, 1, in_difficulty=True)
     services.care_payment_add(
-        actor=None, member=m, amount=Decimal("500"), paid_on=date(2024, 2, 1), approver="李"
+        actor=SYSTEM, member=m, amount=Decimal("500"), paid_on=date(2024, 2, 1), approver="李"
     )
     services.care_payment_add(
-        actor=None, member=m, amount=Decimal("70"), paid_on=date(2023, 2, 1), approver="李"
+        actor=SYSTEM, member=m, amount=Decimal("70"), paid_on=date(2023, 2, 1), approver="李"
     )
     _login(client, small_city, "zhen")
     url = reverse("members:care", args=[small_city.town_a.pk]) + "?year=2024"

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from branches.models import Domain
+from branches.policy import Scope
 from members.models import Member
 from members.resident_id import make
 from pilot import selectors, services
@@ -65,7 +66,7 @@ def test_excluded_organization_gets_no_items(small_city):
 
 def test_generation_for_one_township_only(small_city):
     make_plan(2023)
-    services.checklist_generate(period=date(2023, 7, 1), org_paths=[small_city.town_a.path])
+    services.checklist_generate(period=date(2023, 7, 1), scope=Scope.of(small_city.town_a))
     assert set(ChecklistItem.objects.values_list("organization_id", flat=True)) == {
         small_city.a1.pk,
         small_city.a2.pk,
@@ -203,7 +204,7 @@ def test_completion_by_org_counts_accepted_and_on_time(pilot_city):
     services.report_submit(
         actor=cun, item=late, state="done", percent=100, narrative="完成", delay_reason="雨天"
     )
-    c = selectors.completion_by_org(period, period, org_paths=[pilot_city.town_a.path])
+    c = selectors.completion_by_org(period, period, scope=Scope.of(pilot_city.town_a))
     assert set(c) == {pilot_city.a1.pk, pilot_city.a2.pk}
     a1 = c[pilot_city.a1.pk]
     assert (a1.due, a1.submitted, a1.accepted, a1.on_time, a1.late) == (a1.due, 2, 1, 1, 1)

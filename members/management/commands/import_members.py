@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from branches.policy import SYSTEM
 from members import importing
 
 
@@ -24,9 +25,9 @@ class Command(BaseCommand):
             raise CommandError(f"文件不存在：{file}")
         try:
             with open(path, "rb") as fh:
-                plan = importing.build_plan(fh, path.name)
+                plan = importing.build_plan(fh, path.name, user=SYSTEM)
                 if plan.ok and not dry_run:
-                    counts = importing.apply_plan(plan, actor=None)
+                    counts = importing.apply_plan(plan, actor=SYSTEM)
         except importing.ImportFileError as e:
             raise CommandError(str(e)) from None
         if not plan.ok:
