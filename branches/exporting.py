@@ -42,6 +42,23 @@ def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence], sheet: str = "S
     return buf.getvalue(), n
 
 
+def xlsx_bytes_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> tuple[bytes, int]:
+    """Several sheets in one workbook; the count is the first sheet's rows (what the export logs)."""
+    wb = Workbook(write_only=True)
+    counts = []
+    for title, headers, rows in sheets:
+        ws = wb.create_sheet(title[:31])
+        ws.append([safe_cell(h) for h in headers])
+        n = 0
+        for row in rows:
+            ws.append([safe_cell(v) for v in row])
+            n += 1
+        counts.append(n)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue(), counts[0] if counts else 0
+
+
 def attachment(response: HttpResponse, filename: str) -> HttpResponse:
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     response["X-Content-Type-Options"] = "nosniff"
@@ -49,10 +66,13 @@ def attachment(response: HttpResponse, filename: str) -> HttpResponse:
 
 
 def xlsx_response(
-    *, user, what: str, filename: str, headers, rows, filters: dict | None = None, sheet="Sheet1"
+    *, user, what: str, filename: str, headers, rows, filters: dict | None = None, sheet="Sheet1", extra_sheets=()
 ):
-    """Build the workbook, log the export (who, what, how many rows), return the download."""
-    data, n = xlsx_bytes(headers, rows, sheet=sheet)
+    """Build the workbook, log the export (who, what, how many rows), return the download.
+
+    ``extra_sheets``: further ``(title, headers, rows)`` after the first sheet (e.g. the roster's records).
+    """
+    data, n = xlsx_bytes_sheets([(sheet, headers, rows), *extra_sheets])
     export_logged(user=user, what=what, rows=n, filters=filters or {})
     resp = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -90,6 +90,9 @@ def build(ctx: DemoContext) -> None:
     ctx.log(f"党员：{total} 名")
     _pioneer(ctx)
     _care(ctx)
+    from . import demo_life
+
+    demo_life.build(ctx)  # records, development, transfers, floating members
 
 
 def _pioneer(ctx: DemoContext) -> None:

@@ -324,3 +324,24 @@ class CarePayment(models.Model):
         verbose_name_plural = _("关爱资金")
         ordering = ["-paid_on", "-id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="care_payment_positive")]
+
+
+# A member's life beyond the roster (records, development, transfers, floating) lives in its own
+# module so it can grow without touching the roster's models.
+from .models_life import (  # noqa: E402, F401
+    Development,
+    DevelopmentStep,
+    DevStage,
+    DevStatus,
+    FamilyRecord,
+    FloatDirection,
+    FloatingContact,
+    FloatingRecord,
+    PositionRecord,
+    RewardRecord,
+    TrainingRecord,
+    Transfer,
+    TransferKind,
+    TransferStatus,
+    TripRecord,
+)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from branches.policy import Action, allows
 from branches.registry import Panel
 
+from . import panels_life
 from .models import PioneerScheme, SchemeStatus
 from .selectors import care_totals, member_rates
 
@@ -42,7 +43,7 @@ def org_panels(request, org):
             },  # fmt: skip
             order=30,
         )
-    ]
+    ] + panels_life.org_panels(request, org)
 
 
 def home_panels(request):
@@ -64,4 +65,4 @@ def home_panels(request):
         Panel(
             "members/_panel_home.html", {"year": year, "rows": [(r, rates[r.path]) for r in roots]}, order=30
         )
-    ]
+    ] + panels_life.home_panels(request)

@@ -33,6 +33,7 @@ from .models import (
     Member,
     PioneerScore,
 )
+from .models_life import LIFE_ACTIONS
 
 
 @dataclass
@@ -197,6 +198,7 @@ ACTIONS = {
     "member.eid": "电子身份认证", "member.care_visit": "润心走访", "member.care_payment": "关爱资金",
     "member.import_create": "导入新增", "member.import_update": "导入更新",
 }  # fmt: skip
+ACTIONS.update(LIFE_ACTIONS)
 _FIELD_LABELS = {f.name: str(f.verbose_name) for f in Member._meta.fields}
 
 

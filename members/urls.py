@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_life
 
 app_name = "members"
 
@@ -19,4 +19,17 @@ urlpatterns = [
     path("<int:member_id>/status/", views.member_transfer, name="transfer"),
     path("<int:member_id>/visits/", views.care_visit, name="visit_add"),
     path("<int:member_id>/payments/", views.care_payment, name="payment_add"),
+    # A member's life beyond the roster (members/views_life.py).
+    path("<int:member_id>/records/<slug:kind>/new/", views_life.record_form, name="record_add"),
+    path("<int:member_id>/records/<slug:kind>/<int:record_id>/", views_life.record_form, name="record_edit"),
+    path(
+        "<int:member_id>/records/<slug:kind>/<int:record_id>/delete/",
+        views_life.record_delete,
+        name="record_delete",
+    ),
+    path("development/", views_life.development_list, name="development_list"),
+    path("development/new/", views_life.development_create, name="development_create"),
+    path("development/<int:development_id>/", views_life.development_detail, name="development_detail"),
+    path("development/<int:development_id>/step/", views_life.development_step, name="development_step"),
+    path("development/<int:development_id>/stop/", views_life.development_stop, name="development_stop"),
 ]

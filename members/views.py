@@ -17,7 +17,7 @@ from branches.exporting import attachment, xlsx_bytes, xlsx_response
 from branches.policy import Action, action_q, allows, may_anywhere, require
 from branches.scoping import org_for_user_or_404
 
-from . import importing, resident_id, selectors, services
+from . import importing, records, resident_id, selectors, services, views_life
 from .crypto import blind_index
 from .forms import (
     ImportForm,
@@ -101,7 +101,8 @@ def member_export(request):
         for m in qs
     )  # fmt: skip
     return xlsx_response(user=request.user, what="党员花名册", filename="党员花名册", headers=importing.HEADERS,
-                         rows=rows, filters=dict(request.GET.items()), sheet="党员花名册")  # fmt: skip
+                         rows=rows, filters=dict(request.GET.items()), sheet="党员花名册",
+                         extra_sheets=records.roster_record_sheets(qs, full_ids=False))  # fmt: skip
 
 
 @login_required
@@ -117,6 +118,7 @@ def member_detail(request, member_id: int):
         "payment_form": PaymentForm(initial={"paid_on": timezone.localdate()}),
         "transfer_form": TransferForm(initial={"on": timezone.localdate()}),
         **selectors.member_detail(member=m, year=_year(request)),
+        **views_life.member_life_context(request, m),
     })  # fmt: skip
 
 

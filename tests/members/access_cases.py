@@ -1,4 +1,5 @@
 from tests.access import EVERYONE, Case, allow
+from tests.members import access_cases_life as life
 from tests.members.helpers import add_member
 
 IMPORTERS = allow("shi", "zhen", "cun", "cun2")
@@ -8,6 +9,7 @@ def build(city):
     city.extra["m_a1"] = add_member(city.a1_branch, 401)
     city.extra["m_a2"] = add_member(city.a2, 402)
     city.extra["m_b1"] = add_member(city.b1, 403)
+    life.build(city)
 
 
 def _m(key):
@@ -118,3 +120,4 @@ CASES = [
         "members:care", lambda c: {"org_id": c.a2.pk}, allow("shi", "zhen", "ducha"), label="members:care:a2"
     ),
 ]
+CASES += life.CASES

@@ -1,0 +1,198 @@
+"""Demo rows for a member's life: records, people at every development stage, transfers in every
+state, floating members. Called from ``members/demo.py``'s ``build`` after the roster exists.
+
+Dates are relative to today, so the home pages always show steps coming due and overdue.
+Development, transfers and floating members go through the services (the rules hold); records
+are bulk-inserted (thousands of rows).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from branches.demo import DemoContext, _person
+from branches.models import Role, RoleKind
+
+from .models import Member, MemberStatus
+from .models_life import (
+    FamilyRecord,
+    PositionRecord,
+    RewardKind,
+    RewardRecord,
+    TrainingRecord,
+    TripRecord,
+)
+from .resident_id import make
+
+
+def build(ctx: DemoContext) -> None:
+    rng = random.Random(ctx.seed * 31 + 11)  # its own stream: other apps' demo data stay as they were
+    today = timezone.localdate()
+    _records(ctx, rng)
+    _development(ctx, rng, today)
+
+
+def _secretary_orgs() -> dict[str, object]:
+    roles = Role.objects.filter(user__username__in=["cun", "cun2", "zhen"]).select_related(
+        "organization", "user"
+    )
+    return {r.user.username: r.organization for r in roles if r.kind != RoleKind.INSPECTOR}
+
+
+# --- records -----------------------------------------------------------------------------------
+
+_TITLES = [
+    "党支部书记",
+    "党支部副书记",
+    "组织委员",
+    "宣传委员",
+    "纪检委员",
+    "村委会主任",
+    "村务监督委员会主任",
+    "党小组长",
+]
+_REWARDS = [("优秀共产党员", "中共{t}委员会"), ("优秀党务工作者", "中共{t}委员会"), ("五星党员", "中共{t}委员会"),
+            ("抗洪抢险先进个人", "{t}人民政府")]  # fmt: skip
+_PUNISH = [("警告", "中共{t}纪律检查委员会"), ("严重警告", "中共{t}纪律检查委员会")]
+_TRAININGS = [("基层党组织书记示范培训班", "市委组织部", 40), ("发展对象集中培训班", "{t}党委", 24),
+              ("党员冬春训", "{t}党委", 16), ("乡村振兴带头人培训班", "市委党校", 32)]  # fmt: skip
+_WORK = [
+    "务农",
+    "个体经营",
+    "郑州市某物流公司职员",
+    "县第一中学教师",
+    "镇卫生院医生",
+    "外出务工（建筑业）",
+    "退休",
+]
+_PLACES = ["新加坡", "泰国", "日本", "马来西亚", "中国香港", "中国澳门"]
+
+
+def _records(ctx: DemoContext, rng: random.Random) -> None:
+    rows = list(
+        Member.objects.filter(status__in=[MemberStatus.NORMAL, MemberStatus.FLOATING])
+        .values_list("pk", "joined_on", "organization__name", "organization__township__short_name")
+        .order_by("pk")
+    )
+    pos, rew, fam, tra, tri = [], [], [], [], []
+    year = ctx.year
+    for pk, joined, org_name, town in rows:
+        town = (town or "示范市").removesuffix("党委")
+        r = rng.random()
+        if r < 0.25:
+            start = date(rng.randint(max(joined.year, 2008), year), rng.randint(1, 12), rng.randint(1, 28))
+            ended = start + timedelta(days=rng.randint(400, 1800)) if rng.random() < 0.4 else None
+            pos.append(PositionRecord(member_id=pk, title=rng.choice(_TITLES), unit=org_name, started_on=start,
+                                      ended_on=ended if ended and ended.year <= year else None))  # fmt: skip
+        if r < 0.12:
+            name, body = rng.choice(_PUNISH if rng.random() < 0.08 else _REWARDS)
+            kind = RewardKind.PUNISHMENT if (name, body) in _PUNISH else RewardKind.REWARD
+            on = date(
+                rng.randint(max(joined.year, 2010), year), rng.choice([1, 6, 7, 12]), rng.randint(1, 28)
+            )
+            prefix = "纪" if kind == RewardKind.PUNISHMENT else "党"
+            rew.append(RewardRecord(member_id=pk, kind=kind, name=name, decided_on=on, deciding_body=body.format(t=town),
+                                    document_no=f"{town[:1]}{prefix}〔{on.year}〕{rng.randint(1, 60)}号",
+                                    reason="" if kind == RewardKind.REWARD else "违反工作纪律"))  # fmt: skip
+        if r < 0.30:
+            for rel in rng.sample(["spouse", "son", "daughter", "father", "mother"], rng.randint(1, 3)):
+                fam.append(FamilyRecord(member_id=pk, relation=rel, name=_person(rng), birth_year=rng.randint(1950, 2015),
+                                        political_status=rng.choice(["masses", "masses", "league", "member"]),
+                                        work_unit=rng.choice(_WORK)))  # fmt: skip
+        if r < 0.35:
+            name, org, hours = rng.choice(_TRAININGS)
+            s = date(rng.randint(2019, year), rng.randint(1, 12), rng.randint(1, 25))
+            tra.append(TrainingRecord(member_id=pk, name=name, organizer=org.format(t=town), started_on=s,
+                                      ended_on=s + timedelta(days=hours // 8), hours=hours))  # fmt: skip
+        if r < 0.02:
+            s = date(rng.randint(2016, year), rng.randint(1, 12), rng.randint(1, 20))
+            tri.append(TripRecord(member_id=pk, destination=rng.choice(_PLACES), purpose=rng.choice(["official", "private"]),
+                                  detail=rng.choice(["考察学习", "探亲", "旅游"]), left_on=s,
+                                  returned_on=s + timedelta(days=rng.randint(3, 15))))  # fmt: skip
+    for model, objs in ((PositionRecord, pos), (RewardRecord, rew), (FamilyRecord, fam), (TrainingRecord, tra),
+                        (TripRecord, tri)):  # fmt: skip
+        model.objects.bulk_create(objs, batch_size=2000)
+    ctx.log(
+        f"党员信息：职务 {len(pos)}、奖惩 {len(rew)}、家庭成员 {len(fam)}、培训 {len(tra)}、出国（境）{len(tri)} 条"
+    )
+
+
+# --- 发展党员 -------------------------------------------------------------------------------------
+
+# Days after the application on which each step is done (a path that keeps every rule).
+_OFFSET = {1: 0, 2: 15, 3: 40, 4: 45, 5: 45, 6: 220}
+_OFFSET.update({7: 40 + 375, 8: 420, 9: 425, 10: 435, 11: 445, 12: 475, 13: 485, 14: 495, 15: 515, 16: 525})
+_OFFSET.update({17: 575, 18: 585, 19: 587, 20: 595, 21: 715, 22: 860, 23: 885, 24: 925, 25: 935})
+
+# (last step done, days since it) — every stage, with steps coming due and overdue.
+_PROFILES = [
+    (1, 10),  # applicant, talk due within the month
+    (1, 45),  # applicant, talk overdue
+    (4, 30),  # activist, 备案 done
+    (6, 60),  # activist, being trained
+    (11, 10),  # candidate after training
+    (16, 65),  # candidate, 上级党委审批 due within weeks (level above)
+    (16, 100),  # candidate, 上级党委审批 overdue (level above)
+    (21, 30),  # probationary
+    (22, 15),  # probationary, 转正 discussion coming due
+    (25, 60),  # full member: all 25 steps
+]
+
+
+def _development(ctx: DemoContext, rng: random.Random, today: date) -> None:
+    from .development import STEP, development_start, development_step, development_stop, people_options
+
+    orgs = _secretary_orgs()
+    targets = []
+    for key in ("cun", "cun2"):
+        if key in orgs:
+            targets += [(orgs[key], p) for p in _PROFILES]
+    used = {o.pk for o, _p in targets}
+    for t in ctx.townships:
+        leaves = [u for u in ctx.leaves if u.township_id == t.pk and u.pk not in used][:2]
+        for leaf in leaves:
+            targets += [(leaf, p) for p in rng.sample(_PROFILES, 3)]
+    n = stopped = 0
+    for i, (org, (last, since)) in enumerate(targets):
+        applied = today - timedelta(days=_OFFSET[last] + since)
+        male = rng.random() < 0.6
+        birth = date(rng.randint(1992, 2003), rng.randint(1, 12), rng.randint(1, 28))
+        dev = development_start(actor=None, organization=org, name=_person(rng), resident_id=make("410108", birth, 100 + i, male),
+                                applied_on=applied, phone=f"13{rng.randrange(10**9):09d}", work=rng.choice(_WORK[:6]),
+                                education=rng.choice(["senior", "college", "bachelor"]),
+                                record="本人递交入党申请书")  # fmt: skip
+        contact = introducers = None
+        for step in range(2, last + 1):
+            people = []
+            if STEP[step].people:
+                options = list(people_options(dev)[:3])
+                if STEP[step].people == "contact":
+                    contact = options[:1]
+                    people = contact
+                else:
+                    introducers = options[:2]
+                    people = introducers
+                if len(people) < (1 if STEP[step].people == "contact" else 2):
+                    break
+            development_step(actor=None, development=dev, number=step, done_on=applied + timedelta(days=_OFFSET[step]),
+                             people=people, record=_RECORD.get(step, ""))  # fmt: skip
+        n += 1
+        if i % 17 == 5 and dev.current_step < 17:
+            development_stop(actor=None, development=dev, reason="本人申请撤回入党申请")
+            stopped += 1
+    ctx.log(f"发展党员：{n} 人（各阶段，含到期与逾期步骤；终止 {stopped} 人）")
+
+
+_RECORD = {
+    2: "支部书记与本人谈话，了解入党动机",
+    3: "经党员推荐、支部委员会研究确定",
+    6: "每季度考察一次，思想汇报按时提交",
+    10: "政治审查合格",
+    11: "参加镇党委集中培训 3 天，结业",
+    15: "应到会有表决权党员全部到会，全票通过",
+    20: "在支部主题党日上入党宣誓",
+    23: "支部大会讨论，同意按期转正",
+}

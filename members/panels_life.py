@@ -1,0 +1,36 @@
+"""Home and organization panels for development, transfers and floating members (fixed queries)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from branches.registry import Panel
+
+from . import development as dev_rules
+
+
+def home_panels(request) -> list[Panel]:
+    """发展党员 steps coming due and overdue in my subtrees (the unit's and the level above's home)."""
+    today = timezone.localdate()
+    due = dev_rules.due_list(user=request.user, today=today)
+    if not due:
+        return []
+    return [Panel("members/_panel_home_life.html", {"due": due, "today": today}, order=31)]
+
+
+def org_panels(request, org) -> list[Panel]:
+    """Stage counts of development for the organization and each child (one grouped query)."""
+    from branches.models import Organization
+
+    children = list(Organization.objects.get_children(org).order_by("path").only("id", "name", "path"))
+    counts = dev_rules.stage_counts(org_paths=[org.path] + [c.path for c in children])
+    from .models_life import DevStage
+
+    rows = [(o, [counts[o.path][s] for s in DevStage.values]) for o in [org] + children]
+    if not any(sum(c) for _o, c in rows):
+        return []
+    return [
+        Panel(
+            "members/_panel_org_life.html", {"org": org, "rows": rows, "stages": DevStage.choices}, order=31
+        )
+    ]
