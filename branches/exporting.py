@@ -66,7 +66,15 @@ def attachment(response: HttpResponse, filename: str) -> HttpResponse:
 
 
 def xlsx_response(
-    *, user, what: str, filename: str, headers, rows, filters: dict | None = None, sheet="Sheet1", extra_sheets=()
+    *,
+    user,
+    what: str,
+    filename: str,
+    headers,
+    rows,
+    filters: dict | None = None,
+    sheet="Sheet1",
+    extra_sheets=(),
 ):
     """Build the workbook, log the export (who, what, how many rows), return the download.
 
