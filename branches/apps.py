@@ -1,3 +1,5 @@
+import contextlib
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +7,10 @@ from django.utils.translation import gettext_lazy as _
 class BranchesConfig(AppConfig):
     name = "branches"
     verbose_name = _("组织体系")
+
+    def ready(self):
+        from . import checks, sheets  # noqa: F401  (system checks register on import)
+
+        # Django spools large uploads into FILE_UPLOAD_TEMP_DIR, which must exist: our private one.
+        with contextlib.suppress(OSError):
+            sheets.upload_temp_dir("spool")

@@ -17,3 +17,11 @@ def ping(value: int) -> dict:
     from .models import Organization
 
     return {"value": value * 2, "organizations": Organization.objects.count()}
+
+
+@shared_task(name="branches.sweep_upload_temp")
+def sweep_upload_temp() -> int:
+    """Temporary uploads a killed worker left behind (previews never confirmed, crashed reads)."""
+    from .sheets import sweep_upload_temp as sweep
+
+    return sweep()

@@ -157,20 +157,39 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "private_media")
 MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploads waiting to be read (roster previews, admin imports): a private directory (0700), never
+# world-writable /tmp; files are removed on every path out and swept hourly by beat.
+UPLOAD_TEMP_DIR = Path(str(env.path("UPLOAD_TEMP_DIR", default=BASE_DIR / "var" / "uploads")))
+FILE_UPLOAD_TEMP_DIR = str(UPLOAD_TEMP_DIR / "spool")  # Django spools uploads > 5 MB here
+# Spreadsheets are parsed in a child process with these limits (branches/sheets.py).
+SHEET_CHILD_MEMORY_MB = env.int("SHEET_CHILD_MEMORY_MB", default=768)
+SHEET_CHILD_CPU_SECONDS = env.int("SHEET_CHILD_CPU_SECONDS", default=120)
+SHEET_CHILD_WALL_SECONDS = env.int("SHEET_CHILD_WALL_SECONDS", default=180)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
 
 
 # Personal data: resident IDs are encrypted with MultiFernet (first key encrypts, all decrypt,
 # so keys rotate by prepending a new one and running ``manage.py rotate_keys``) and looked up
-# through a keyed hash ("blind index"). Dev defaults derive from SECRET_KEY.
+# through a keyed hash ("blind index"). Production must set both keys, distinct from SECRET_KEY
+# (system check branches.E001–E005 and config/wsgi.py refuse to start otherwise); development and
+# tests (DEBUG on, or the embedded dev secret) fall back to keys derived from SECRET_KEY, with a
+# warning (branches.W001).
 def _derived_key(label: str) -> str:
     import base64
 
     return base64.urlsafe_b64encode(hashlib.sha256(f"{label}:{SECRET_KEY}".encode()).digest()).decode()
 
 
-FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[_derived_key("field-encryption")])
-BLIND_INDEX_KEY = env("BLIND_INDEX_KEY", default=_derived_key("blind-index"))
+KEYS_DEV_DEFAULTS_ALLOWED = DEBUG or SECRET_KEY == _DEV_SECRET
+KEYS_DERIVED_FROM_SECRET = []
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+if not FIELD_ENCRYPTION_KEYS:
+    FIELD_ENCRYPTION_KEYS = [_derived_key("field-encryption")]
+    KEYS_DERIVED_FROM_SECRET.append("FIELD_ENCRYPTION_KEYS")
+BLIND_INDEX_KEY = env("BLIND_INDEX_KEY", default="")
+if not BLIND_INDEX_KEY:
+    BLIND_INDEX_KEY = _derived_key("blind-index")
+    KEYS_DERIVED_FROM_SECRET.append("BLIND_INDEX_KEY")
 
 # Celery: eager in process unless a broker is configured.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
@@ -298,4 +317,10 @@ CELERY_BEAT_SCHEDULE.update(
             "schedule": crontab(minute="*/5"),
         }
     }
+)
+
+# --- uploads ---
+# Temporary uploads older than a preview token's life are removed (branches/sheets.py).
+CELERY_BEAT_SCHEDULE.update(
+    {"branches-sweep-upload-temp": {"task": "branches.sweep_upload_temp", "schedule": crontab(minute=17)}}
 )

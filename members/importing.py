@@ -4,9 +4,9 @@ One machinery for the portal (a secretary, own organization and below), the admi
 department) and ``manage.py import_members``. It is built for 150,000-row files:
 
 - reading: python-calamine for .xlsx (openpyxl is ten times slower), the csv module for .csv
-  with the encoding detected (UTF-8, UTF-8 with BOM, GBK/GB18030);
-- refusing oversized files and zip bombs before reading: the zip's declared uncompressed sizes
-  are summed from its central directory, nothing is inflated;
+  with the encoding detected (UTF-8, UTF-8 with BOM, GBK/GB18030) — both in a child process
+  with a memory limit, after ``branches.sheets`` has checked the file by streaming it (hostile
+  files: zip bombs, far cell references, nested archives, polyglots);
 - validating in plain Python against two queries (organization codes in scope, current
   members' blind indexes) — never a query per row;
 - writing with ``bulk_create``/``bulk_update`` in batches and one bulk audit insert per batch,
@@ -15,11 +15,10 @@ department) and ``manage.py import_members``. It is built for 150,000-row files:
 
 from __future__ import annotations
 
-import csv
 import io
 import json
+import os
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -30,6 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from branches import sheets
 from branches.audit import audit_bulk
 from branches.middleware import current_ip
 from branches.models import AuditEvent, Organization, OrgStatus
@@ -45,11 +45,11 @@ HEADERS = [
 ]  # fmt: skip
 REQUIRED = {"姓名", "公民身份号码", "入党日期", "党组织代码"}
 
-MAX_FILE_BYTES = 60 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 400 * 1024 * 1024
-MAX_ZIP_ENTRIES = 200
-MAX_RATIO = 120  # a real worksheet compresses ~10×; a zip bomb by thousands
-MAX_ROWS = 300_000
+MAX_FILE_BYTES = sheets.MAX_FILE_BYTES
+# A sheet may use the template's 13 columns and as many again (a 序号 or 备注 column people add);
+# any cell beyond column Z, or below row MAX_ROWS + 1, refuses the file before it is parsed.
+MAX_COLUMNS = 2 * 13
+MAX_ROWS = 200_000  # the city's largest roster is ~150,000; more is split into several files
 PREVIEW_DETAIL = 1000
 MAX_ERRORS = 10_000  # a file with the columns shifted errs on every row: stop, it says enough  # updates whose old → new values the preview spells out
 BATCH = 2000
@@ -145,54 +145,20 @@ class ImportPlan:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _check_xlsx(fh) -> None:
-    """Refuse a zip whose central directory declares too much, before inflating anything."""
+def _rows_of(path, kind: str) -> Iterator[list]:
     try:
-        zf = zipfile.ZipFile(fh)
-    except zipfile.BadZipFile:
-        raise ImportFileError(_("文件不是有效的 .xlsx 表格（可能已损坏，或扩展名不对）。")) from None
-    infos = zf.infolist()
-    if len(infos) > MAX_ZIP_ENTRIES:
-        raise ImportFileError(_("文件结构异常（压缩包内文件过多），已拒绝。"))
-    total = sum(i.file_size for i in infos)
-    packed = sum(i.compress_size for i in infos) or 1
-    if total > MAX_UNCOMPRESSED_BYTES or total / packed > MAX_RATIO:
-        raise ImportFileError(_("文件解压后过大或压缩比异常（疑似压缩炸弹），已拒绝。请拆分后分批导入。"))
-    fh.seek(0)
-
-
-def _xlsx_rows(fh) -> Iterator[list]:
-    from python_calamine import CalamineWorkbook
-
-    _check_xlsx(fh)
-    try:
-        wb = CalamineWorkbook.from_filelike(fh)
-        sheet = wb.get_sheet_by_index(0)
-    except Exception:  # calamine raises its own types for unreadable files
-        raise ImportFileError(_("无法读取该 .xlsx 文件，请用 Excel 另存为 .xlsx 后重试。")) from None
-    yield from sheet.iter_rows()
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ImportFileError(_("无法识别 CSV 文件的编码，请另存为“CSV UTF-8”或 GBK 编码。")) from None
-
-
-def _csv_rows(fh) -> Iterator[list]:
-    text = _decode(fh.read(MAX_FILE_BYTES + 1))
-    yield from csv.reader(io.StringIO(text, newline=""))
+        yield from sheets.sheet_rows(path, kind, max_rows=MAX_ROWS + 1, max_columns=MAX_COLUMNS)
+    except sheets.SheetRefused as e:
+        raise ImportFileError(str(e)) from None
 
 
 def read_rows(fh, filename: str) -> Iterator[tuple[int, list]]:
-    """Yield ``(spreadsheet row number, cells)`` from an open binary file."""
+    """Yield ``(spreadsheet row number, cells)`` from an open binary file.
+
+    The file is checked by streaming (``branches.sheets.inspect_xlsx``) and parsed in a child
+    process with a memory limit; a file object that is not on disk is first copied to the
+    private upload directory, and the copy is removed however reading ends.
+    """
     fh.seek(0, io.SEEK_END)
     size = fh.tell()
     fh.seek(0)
@@ -206,15 +172,21 @@ def read_rows(fh, filename: str) -> Iterator[tuple[int, list]]:
         )
     name = filename.lower()
     if name.endswith(".xlsx"):
-        rows = _xlsx_rows(fh)
+        kind = "xlsx"
     elif name.endswith(".csv"):
-        rows = _csv_rows(fh)
+        kind = "csv"
     else:
         raise ImportFileError(_("只支持 .xlsx 和 .csv 文件（.xls 请先用 Excel 另存为 .xlsx）。"))
-    for n, row in enumerate(rows, start=1):
-        if n > MAX_ROWS + 1:
-            raise ImportFileError(_("行数超过 %(n)s 行，请拆分后分批导入。", n=f"{MAX_ROWS:,}"))
-        yield n, row
+    on_disk = getattr(fh, "name", None)
+    if isinstance(on_disk, str) and os.path.isfile(on_disk):
+        rows = _rows_of(on_disk, kind)
+        yield from enumerate(rows, start=1)
+        return
+    try:
+        with sheets.temp_copy(fh, "." + kind) as path:
+            yield from enumerate(_rows_of(path, kind), start=1)
+    except sheets.SheetRefused as e:
+        raise ImportFileError(str(e)) from None
 
 
 # --- cell parsing -----------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import time
 import uuid
 from datetime import date
@@ -17,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from branches import sheets
 from branches.audit import audit_bulk, audit_record, diff
 from branches.models import Organization
 from branches.policy import Action, person, require
@@ -388,9 +388,8 @@ IMPORT_MAX_AGE = 3600
 
 
 def _import_dir() -> Path:
-    d = Path(tempfile.gettempdir()) / "partybuild-member-imports"
-    d.mkdir(mode=0o700, exist_ok=True)
-    return d
+    """Uploads waiting for the confirm step: the private upload directory (0700), not /tmp."""
+    return sheets.upload_temp_dir("member-imports")
 
 
 def _sweep_old_uploads(d: Path) -> None:
@@ -403,31 +402,37 @@ def _sweep_old_uploads(d: Path) -> None:
 
 
 def roster_import_preview(*, actor, upload) -> tuple[importing.ImportPlan, str | None]:
-    """Validate an uploaded roster. Keeps the file for the confirm step under a signed token."""
+    """Validate an uploaded roster. Keeps the file for the confirm step under a signed token.
+
+    The file is kept only when a token is handed out; every other way out (an error in the
+    file, a refusal, any exception) removes it.
+    """
     if importing.manage_prefixes(actor) == ():
         raise PermissionDenied
     ext = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
     if upload.size > importing.MAX_FILE_BYTES:
         raise importing.ImportFileError(
-            f"文件过大，上限 {importing.MAX_FILE_BYTES // 1048576} MB，请拆分后分批导入。"
+            _("文件过大，上限 %(max)s MB，请拆分后分批导入。") % {"max": importing.MAX_FILE_BYTES // 1048576}
         )
     key = uuid.uuid4().hex
     _sweep_old_uploads(_import_dir())
     path = _import_dir() / f"{key}{ext}"
-    with open(path, "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+    keep = False
     try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
         with open(path, "rb") as fh:
             plan = importing.build_plan(fh, upload.name, user=actor)
-    except importing.ImportFileError:
-        path.unlink(missing_ok=True)
-        raise
-    if not plan.ok:
-        path.unlink(missing_ok=True)
-        return plan, None
-    token = signing.dumps({"k": key, "e": ext, "u": actor.pk, "n": upload.name[:100]}, salt=_IMPORT_SALT)
-    return plan, token
+        if not plan.ok:
+            return plan, None
+        token = signing.dumps({"k": key, "e": ext, "u": actor.pk, "n": upload.name[:100]}, salt=_IMPORT_SALT)
+        keep = True
+        return plan, token
+    finally:
+        if not keep:
+            path.unlink(missing_ok=True)
 
 
 def _import_file(token: str, actor) -> tuple[Path, str]:

@@ -92,6 +92,7 @@ def _fresh_cache():
 @pytest.fixture(autouse=True)
 def _media_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.UPLOAD_TEMP_DIR = tmp_path / "uploads"
 
 
 CHROMIUM = "/usr/bin/chromium"
