@@ -324,6 +324,30 @@ def star_text(row) -> str:
     )
 
 
+def _num(x) -> str:
+    """12.0 → 12, 12.50 → 12.5: points as people write them."""
+    return f"{x:.2f}".rstrip("0").rstrip(".") if x is not None else ""
+
+
+def shown_lines(breakdown: list[dict]) -> list[dict]:
+    """Breakdown lines with their raw value as people read it: a rate as 87.5%, a count or a
+    mean (the pioneer index) as the number, no data as —; points and maximum without trailing 0."""
+    from .sources import get_source
+
+    for line in breakdown:
+        raw = line.get("raw")
+        src = get_source(line.get("source", ""))
+        if raw is None:
+            line["raw_shown"] = "—"
+        elif line.get("num") is not None and (src is None or src.percent):
+            line["raw_shown"] = _num(raw * 100) + "%"
+        else:
+            line["raw_shown"] = _num(raw)
+        line["points_shown"] = _num(line.get("points"))
+        line["max_shown"] = _num(line.get("max"))
+    return breakdown
+
+
 def fortress_of(*, user, org: Organization, year: int | None) -> dict:
     """The fortress index of ``org`` for ``year``: its own published result when it is a 党支部,
     and its branches' (a 党总支 has none of its own) — each with its star — plus the 党支部 that
@@ -353,7 +377,7 @@ def fortress_of(*, user, org: Organization, year: int | None) -> dict:
             out["unrated"].append(s)
             continue
         r["star_text"] = star_text(r)
-        r["breakdown"] = ScoreResult._meta.get_field("breakdown").to_python(r["breakdown"])
+        r["breakdown"] = shown_lines(ScoreResult._meta.get_field("breakdown").to_python(r["breakdown"]))
         if s["id"] == org.pk:
             out["own"] = r
         else:

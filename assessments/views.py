@@ -195,10 +195,14 @@ def _explain(result, prev, org, period):
             shown = _num(raw * 100) + "%"
         else:
             shown = _num(raw)
+        label = src.label if src else line["source"]
+        if line["source"].startswith("entered:"):  # 评定录入：表彰奖励, never the raw code
+            code = line["source"].split(":", 1)[1]
+            label = _("评定录入：%(c)s") % {"c": ENTRY_LABELS.get(code, line.get("name") or code)}
         out.append(
             {
                 **line,
-                "source_label": src.label if src else line["source"],
+                "source_label": label,
                 "link": links.get(src.link if src else "", ""),
                 "change": change,
                 "raw_shown": shown,
@@ -216,6 +220,7 @@ ENTRY_CODES = [
     ("innovation", _lazy("创新项目")),
     ("veto", _lazy("一票否决情形")),
 ]
+ENTRY_LABELS = dict(ENTRY_CODES)
 
 
 @login_required

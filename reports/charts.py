@@ -35,6 +35,13 @@ def _fmt(v, unit: str) -> str:
     return f"{s}{unit}"
 
 
+def _fit(text: str, space: float, px: float = 11) -> str:
+    """``text`` cut to what fits in ``space`` px at ``px`` per (CJK) character, so labels of
+    neighbouring groups never overlap."""
+    n = max(int(space // px), 1)
+    return text if len(text) <= n else text[: max(n - 1, 1)] + "…"
+
+
 def _patterns(uid: str) -> str:
     return (
         "<defs>"
@@ -139,14 +146,14 @@ def grouped_bar_chart(
                 f'<rect x="{x:.1f}" y="{top_pad + plot_h - h:.1f}" width="{bar_w - 1:.1f}" height="{h:.1f}" '
                 f'fill="{_fill(uid, si)}" stroke="#111" stroke-width="0.5"/>'
                 + (
-                    f'<text x="{x + bar_w / 2:.1f}" y="{top_pad + plot_h - h - 2:.1f}" text-anchor="middle" font-size="8">{escape(_fmt(vs[gi], ""))}</text>'
-                    if bar_w >= 14
+                    f'<text x="{x + bar_w / 2:.1f}" y="{top_pad + plot_h - h - 2:.1f}" text-anchor="middle" font-size="11">{escape(_fmt(vs[gi], ""))}</text>'
+                    if bar_w >= 7 * len(_fmt(vs[gi], "")) + 4  # 11 px digits: the value fits its bar
                     else ""
                 )
                 + "</g>"
             )
         out.append(
-            f'<text x="{gx + group_w * 0.4:.1f}" y="{top_pad + plot_h + 14}" text-anchor="middle" font-size="10">{escape(str(c)[:8])}</text>'
+            f'<text x="{gx + group_w * 0.4:.1f}" y="{top_pad + plot_h + 14}" text-anchor="middle">{escape(_fit(str(c), group_w))}</text>'
         )
     for si, (name, _) in enumerate(series):
         lx = left + si * 110
@@ -183,7 +190,7 @@ def line_chart(
         y = top_pad + plot_h - plot_h * k / 4
         out.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ccc" stroke-width="0.5"/>'
-            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="9">{escape(_fmt(top * k / 4, ""))}</text>'
+            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{escape(_fmt(top * k / 4, ""))}</text>'
         )
     for i, x in enumerate(x_labels):
         px = left + plot_w * i / n
@@ -208,7 +215,7 @@ def line_chart(
             )
             out.append(
                 f"<g><title>{escape(name)}：{escape(_fmt(v, unit))}</title>{marker}"
-                f'<text x="{x:.1f}" y="{y - 6:.1f}" text-anchor="middle" font-size="9">{escape(_fmt(v, ""))}</text></g>'
+                f'<text x="{x:.1f}" y="{y - 6:.1f}" text-anchor="middle" font-size="11">{escape(_fmt(v, ""))}</text></g>'
             )
         lx = left + si * 130
         out.append(
@@ -219,10 +226,28 @@ def line_chart(
     return mark_safe("".join(out))
 
 
-def star_distribution(counts: dict[int, int], *, title: str = "星级分布", width: int = 440) -> SafeString:
-    """How many units got each star rating (0 = 未定星 / 后进)."""
-    items = [(("★" * s) if s else "未定星", counts.get(s, 0)) for s in range(5, -1, -1)]
-    return bar_chart(items, title=title, unit="个", max_value=None, width=width)
+def star_distribution(side: dict, *, title: str, unit: str = "个", width: int = 440) -> SafeString:
+    """How many got each star (五星 … 一星), then those rated below one star and — only when
+    there are any — those not rated at all (未定星). ``side`` is one half of
+    ``assessments.selectors.star_overview`` (branches or members)."""
+    items = [(label, n) for _s, label, n in side["counts"]]
+    if side.get("below"):
+        items.append(("未达一星", side["below"]))
+    if side.get("unrated"):
+        items.append(("未定星", side["unrated"]))
+    return bar_chart(items, title=title, unit=unit, max_value=None, width=width)
+
+
+def double_five_charts(ov: dict | None) -> dict:
+    """双五星: the stars of the 党支部 (fortress index) and of the members (pioneer index)."""
+    if not ov:
+        return {}
+    year = ov.get("year")
+    y = f"{year}年度" if year else ""
+    return {
+        "branch_stars": star_distribution(ov["branches"], title=f"{y}党支部堡垒指数星级分布"),
+        "member_stars": star_distribution(ov["members"], title=f"{y}党员先锋指数星级分布", unit="名"),
+    }
 
 
 def dashboard_charts(data: dict) -> dict:
@@ -243,9 +268,7 @@ def dashboard_charts(data: dict) -> dict:
         "function": bar_chart(
             [(s.label, s.rate) for s in data["by_function"]], title="全功能：政治功能与服务功能任务完成率"
         ),
-        "stars": star_distribution(data.get("stars") or {}, title="年度考核星级分布")
-        if data.get("stars")
-        else "",
+        **double_five_charts(data.get("double_five")),
     }
 
 
@@ -266,6 +289,16 @@ def unit_charts(ctx: dict) -> dict:
             unit="分",
             max_value=None,
         )
+    f = ctx.get("fortress") or {}
+    own = f.get("own")
+    if own and own.get("breakdown"):
+        out["fortress"] = bar_chart(
+            [(b.get("name", ""), b.get("points")) for b in own["breakdown"]],
+            title="堡垒指数得分构成",
+            unit="分",
+            max_value=None,
+        )
+    out.update(double_five_charts(ctx.get("double_five")))
     comp = ctx.get("completion")
     if comp and comp.get("by_element"):
         out["element"] = bar_chart(

@@ -130,6 +130,20 @@ def unit_result(*, user, org: Organization, year: int) -> dict | None:
     }
 
 
+def fortress(*, user, org: Organization, year: int) -> dict | None:
+    """堡垒指数 of the unit (if it is a 党支部) and of its branches, with stars and the 党支部 not
+    rated and why (``assessments.selectors.fortress_of``)."""
+    fn = sources.selector("assessments", "fortress_of")
+    return fn(user=user, org=org, year=year) if fn else None
+
+
+def double_five(*, user, org: Organization, year: int) -> dict | None:
+    """双五星 inside ``org``: the stars of the 党支部 and of the members, five-star shares
+    (``assessments.selectors.star_overview``)."""
+    fn = sources.selector("assessments", "star_overview")
+    return fn(user=user, scope=org, year=year) if fn else None
+
+
 def findings(*, user, org: Organization, year: int) -> dict | None:
     rows = assessments_selectors.findings_list(user=user, org=org, period=str(year), limit=200)
     closed = [f for f in rows if f.closed_at]
@@ -189,6 +203,12 @@ def lagging_list(*, user, org: Organization, year: int) -> list[dict]:
         }
         for r in fn(user=user, scope=org, period=str(year), kind="annual")
     ]
+
+
+def fortress_lagging(*, user, org: Organization, year: int) -> list[dict]:
+    """后进党支部 of the year's fortress index with their 整改方案."""
+    fn = sources.selector("assessments", "lagging_with_plans")
+    return fn(user=user, scope=org, period=str(year), kind="fortress") if fn else []
 
 
 def _comp_dict(c) -> dict:
@@ -385,16 +405,8 @@ def dashboard(*, user, org: Organization, year: int) -> dict:
         "fastest": ranked[:5],
         "slowest": list(reversed(ranked[-5:])) if len(ranked) > 5 else list(reversed(ranked)),
         "headline": headline(user=user, org=org, year=year, totals=totals),
-        "stars": _star_counts(ranks.values()),
+        "double_five": double_five(user=user, org=org, year=year),
     }
-
-
-def _star_counts(rows) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    for r in rows:
-        if r.get("stars") is not None:
-            counts[r["stars"]] = counts.get(r["stars"], 0) + 1
-    return counts
 
 
 def _slices(keys, data: dict) -> list[Slice]:
@@ -438,6 +450,8 @@ def unit_report(*, user, org: Organization, year: int) -> dict:
         "year": year,
         "township": org.township,
         "result": unit_result(user=user, org=org, year=year),
+        "fortress": fortress(user=user, org=org, year=year),
+        "double_five": double_five(user=user, org=org, year=year),
         "completion": comp,
         "findings": findings(user=user, org=org, year=year),
         "members": member_rates(org=org, year=year),
@@ -456,6 +470,7 @@ def city_summary(*, user, org: Organization, year: int) -> dict:
         {
             "rankings": rankings(user=user, org=org, year=year),
             "lagging": lagging_list(user=user, org=org, year=year),
+            "fortress_lagging": fortress_lagging(user=user, org=org, year=year),
             "generated_at": timezone.localtime(),
             "issuer": _("中共示范市委组织部"),
         }

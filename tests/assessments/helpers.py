@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from assessments import services
 from assessments.models import GradeBand, Indicator, Scheme, SchemeKind, Standard, StandardItem
+from members.models import Member, PioneerScore
+from members.resident_id import make
 
 D = Decimal
 
@@ -89,3 +91,41 @@ def finding(org, *, actor, severity="general", on=date(2023, 8, 10), deadline=da
         findings=[{"problem": "三会一课记录不全", "deadline": deadline, "owner": "张书记", "severity": severity}],
     )  # fmt: skip
     return ins.findings.get()
+
+
+def pioneer_member(org, i, *, eid: bool, total: int, stars: int, scheme):
+    born = date(1960, 1, 1 + i)
+    m = Member.objects.create(name=f"党员{i}", gender="M", resident_id=make("110105", born, 10 + i, True), birth_date=born,
+                              joined_on=date(1980, 7, 1), organization=org, eid_authenticated=eid)  # fmt: skip
+    PioneerScore.objects.create(member=m, scheme=scheme, year=2023, total=total, stars=stars)
+    return m
+
+
+def fortress_rows(c):
+    """A year (2023) of 甲一村第一党支部's own rows and the default schemes (tests/assessments/
+    test_fortress.py works its fortress index out by hand: 61.83, 二星)."""
+    from assessments.defaults import seed_default_schemes
+    from members.models import PioneerScheme
+    from pilot import services as pilot_services
+
+    shi, zhen, cun = c.users["shi"], c.users["zhen"], c.users["cun"]
+    seed_default_schemes(2023)
+    br = c.a1_branch
+    # 10 organizational-life meetings in 2023 (and one in 2022, another year)
+    for k in range(10):
+        pilot_services.activity_record(actor=cun, organization=br, kind="theme_day",
+                                       held_on=date(2023, k + 1, 15), topic=f"{k + 1}月主题党日")  # fmt: skip
+    pilot_services.activity_record(
+        actor=cun, organization=br, kind="theme_day", held_on=date(2022, 12, 15), topic="旧"
+    )
+    # standards: 3 of the 4 village items verified met
+    items = village_standard(n=4)
+    self_check_and_verify(br, items, 3, secretary=cun, reviewer=zhen)
+    # members: 4 current, 3 e-ID authenticated; pioneer 95 ★5, 85 ★4, 80 ★4, 70 ★3
+    ps = PioneerScheme.objects.create(year=2023, name="先锋指数")
+    for i, (eid, total, stars) in enumerate([(True, 95, 5), (True, 85, 4), (True, 80, 4), (False, 70, 3)]):
+        pioneer_member(br, i, eid=eid, total=total, stars=stars, scheme=ps)
+    # one 一般 finding about the branch, deadline 2023-08-31, never rectified
+    finding(br, actor=shi, severity="general")
+    # a city-level honor for the year: +2
+    services.entry_set(actor=shi, organization=br, period="2023", code="honor", value=2)

@@ -19,52 +19,20 @@ import pytest
 from django.urls import reverse
 
 from assessments import scoring, services
-from assessments.defaults import seed_default_schemes
 from assessments.models import ScoreResult, ScoreRun
 from branches.models import Organization
-from members.models import Member, PioneerScheme, PioneerScore
-from members.resident_id import make
-from pilot import services as pilot_services
+from members.models import Member
 from tests.assessments import helpers as h
 from tests.factories import make_org
 
 D = Decimal
 
 
-def _member(org, i, *, eid: bool, total: int, stars: int, scheme):
-    born = date(1960, 1, 1 + i)
-    m = Member.objects.create(name=f"党员{i}", gender="M", resident_id=make("110105", born, 10 + i, True), birth_date=born,
-                              joined_on=date(1980, 7, 1), organization=org, eid_authenticated=eid)  # fmt: skip
-    PioneerScore.objects.create(member=m, scheme=scheme, year=2023, total=total, stars=stars)
-    return m
-
-
 @pytest.fixture
 def fortress_city(small_city):
     """甲一村第一党支部 (a branch inside the 党总支 甲一村) with a year of its own rows."""
-    c = small_city
-    shi, zhen, cun = c.users["shi"], c.users["zhen"], c.users["cun"]
-    seed_default_schemes(2023)
-    br = c.a1_branch
-    # 10 organizational-life meetings in 2023 (and one in 2022, another year)
-    for k in range(10):
-        pilot_services.activity_record(actor=cun, organization=br, kind="theme_day",
-                                       held_on=date(2023, k + 1, 15), topic=f"{k + 1}月主题党日")  # fmt: skip
-    pilot_services.activity_record(
-        actor=cun, organization=br, kind="theme_day", held_on=date(2022, 12, 15), topic="旧"
-    )
-    # standards: 3 of the 4 village items verified met
-    items = h.village_standard(n=4)
-    h.self_check_and_verify(br, items, 3, secretary=cun, reviewer=zhen)
-    # members: 4 current, 3 e-ID authenticated; pioneer 95 ★5, 85 ★4, 80 ★4, 70 ★3
-    ps = PioneerScheme.objects.create(year=2023, name="先锋指数")
-    for i, (eid, total, stars) in enumerate([(True, 95, 5), (True, 85, 4), (True, 80, 4), (False, 70, 3)]):
-        _member(br, i, eid=eid, total=total, stars=stars, scheme=ps)
-    # one 一般 finding about the branch, deadline 2023-08-31, never rectified
-    h.finding(br, actor=shi, severity="general")
-    # a city-level honor for the year: +2
-    services.entry_set(actor=shi, organization=br, period="2023", code="honor", value=2)
-    return c
+    h.fortress_rows(small_city)
+    return small_city
 
 
 def _fortress(period="2023"):
