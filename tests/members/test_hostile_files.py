@@ -119,14 +119,17 @@ def test_a_child_that_hangs_is_killed_by_the_wall_clock(small_city, settings, mo
 
 
 def test_rows_and_columns_beyond_the_template_are_refused_in_csv_too(small_city, monkeypatch):
+    cun = small_city.users["cun"]
     wide = io.BytesIO(("姓名," * 40 + "\n" + "x," * 40 + "\n").encode("utf-8"))
     with pytest.raises(ImportFileError, match=OUT_OF_RANGE):
-        importing.build_plan(wide, "roster.csv")
+        importing.build_plan(wide, "roster.csv", user=cun)
     monkeypatch.setattr(importing, "MAX_ROWS", 3)
     with pytest.raises(ImportFileError, match="行数超过 3 行"):
-        importing.build_plan(csv_bytes([row(i, "TA01") for i in range(1, 6)], encoding="utf-8"), "roster.csv")
+        importing.build_plan(
+            csv_bytes([row(i, "TA01") for i in range(1, 6)], encoding="utf-8"), "roster.csv", user=cun
+        )
     with pytest.raises(ImportFileError, match="行数超过 3 行|表头以下 3 行"):
-        importing.build_plan(xlsx([row(i, "TA01") for i in range(1, 6)]), "roster.xlsx")
+        importing.build_plan(xlsx([row(i, "TA01") for i in range(1, 6)]), "roster.xlsx", user=cun)
 
 
 def test_a_real_roster_with_extra_columns_and_styles_still_reads(small_city):
