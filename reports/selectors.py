@@ -133,15 +133,13 @@ def unit_result(*, user, org: Organization, year: int) -> dict | None:
 def fortress(*, user, org: Organization, year: int) -> dict | None:
     """堡垒指数 of the unit (if it is a 党支部) and of its branches, with stars and the 党支部 not
     rated and why (``assessments.selectors.fortress_of``)."""
-    fn = sources.selector("assessments", "fortress_of")
-    return fn(user=user, org=org, year=year) if fn else None
+    return assessments_selectors.fortress_of(user=user, org=org, year=year)
 
 
 def double_five(*, user, org: Organization, year: int) -> dict | None:
     """双五星 inside ``org``: the stars of the 党支部 and of the members, five-star shares
     (``assessments.selectors.star_overview``)."""
-    fn = sources.selector("assessments", "star_overview")
-    return fn(user=user, scope=org, year=year) if fn else None
+    return assessments_selectors.star_overview(user=user, scope=org, year=year)
 
 
 def findings(*, user, org: Organization, year: int) -> dict | None:
@@ -207,8 +205,7 @@ def lagging_list(*, user, org: Organization, year: int) -> list[dict]:
 
 def fortress_lagging(*, user, org: Organization, year: int) -> list[dict]:
     """后进党支部 of the year's fortress index with their 整改方案."""
-    fn = sources.selector("assessments", "lagging_with_plans")
-    return fn(user=user, scope=org, period=str(year), kind="fortress") if fn else []
+    return assessments_selectors.lagging_with_plans(user=user, scope=org, period=str(year), kind="fortress")
 
 
 def _comp_dict(c) -> dict:
