@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from branches.demo import DemoContext, _person
 from branches.models import Role, RoleKind
+from branches.policy import SYSTEM
 
 from .models import Member, MemberStatus
 from .models_life import (
@@ -160,7 +161,7 @@ def _development(ctx: DemoContext, rng: random.Random, today: date) -> None:
         applied = today - timedelta(days=_OFFSET[last] + since)
         male = rng.random() < 0.6
         birth = date(rng.randint(1992, 2003), rng.randint(1, 12), rng.randint(1, 28))
-        dev = development_start(actor=None, organization=org, name=_person(rng), resident_id=make("410108", birth, 100 + i, male),
+        dev = development_start(actor=SYSTEM, organization=org, name=_person(rng), resident_id=make("410108", birth, 100 + i, male),
                                 applied_on=applied, phone=f"13{rng.randrange(10**9):09d}", work=rng.choice(_WORK[:6]),
                                 education=rng.choice(["senior", "college", "bachelor"]),
                                 record="本人递交入党申请书")  # fmt: skip
@@ -177,11 +178,11 @@ def _development(ctx: DemoContext, rng: random.Random, today: date) -> None:
                     people = introducers
                 if len(people) < (1 if STEP[step].people == "contact" else 2):
                     break
-            development_step(actor=None, development=dev, number=step, done_on=applied + timedelta(days=_OFFSET[step]),
+            development_step(actor=SYSTEM, development=dev, number=step, done_on=applied + timedelta(days=_OFFSET[step]),
                              people=people, record=_RECORD.get(step, ""))  # fmt: skip
         n += 1
         if i % 17 == 5 and dev.current_step < 17:
-            development_stop(actor=None, development=dev, reason="本人申请撤回入党申请")
+            development_stop(actor=SYSTEM, development=dev, reason="本人申请撤回入党申请")
             stopped += 1
     ctx.log(f"发展党员：{n} 人（各阶段，含到期与逾期步骤；终止 {stopped} 人）")
 

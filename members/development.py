@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from branches.audit import audit_record
 from branches.models import Organization
-from branches.scoping import can_manage, can_review
+from branches.policy import Action, allows, person, require
 
 from . import resident_id
 from .crypto import blind_index
@@ -230,8 +230,7 @@ def development_start(
     record: str = "",
 ) -> Development:  # fmt: skip
     """递交入党申请书 (step 1): the person is entered once, with the resident ID validated."""
-    if actor is not None and not can_manage(actor, organization):  # None: the shell, the demo
-        raise PermissionDenied
+    require(actor, Action.MANAGE, organization)
     rid, birth, g = _person_check(rid=resident_id, gender=gender or None, phone=phone)
     h = blind_index(rid)
     if Development.objects.filter(resident_id_hash=h, status=DevStatus.ACTIVE).exists():
@@ -241,7 +240,7 @@ def development_start(
     dev = Development(
         name=name.strip(), gender=g, ethnicity=ethnicity or "汉族", resident_id=rid, birth_date=birth,
         education=education, phone=phone, work=work, organization=organization,
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=person(actor),
     )  # fmt: skip
     dev.full_clean(exclude=["resident_id_hash"])
     check_step(dev, 1, applied_on, [], {})
@@ -257,9 +256,7 @@ def may_do_step(user, dev: Development, number: int) -> bool:
     step = STEP.get(number)
     if step is None:
         return False
-    if user is None:  # the shell, the demo
-        return True
-    return can_review(user, dev.organization) if step.above else can_manage(user, dev.organization)
+    return allows(user, Action.REVIEW if step.above else Action.MANAGE, dev.organization)
 
 
 def _done(dev: Development) -> dict[int, date]:
@@ -268,7 +265,7 @@ def _done(dev: Development) -> dict[int, date]:
 
 def _record(*, actor, dev, number, on, people, record, done) -> DevelopmentStep:
     step = DevelopmentStep.objects.create(development=dev, number=number, done_on=on, record=record,
-                                          done_by=actor if getattr(actor, "pk", None) else None)  # fmt: skip
+                                          done_by=person(actor))  # fmt: skip
     if people:
         step.people.set(people)
     done = {**done, number: on}
@@ -331,8 +328,7 @@ def _make_full(*, actor, dev: Development, full_on: date) -> None:
 @transaction.atomic
 def development_stop(*, actor, development: Development, reason: str) -> Development:
     """终止培养 (e.g. the applicant withdraws): kept with its reason, no further steps."""
-    if actor is not None and not can_manage(actor, development.organization):
-        raise PermissionDenied
+    require(actor, Action.MANAGE, development.organization)
     if development.status != DevStatus.ACTIVE:
         return development
     if not reason.strip():

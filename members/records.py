@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.audit import audit_record
-from branches.scoping import can_manage, can_view_full_id
+from branches.policy import Action, person, require
+from branches.scoping import can_view_full_id
 
 from .models import Member
 from .models_life import FamilyRecord, PositionRecord, RewardRecord, TrainingRecord, TripRecord
@@ -73,11 +74,10 @@ def _check(kind: Kind, rec) -> None:
 def record_save(*, actor, member: Member, kind: str, values: dict, record=None):
     """Add (``record`` None) or edit one repeatable record from ``values`` (field → value); audited."""
     k = KINDS[kind]
-    if actor is not None and not can_manage(actor, member.organization):  # None: the shell, the demo
-        raise PermissionDenied
+    require(actor, Action.MANAGE, member.organization)
     # A ModelForm has already written the typed values onto ``record``: compare with the stored row.
     before = k.summary(k.model.objects.get(pk=record.pk), True) if record is not None else None
-    rec = record or k.model(member=member, created_by=actor if getattr(actor, "pk", None) else None)
+    rec = record or k.model(member=member, created_by=person(actor))
     for f in k.fields:
         if f in values:
             setattr(rec, f, values[f])
@@ -94,8 +94,7 @@ def record_save(*, actor, member: Member, kind: str, values: dict, record=None):
 @transaction.atomic
 def record_delete(*, actor, member: Member, kind: str, record) -> None:
     k = KINDS[kind]
-    if actor is not None and not can_manage(actor, member.organization):  # None: the shell, the demo
-        raise PermissionDenied
+    require(actor, Action.MANAGE, member.organization)
     summary = k.summary(record, True)
     record.delete()
     audit_record(actor=actor, action="member.record.delete", obj=member, organization=member.organization,

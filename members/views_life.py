@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 
 from branches.audit import audit_for
 from branches.models import Organization
-from branches.scoping import can_manage, get_visible_or_404, org_for_user_or_404, scope_q
+from branches.policy import Action, allows
+from branches.scoping import get_visible_or_404, org_for_user_or_404, scope_q
 
 from . import development as dev_rules
 from . import importing, records, selectors
@@ -65,7 +66,7 @@ def member_life_context(request, m) -> dict:
 
 def _record_member(request, member_id: int):
     m = selectors.member_get(user=request.user, member_id=member_id)
-    if not can_manage(request.user, m.organization):
+    if not allows(request.user, Action.MANAGE, m.organization):
         raise PermissionDenied
     return m
 
@@ -180,7 +181,7 @@ def _detail(request, dev, form=None, status=200):
     return render(request, "members/development_detail.html", {
         "d": dev, "stages": stages, "next": nxt, "form": form, "rules": dev_rules.RULES,
         "may_next": bool(nxt) and dev_rules.may_do_step(request.user, dev, nxt.number),
-        "can_manage": can_manage(request.user, dev.organization), "stop_form": StopForm(), "history": history,
+        "can_manage": allows(request.user, Action.MANAGE, dev.organization), "stop_form": StopForm(), "history": history,
         "today": timezone.localdate(),
     }, status=status)  # fmt: skip
 
@@ -219,7 +220,7 @@ def development_step(request, development_id: int):
 @require_POST
 def development_stop(request, development_id: int):
     dev = dev_rules.development_get(user=request.user, development_id=development_id)
-    if not can_manage(request.user, dev.organization):
+    if not allows(request.user, Action.MANAGE, dev.organization):
         raise PermissionDenied
     form = StopForm(request.POST)
     if form.is_valid():

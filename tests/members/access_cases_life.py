@@ -8,24 +8,26 @@ IMPORTERS = allow("shi", "zhen", "cun", "cun2")
 
 
 def build(city):
+    from branches.policy import SYSTEM
     from members import development, records
     from tests.members.helpers import rid
 
     m = city.extra["m_a1"]
-    city.extra["rec_a1"] = records.record_save(actor=None, member=m, kind="positions",
+    city.extra["rec_a1"] = records.record_save(actor=SYSTEM, member=m, kind="positions",
                                                values={"title": "组织委员", "unit": "甲一村", "started_on": date(2021, 5, 1)})  # fmt: skip
     for key, org, n in (("dev_a1", city.a1_branch, 451), ("dev_b1", city.b1, 452)):
-        dev = development.development_start(actor=None, organization=org, name=f"申请人{n}", resident_id=rid(n),
+        dev = development.development_start(actor=SYSTEM, organization=org, name=f"申请人{n}", resident_id=rid(n),
                                             applied_on=date(2024, 1, 10))  # fmt: skip
-        development.development_step(actor=None, development=dev, number=2, done_on=date(2024, 1, 20))
-        development.development_step(actor=None, development=dev, number=3, done_on=date(2024, 3, 1))
+        development.development_step(actor=SYSTEM, development=dev, number=2, done_on=date(2024, 1, 20))
+        development.development_step(actor=SYSTEM, development=dev, number=3, done_on=date(2024, 3, 1))
         city.extra[key] = dev
 
 
 def _fresh_record(city):
+    from branches.policy import SYSTEM
     from members import records
 
-    city.extra["rec_del"] = records.record_save(actor=None, member=city.extra["m_a1"], kind="trainings",
+    city.extra["rec_del"] = records.record_save(actor=SYSTEM, member=city.extra["m_a1"], kind="trainings",
                                                 values={"name": "党务培训", "organizer": "甲镇党委",
                                                         "started_on": date(2024, 3, 1), "ended_on": date(2024, 3, 2)})  # fmt: skip
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from branches.models import AuditEvent
+from branches.policy import SYSTEM
 from members import records
 from members.models_life import FamilyRecord, RewardRecord
 from tests.members.helpers import add_member
@@ -92,10 +93,10 @@ def test_edit_and_delete_are_audited(client, small_city):
 
 def test_roster_export_carries_a_sheet_per_record_kind(client, small_city, django_assert_max_num_queries):
     m = add_member(small_city.a1_branch, 1)
-    records.record_save(actor=None, member=m, kind="positions", values=dict(title="组织委员", unit="甲一村第一党支部",
+    records.record_save(actor=SYSTEM, member=m, kind="positions", values=dict(title="组织委员", unit="甲一村第一党支部",
                         started_on=date(2021, 5, 1)))  # fmt: skip
     records.record_save(
-        actor=None,
+        actor=SYSTEM,
         member=m,
         kind="family",
         values=dict(relation="son", name="李小华", political_status="league"),
