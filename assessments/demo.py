@@ -19,6 +19,7 @@ from branches.models import Domain
 from . import scoring, services
 from .defaults import seed_default_schemes
 from .models import (
+    Appeal,
     AssessorEntry,
     DutyRating,
     DutyReport,
@@ -64,101 +65,89 @@ def _aware(d: date) -> datetime:
 
 
 def build(ctx: DemoContext) -> None:
-    rng, year = ctx.rng, ctx.year
-    seed_default_schemes(year)
-    seed_default_schemes(year + 1)
-    today = timezone.localdate()
+    """Last year's and this year's supervision, as it stands on ``ctx.today``."""
+    from members.bulk import insert
+    from pilot.demo import _demo_author
 
-    # 合格支部标准 per domain, self-checked by most units and verified by the level above.
-    items_by_domain = {}
-    for dom in Domain.values:
-        st = Standard.objects.create(domain=dom, year=year, name=f"{year}年{Domain(dom).label}党支部合格标准")
-        items_by_domain[dom] = StandardItem.objects.bulk_create(
-            [
-                StandardItem(standard=st, text=t, element=e, sort_order=i)
-                for i, (e, t) in enumerate(STANDARD_ITEMS)
-            ]
-        )
-    checks = []
-    for u in ctx.units + ctx.leaves:
-        if not u.domain or rng.random() < 0.1:
-            continue
-        quality = rng.random()
-        for it in items_by_domain[u.domain]:
-            met = rng.random() < 0.55 + 0.45 * quality
-            checks.append(StandardCheck(item=it, organization_id=u.pk, self_met=True, self_at=_aware(date(year, 3, 20)),
-                                        verified_met=met, verified_at=_aware(date(year, 4, 10))))  # fmt: skip
-    StandardCheck.objects.bulk_create(checks, batch_size=2000, ignore_conflicts=True)
+    rng, year, today = ctx.rng, ctx.year, ctx.today
+    for y in (ctx.plan_start, year):
+        seed_default_schemes(y)
+    author = _demo_author()
+    shi = ctx.users.get("shi")
+    inspector = ctx.users.get("ducha") or shi or author
 
-    # Inspections: each quarter about a third of the units are visited; findings open rectification.
-    inspector = ctx.users.get("ducha") or ctx.users.get("shi")
+    checks = _standards(ctx)
+
+    # Inspections: each quarter so far about a third of the units are visited (never after today);
+    # findings open rectification items in every state (see _finding).
     visits, pending = [], []
-    for q in range(4):
+    quarters = [(y, q) for y in (ctx.plan_start, year) for q in range(4) if date(y, 3 * q + 1, 1) <= today]
+    for y, q in quarters:
         for u in ctx.units:
             if rng.random() > 0.33:
                 continue
-            day = date(year, 3 * q + 1, 1) + timedelta(days=rng.randint(5, 80))
+            day = date(y, 3 * q + 1, 1) + timedelta(days=rng.randint(5, 80))
+            if day > today:
+                continue
             ins = Inspection(organization_id=u.pk, inspector=inspector, visited_on=day,
                              visit=rng.choice(["announced", "unannounced"]),
                              method=rng.choice(["problem", "onsite", "talk", "model", "stay"]), notes="按督查方案开展")  # fmt: skip
             visits.append(ins)
             pending.append((ins, u, day))
     Inspection.objects.bulk_create(visits, batch_size=2000)
-    findings = []
+    findings, appeals = [], []
     for ins, u, day in pending:
         for _ in range(rng.choice([0, 1, 1, 2])):
-            deadline = day + timedelta(days=rng.choice([15, 30, 30, 45]))
-            r = rng.random()
-            f = Finding(inspection=ins, organization_id=u.pk, problem=rng.choice(PROBLEMS),
-                        severity=rng.choices(["minor", "general", "serious"], [5, 4, 1])[0], found_on=day,
-                        owner=u.secretary_name or "支部书记", deadline=deadline)  # fmt: skip
-            if deadline < today and r < 0.7:  # answered and closed, mostly on time
-                answered = deadline - timedelta(days=rng.randint(-6, 10))
-                f.status, f.answer = FindingStatus.CLOSED, "已按要求整改到位，附照片"
-                f.answered_at, f.closed_at = _aware(answered), _aware(answered + timedelta(days=2))
-                f.closed_on_time = answered <= deadline
-            elif r < 0.85:
-                f.status, f.answer, f.answered_at = (
-                    FindingStatus.ANSWERED,
-                    "正在整改，已完成大部分",
-                    _aware(day + timedelta(days=7)),
-                )
+            f, appeal = _finding(ctx, ins, u, day, filer=author)
             findings.append(f)
+            if appeal is not None:
+                appeals.append(appeal)
+    if ctx.account_orgs.get("cun") and ctx.users.get("cun"):
+        _account_findings(ctx, inspector, visits, findings, appeals)
     Finding.objects.bulk_create(findings, batch_size=2000)
-    FindingEvent.objects.bulk_create(
-        [
-            FindingEvent(finding=f, at=_aware(f.found_on), actor=inspector, action="found", note=f.problem)
-            for f in findings
-        ],
-        batch_size=2000,
-    )
+    for a in appeals:
+        a.finding_id = a.finding.pk
+    Appeal.objects.bulk_create(appeals, batch_size=2000)
+    events = [FindingEvent(finding=f, at=_aware(f.found_on), actor=inspector, action="found", note=f.problem)
+              for f in findings]  # fmt: skip
+    events += [FindingEvent(finding=f, at=f.answered_at, actor=None, action="answered", note=f.answer)
+               for f in findings if f.answered_at]  # fmt: skip
+    events += [FindingEvent(finding=a.finding, at=a.filed_at, actor=a.filed_by, action="appealed",
+                            note=f"{a.get_reason_kind_display()}：{a.reason}") for a in appeals]  # fmt: skip
+    FindingEvent.objects.bulk_create(events, batch_size=2000)
     services.escalate_overdue(today=today)
+    Finding.objects.filter(escalated_at__isnull=False).update(escalated_at=ctx.at(today, 7))
+    FindingEvent.objects.filter(action="escalated").update(at=ctx.at(today, 7))
 
-    # Mass evaluation: 5–25 answers per unit per quarter; duty reports with ratings.
+    # Mass evaluation: 5–25 answers per unit per quarter so far; last year's duty reports, rated.
     pages, answers = [], []
     for u in ctx.units:
         pages.append(PublicPage(organization_id=u.pk, key=PublicPage.new_key()))
         mood = rng.random()
-        for q in range(4):
+        for y, q in quarters:
             for k in range(rng.randint(5, 25)):
+                answered = date(y, 3 * q + 1, 1) + timedelta(days=rng.randint(10, 85))
+                if answered > today:
+                    continue
                 r = rng.random()
                 rating = (
                     "satisfied"
                     if r < 0.45 + 0.5 * mood
                     else ("basic" if r < 0.9 + 0.08 * mood else "unsatisfied")
                 )
-                answers.append(SurveyResponse(organization_id=u.pk, period=f"{year}Q{q + 1}", rating=rating,
-                                              answered_on=date(year, 3 * q + 2, rng.randint(1, 28)),
-                                              voter_hash=_h(f"demo{u.pk}q{q}n{k}")))  # fmt: skip
+                answers.append(SurveyResponse(organization_id=u.pk, period=f"{y}Q{q + 1}", rating=rating,
+                                              answered_on=answered, voter_hash=_h(f"demo{u.pk}y{y}q{q}n{k}")))  # fmt: skip
     PublicPage.objects.bulk_create(pages, batch_size=2000, ignore_conflicts=True)
-    SurveyResponse.objects.bulk_create(answers, batch_size=5000)
-    author = ctx.users.get("shi")
+    insert(SurveyResponse, answers, batch_size=5000)
+    last = ctx.plan_start
+    filed = ctx.at(min(today, date(year, 1, 20)))
     reports = [
         DutyReport(
             organization_id=u.pk,
-            year=year,
-            title=f"{year}年度抓基层党建工作述职报告",
-            filed_by=author,
+            year=last,
+            title=f"{last}年度抓基层党建工作述职报告",
+            filed_by=shi or author,
+            filed_at=filed,
             body="一、主要做法：落实一月一清单，规范主题党日。\n二、存在问题：党员教育方式单一。\n三、下步打算：打造一支部一品牌。",
         )  # fmt: skip
         for u in ctx.units
@@ -172,6 +161,7 @@ def build(ctx: DemoContext) -> None:
                 rater=rng.choice(["member", "public"]),
                 voter_hash=_h(f"demo-d{r.pk}-{k}"),
                 rating=rng.choices(["satisfied", "basic", "unsatisfied"], [7, 2, 1])[0],
+                at=filed,
             )  # fmt: skip
             for r in reports
             for k in range(rng.randint(3, 12))
@@ -179,61 +169,185 @@ def build(ctx: DemoContext) -> None:
         batch_size=5000,
     )
 
-    # Assessor entries: honors, typical cases, innovation projects and a few veto situations.
+    _entries(ctx, quarters)
+    runs = _scores(ctx, shi)
+    ctx.log(
+        f"督查考核：标准自查 {checks} 条，检查 {len(visits)} 次，问题 {len(findings)} 个（申诉 {len(appeals)} 件），"
+        f"群众评价 {len(answers)} 条，述职 {len(reports)} 份，计分批次 {runs} 个"
+    )
+
+
+def _standards(ctx: DemoContext) -> int:
+    """合格支部标准 per domain and year. Last year every branch self-checked and was verified; this
+    year about one in ten has not self-checked yet, a quarter await the level above's verification,
+    the rest are verified (most items met)."""
+    rng, year = ctx.rng, ctx.year
+    checks = []
+    for y in (ctx.plan_start, year):
+        items_by_domain = {}
+        for dom in Domain.values:
+            st = Standard.objects.create(domain=dom, year=y, name=f"{y}年{Domain(dom).label}党支部合格标准")
+            items_by_domain[dom] = StandardItem.objects.bulk_create(
+                [
+                    StandardItem(standard=st, text=t, element=e, sort_order=i)
+                    for i, (e, t) in enumerate(STANDARD_ITEMS)
+                ]
+            )
+        for u in {o.pk: o for o in ctx.units + ctx.leaves}.values():
+            if not u.domain:
+                continue
+            r = rng.random()
+            if y == year and r < 0.1:
+                continue  # not self-checked yet (待自查)
+            verified = y < year or r >= 0.35
+            self_on = ctx.day_between(date(y, 1, 10), date(y, 3, 31))
+            verify_on = ctx.day_between(self_on + timedelta(days=7), self_on + timedelta(days=30))
+            quality = rng.random()
+            for it in items_by_domain[u.domain]:
+                met = rng.random() < 0.55 + 0.45 * quality
+                self_met = met or rng.random() < 0.5  # some claim an item the level above does not accept
+                checks.append(StandardCheck(item=it, organization_id=u.pk, self_met=self_met, self_at=_aware(self_on),
+                                            verified_met=met if verified else None,
+                                            verified_at=_aware(verify_on) if verified else None,
+                                            verify_note="" if met or not verified else "现场核查未达标，请对照整改"))  # fmt: skip
+    StandardCheck.objects.bulk_create(checks, batch_size=2000, ignore_conflicts=True)
+    return len(checks)
+
+
+def _finding(ctx: DemoContext, ins, u, day: date, *, filer):
+    """One finding and, for some, a pending appeal. States follow the deadline against today:
+    past it — mostly closed (a few late), some answered or still open (overdue, escalated), one in
+    twenty withdrawn after an upheld appeal; not yet due — open, answered awaiting verification, or
+    appealed (待裁定)."""
+    rng, today = ctx.rng, ctx.today
+    deadline = day + timedelta(days=rng.choice([15, 30, 30, 45]))
+    f = Finding(inspection=ins, organization_id=u.pk, problem=rng.choice(PROBLEMS),
+                severity=rng.choices(["minor", "general", "serious"], [5, 4, 1])[0], found_on=day,
+                owner=u.secretary_name or "支部书记", deadline=deadline)  # fmt: skip
+    r = rng.random()
+    appeal = None
+    settled = deadline < today - timedelta(days=120)  # long past: nearly everything is closed
+    if deadline < today:
+        if r < (0.9 if settled else 0.72):
+            answered = min(deadline - timedelta(days=rng.randint(-6, 10)), today)
+            answered = max(answered, day + timedelta(days=1))
+            f.status, f.answer = FindingStatus.CLOSED, "已按要求整改到位，附照片"
+            f.answered_at = ctx.at(answered)
+            f.closed_at = ctx.at(min(answered + timedelta(days=2), today), 15)
+            f.closed_on_time = answered <= deadline
+        elif r < (0.95 if settled else 0.77):
+            f.status = FindingStatus.WITHDRAWN
+        elif r < (0.97 if settled else 0.88):
+            f.status, f.answer = FindingStatus.ANSWERED, "正在整改，已完成大部分"
+            f.answered_at = ctx.at(min(day + timedelta(days=7), today))
+        # else: still open past its deadline (逾期未整改)
+    elif r < 0.35:
+        f.status, f.answer = FindingStatus.ANSWERED, "已整改，请核查"
+        f.answered_at = ctx.at(ctx.day_between(day))
+    elif r < 0.6:
+        filed_on = ctx.day_between(day)
+        kind = rng.choice([Appeal.Reason.MORE_TIME, Appeal.Reason.NOT_PROBLEM, Appeal.Reason.WORDING])
+        appeal = Appeal(finding=f, reason_kind=kind, filed_by=filer, filed_at=ctx.at(filed_on),
+                        reason={Appeal.Reason.MORE_TIME: "涉及阵地改造，需等待施工完成",
+                                Appeal.Reason.NOT_PROBLEM: "记录已在纸质台账中，现场未调阅",
+                                Appeal.Reason.WORDING: "问题表述与实际情况有出入"}[kind],
+                        proposed_deadline=deadline + timedelta(days=30) if kind == Appeal.Reason.MORE_TIME else None,
+                        proposed_wording="部分会议记录不完整" if kind == Appeal.Reason.WORDING else "")  # fmt: skip
+    return f, appeal
+
+
+def _account_findings(ctx: DemoContext, inspector, visits, findings, appeals) -> None:
+    """The village secretary (cun) sees one rectification item in each state: closed on time, being
+    rectified (not yet due), answered awaiting verification, overdue (escalated), appealed."""
+    unit, user, today = ctx.account_orgs["cun"], ctx.users["cun"], ctx.today
+    visited = today - timedelta(days=40)
+    ins = Inspection.objects.create(organization_id=unit.pk, inspector=inspector, visited_on=visited,
+                                    visit="unannounced", method="onsite", notes="暗访：查阅台账、走访党员群众")  # fmt: skip
+    visits.append(ins)
+    rows = [
+        ("三会一课记录不完整", 15, FindingStatus.CLOSED, "已补齐会议记录，附照片"),
+        ("党员活动室标识不规范", 60, FindingStatus.OPEN, ""),
+        ("联系服务群众记录空白", 45, FindingStatus.ANSWERED, "已建立联系服务台账，请核查"),
+        ("党费收缴台账缺失", 30, FindingStatus.OPEN, ""),
+        ("阵地管理不到位，长期闲置", 50, FindingStatus.OPEN, ""),
+    ]
+    for k, (problem, days, status, answer) in enumerate(rows):
+        f = Finding(inspection=ins, organization_id=unit.pk, problem=problem, severity="general", found_on=visited,
+                    owner=unit.secretary_name or "支部书记", deadline=visited + timedelta(days=days), status=status,
+                    answer=answer)  # fmt: skip
+        if answer:
+            f.answered_at = ctx.at(visited + timedelta(days=10))
+        if status == FindingStatus.CLOSED:
+            f.closed_at, f.closed_on_time = ctx.at(visited + timedelta(days=12), 15), True
+        findings.append(f)
+        if k == 4:
+            appeals.append(Appeal(finding=f, reason_kind=Appeal.Reason.MORE_TIME, filed_by=user,
+                                  filed_at=ctx.at(today - timedelta(days=5)), reason="涉及阵地改造，需等待施工完成",
+                                  proposed_deadline=f.deadline + timedelta(days=30)))  # fmt: skip
+
+
+def _entries(ctx: DemoContext, quarters) -> None:
+    """Assessor entries: honors, typical cases, innovation projects and a few veto situations."""
+    rng = ctx.rng
     entries = []
     for u in ctx.units + ctx.leaves:
-        for q in range(4):
-            p = f"{year}Q{q + 1}"
+        for y, q in quarters:
+            p = f"{y}Q{q + 1}"
             r = rng.random()
             if r < 0.05:
-                entries.append(
-                    AssessorEntry(
-                        organization_id=u.pk,
-                        period=p,
-                        code="honor",
-                        value=Decimal(rng.choice([1, 2, 3])),
-                        note="获表彰",
-                    )
-                )
+                entries.append(AssessorEntry(organization_id=u.pk, period=p, code="honor",
+                                             value=Decimal(rng.choice([1, 2, 3])), note="获表彰"))  # fmt: skip
             elif r < 0.08:
-                entries.append(
-                    AssessorEntry(
-                        organization_id=u.pk, period=p, code="typical", value=Decimal(1), note="经验被推广"
-                    )
-                )
-        if rng.random() < 0.25:
-            entries.append(
-                AssessorEntry(
-                    organization_id=u.pk,
-                    period=str(year),
-                    code="innovation",
-                    value=Decimal(1),
-                    note="创新项目",
-                )
-            )
+                entries.append(AssessorEntry(organization_id=u.pk, period=p, code="typical", value=Decimal(1),
+                                             note="经验被推广"))  # fmt: skip
+        for y in (ctx.plan_start, ctx.year):
+            if rng.random() < 0.25:
+                entries.append(AssessorEntry(organization_id=u.pk, period=str(y), code="innovation",
+                                             value=Decimal(1), note="创新项目"))  # fmt: skip
         if rng.random() < 0.01:
-            entries.append(
-                AssessorEntry(
-                    organization_id=u.pk,
-                    period=f"{year}Q{rng.randint(1, 4)}",
-                    code="veto",
-                    value=Decimal(1),
-                    note="发生群体性事件",
-                )
-            )
+            y, q = rng.choice(quarters)
+            entries.append(AssessorEntry(organization_id=u.pk, period=f"{y}Q{q + 1}", code="veto",
+                                         value=Decimal(1), note="发生群体性事件"))  # fmt: skip
+    for e in entries:
+        e.entered_at = ctx.at(ctx.today)
     AssessorEntry.objects.bulk_create(entries, batch_size=2000, ignore_conflicts=True)
 
-    # Scores: every quarter, both half-years and the year; all published except the last quarter,
-    # left as a draft for the department to review.
-    shi = ctx.users.get("shi")
-    periods = [f"{year}Q{q}" for q in range(1, 5)] + [f"{year}H1", f"{year}H2", str(year)]
+
+def score_periods(ctx: DemoContext) -> list[str]:
+    """What the department has computed so far: the four quarters that ended last, and each
+    half-year and year that ended with one of them — oldest first."""
+    quarters = ctx.ended_quarters()[-4:]
+    out = []
+    for p in quarters:
+        out.append(p)
+        y, q = p[:4], int(p[-1])
+        if q in (2, 4):
+            out.append(f"{y}H{q // 2}")
+        if q == 4:
+            out.append(y)
+    return out
+
+
+def _scores(ctx: DemoContext, shi) -> int:
+    """Every period computed by the production engine. The latest quarter (and what ended with it)
+    is on public notice (公示) until a few days from today; every earlier one went through its notice
+    and is published (定级)."""
+    periods = score_periods(ctx)
+    quarters = [p for p in periods if "Q" in p]
+    latest_end = scoring.parse_period(quarters[-1]).end if quarters else None
+    n = 0
     for p in periods:
         for kind in services.kinds_for_period(p):
             run = services.run_start(actor=None, period=p, kind=kind, enqueue=False)
             scoring.run_compute(run.pk)
-            if p != f"{year}Q4":
-                services.run_publish(actor=shi, run=ScoreRun.objects.get(pk=run.pk))
-    ctx.log(
-        f"督查考核：检查 {len(visits)} 次，问题 {len(findings)} 个，群众评价 {len(answers)} 条，"
-        f"述职 {len(reports)} 份，计分批次 {ScoreRun.objects.count()} 个"
-    )
+            run = services.run_start_notice(actor=shi, run=ScoreRun.objects.get(pk=run.pk))
+            n += 1
+            ended = scoring.parse_period(p).end
+            if ended == latest_end:
+                ScoreRun.objects.filter(pk=run.pk).update(notice_until=ctx.today + timedelta(days=3))
+                continue
+            ScoreRun.objects.filter(pk=run.pk).update(
+                notice_until=ended + timedelta(days=run.scheme.notice_days + 5)
+            )
+            services.run_publish(actor=shi, run=ScoreRun.objects.get(pk=run.pk))
+    return n

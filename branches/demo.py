@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
 
 from .models import BranchType, Domain, Level, Organization, OrgForm, RoleKind
 from .services import role_grant
@@ -85,16 +86,49 @@ _TWO_NEW = [
 
 @dataclass
 class DemoContext:
+    """What every app's ``build(ctx)`` gets. ``today`` is the day the city lives on (Asia/Shanghai
+    by default, ``--today`` for a fixed one); ``year`` is its year, the middle of the three-year
+    pilot, which started ``plan_start`` = last year."""
+
     rng: random.Random
     seed: int
     year: int
     city: Organization
+    today: date = field(default_factory=lambda: timezone.localdate())
     townships: list[Organization] = field(default_factory=list)
     units: list[Organization] = field(default_factory=list)
     leaves: list[Organization] = field(default_factory=list)
     users: dict = field(default_factory=dict)
+    account_orgs: dict = field(default_factory=dict)  # username → the unit of its role
     members_target: int = 6000
     log: callable = print
+
+    @property
+    def plan_start(self) -> int:
+        return self.year - 1
+
+    def months(self) -> list[date]:
+        """First days of the months the city has lived in the pilot: from January of last year
+        through the current month (13 to 24 months)."""
+        return [date(y, m, 1) for y in (self.year - 1, self.year) for m in range(1, 13)
+                if date(y, m, 1) <= self.today]  # fmt: skip
+
+    def ended_quarters(self) -> list[str]:
+        """The quarters of the pilot so far that have ended before today, oldest first."""
+        current = (self.today.month - 1) // 3
+        return [f"{y}Q{q + 1}" for y in (self.year - 1, self.year) for q in range(4)
+                if y < self.year or q < current]  # fmt: skip
+
+    def day_between(self, start: date, end: date | None = None) -> date:
+        """A random day from ``start`` to ``end``, but never after today (``start`` if it is)."""
+        end = min(end or self.today, self.today)
+        start = min(start, end)
+        return start + timedelta(days=self.rng.randrange(max((end - start).days, 0) + 1))
+
+    def at(self, d: date, hour: int = 10) -> datetime:
+        """An aware time on ``d`` — never later than this morning (no future timestamps)."""
+        tz = timezone.get_current_timezone()
+        return min(datetime.combine(d, time(hour), tz), datetime.combine(self.today, time(9), tz))
 
 
 class _TreeBuilder:
@@ -160,10 +194,9 @@ def _name(rng: random.Random, used: set[str], suffix: str) -> str:
     return n
 
 
-def _election(rng: random.Random, term: int) -> date:
+def _election(rng: random.Random, term: int, today: date) -> date:
     """Spread terms so a few are overdue, some due within 90 days, most current."""
     r = rng.random()
-    today = date.today()
     if r < 0.06:  # overdue
         ends = today - timedelta(days=rng.randint(5, 200))
     elif r < 0.18:  # due soon
@@ -176,9 +209,12 @@ def _election(rng: random.Random, term: int) -> date:
         return ends.replace(year=ends.year - term, day=28)
 
 
-def build_tree(*, rng: random.Random, orgs_target: int | None, log=print) -> DemoContext:
+def build_tree(
+    *, rng: random.Random, orgs_target: int | None, log=print, today: date | None = None
+) -> DemoContext:
     """The tree. With no target: 8 townships, 120 villages/communities, 40 organs, institutions and
     enterprises, 30 two-new organizations plus their branches (about 300 organizations)."""
+    today = today or timezone.localdate()
     bt = {}
     for i, (code, name, domain, links) in enumerate(BRANCH_TYPES):
         bt[code], _ = BranchType.objects.get_or_create(
@@ -232,13 +268,13 @@ def build_tree(*, rng: random.Random, orgs_target: int | None, log=print) -> Dem
         u = tb.add(parent, code=code, name=name, level=Level.UNIT, domain=domain,
                    org_form=OrgForm.GENERAL_BRANCH if big else OrgForm.BRANCH, branch_type=bt[btype],
                    secretary_name=_person(rng), founded_on=date(rng.randint(1950, 2015), rng.randint(1, 12), 1),
-                   last_election_on=_election(rng, term), term_years=term)  # fmt: skip
+                   last_election_on=_election(rng, term, today), term_years=term)  # fmt: skip
         units.append(u)
         if big:
             for k in range(rng.randint(2, 3)):
                 b = tb.add(u, code=f"{code}{k + 1:02d}", name=f"{name.removesuffix('党总支部').removesuffix('委员会')}第{'一二三四'[k]}党支部",
                            level=Level.BRANCH, domain=domain, org_form=OrgForm.BRANCH, branch_type=bt[btype],
-                           secretary_name=_person(rng), last_election_on=_election(rng, term), term_years=term)  # fmt: skip
+                           secretary_name=_person(rng), last_election_on=_election(rng, term, today), term_years=term)  # fmt: skip
                 leaves.append(b)
         else:
             leaves.append(u)
@@ -253,7 +289,7 @@ def build_tree(*, rng: random.Random, orgs_target: int | None, log=print) -> Dem
         town = tb.add(county, code=tcode, name=f"中共{tname}委员会" if not street else f"中共{tname}工作委员会",
                       short_name=f"{tname}党委" if not street else f"{tname}党工委", level=Level.TOWNSHIP,
                       org_form=OrgForm.COMMITTEE if not street else OrgForm.WORKING_COMMITTEE,
-                      secretary_name=_person(rng), last_election_on=_election(rng, 5), term_years=5)  # fmt: skip
+                      secretary_name=_person(rng), last_election_on=_election(rng, 5, today), term_years=5)  # fmt: skip
         townships.append(town)
         for v in range(15):
             if street or (v % 5 == 4):
@@ -314,15 +350,14 @@ def build_tree(*, rng: random.Random, orgs_target: int | None, log=print) -> Dem
         Organization.objects.get(code=townships[0].code),
         dict(code=f"{townships[0].code}LC1", name=f"{townships[0].short_name.removesuffix('党委')}联村党委", level=Level.UNIT,
         domain=Domain.VILLAGE, org_form=OrgForm.COMMITTEE, branch_type=bt["lianCun"], township_id=townships[0].pk,
-        secretary_name=_person(rng), last_election_on=_election(rng, 5), term_years=5),
+        secretary_name=_person(rng), last_election_on=_election(rng, 5, today), term_years=5),
     )  # fmt: skip
     lian.linked_villages.set(t0_villages)
     units.append(lian)
     city.refresh_from_db()
     log(f"组织：{Organization.objects.count()} 个（乡镇街道 {len(townships)}，基层党组织 {len(units)}）")
-    return DemoContext(
-        rng=rng, seed=0, year=2023, city=city, townships=townships, units=units, leaves=leaves, log=log
-    )
+    return DemoContext(rng=rng, seed=0, year=today.year, today=today, city=city, townships=townships,
+                       units=units, leaves=leaves, log=log)  # fmt: skip
 
 
 _SURNAMES = list(
@@ -359,6 +394,7 @@ def build_accounts(ctx: DemoContext) -> None:
         if u.path.startswith(t1.path) and u.domain == "village" and u.org_form == OrgForm.BRANCH
     )
     v2 = next(u for u in ctx.units if u.path.startswith(t2.path) and u.domain in ("village", "community"))
+    ctx.account_orgs.update(zhen=t1, cun=v1, cun2=v2)
 
     def user(username, first_name, **extra):
         u = User(username=username, first_name=first_name, **extra)

@@ -29,7 +29,9 @@ def build(ctx: DemoContext) -> None:
     seen: set[str] = set()
     batch: list[Member] = []
     total = 0
-    cutoff = date(ctx.year, 6, 30)
+    today = ctx.today
+    cutoff = today - timedelta(days=150)  # the newest members joined five months ago
+    authed_from = date(ctx.year - 1, 3, 1)  # e-ID authentication began with the pilot
     for i in range(n):
         org = (
             leaves[(i * 7919 + rng.randrange(len(leaves))) % len(leaves)]
@@ -49,7 +51,7 @@ def build(ctx: DemoContext) -> None:
         earliest = birth.replace(year=birth.year + 18) + timedelta(days=1)
         span = (cutoff - earliest).days
         joined = earliest + timedelta(days=rng.randrange(max(span, 1)))
-        probationary = joined > date(ctx.year - 1, 7, 1)
+        probationary = joined > today - timedelta(days=365)
         r = rng.random()
         status = (
             MemberStatus.NORMAL
@@ -75,7 +77,8 @@ def build(ctx: DemoContext) -> None:
                 status=status,
                 organization_id=org.pk,
                 eid_authenticated=authed,
-                eid_authenticated_on=date(ctx.year, rng.randint(1, 6), rng.randint(1, 28))
+                eid_authenticated_on=authed_from
+                + timedelta(days=rng.randrange(max((today - authed_from).days, 1)))
                 if authed
                 else None,
                 in_difficulty=rng.random() < 0.03,
@@ -140,11 +143,11 @@ def _care(ctx: DemoContext) -> None:
     visits, pays = [], []
     for pk in needy:
         for _k in range(rng.randint(0, 3)):
-            visits.append(CareVisit(member_id=pk, visited_on=date(ctx.year, rng.randint(1, 6), rng.randint(1, 28)),
+            visits.append(CareVisit(member_id=pk, visited_on=ctx.day_between(date(ctx.year, 1, 1)),
                                     visitor=_person(rng), notes=rng.choice(_VISIT_NOTES)))  # fmt: skip
         if rng.random() < 0.7:
             pays.append(CarePayment(member_id=pk, amount=rng.choice([300, 500, 800, 1000, 2000]),
-                                    paid_on=date(ctx.year, rng.randint(1, 6), rng.randint(1, 28)),
+                                    paid_on=ctx.day_between(date(ctx.year, 1, 1)),
                                     approver=_person(rng), notes="春节慰问" if rng.random() < 0.5 else "大病救助"))  # fmt: skip
     bulk.insert(CareVisit, visits)
     bulk.insert(CarePayment, pays)

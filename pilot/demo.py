@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count
+from django.db.models import F as Col
 from django.utils import timezone
 
 from branches.demo import DemoContext
@@ -65,7 +66,7 @@ V, CO, OR, IN, EN, TN = (
 )
 
 # code, title, element, function, cadence, due (month, day) for once, domains (empty = common)
-TASKS_2023 = [
+TASKS = [
     ("G01", "支部主题党日按月开展", E.ACTIVITY, F.POLITICAL, C.MONTHLY, None, []),
     ("G02", "落实“三会一课”制度", E.SYSTEM, F.POLITICAL, C.MONTHLY, None, []),
     ("G03", "对照合格支部标准开展自查", E.SYSTEM, F.POLITICAL, C.QUARTERLY, None, []),
@@ -103,20 +104,22 @@ def _h(i: int) -> int:
     return (i * 2654435761) % 1000
 
 
+THEMES = ["标准强化年", "质量提升年", "全面过硬年"]
+
+
 def build(ctx: DemoContext) -> None:
-    year = ctx.year
+    """The pilot runs from last year to next year: last year's and this year's tasks, the
+    checklists of every month so far (the current one being reported), next year still to plan."""
+    year, start = ctx.year, ctx.plan_start
     plan = Plan.objects.create(
-        name="示范市基层党建整体推进三年试点（2023—2025）",
-        start_year=year,
-        end_year=year + 2,
+        name=f"示范市基层党建整体推进三年试点（{start}—{start + 2}）",
+        start_year=start,
+        end_year=start + 2,
         overall_goal="用三年时间，实现全地域、全领域、全要素、全功能整体推进，每一个支部都不落后、每一名党员都不落伍。",
     )
-    years = [
-        PlanYear.objects.create(plan=plan, year=year, theme="标准强化年", summary="明确 6 项共性任务和各领域任务，逐一落实。"),
-        PlanYear.objects.create(plan=plan, year=year + 1, theme="质量提升年"),
-        PlanYear.objects.create(plan=plan, year=year + 2, theme="全面过硬年"),
-    ]  # fmt: skip
-    py = years[0]
+    summaries = ["明确 6 项共性任务和各领域任务，逐一落实。", "对标对表补短板，推动后进支部整体提升。", ""]
+    years = [PlanYear.objects.create(plan=plan, year=start + k, theme=THEMES[k], summary=summaries[k])
+             for k in range(3)]  # fmt: skip
     goals = [
         (GoalMetric.EID_COVERAGE, "党员电子身份认证覆盖率", Decimal("90"), None),
         (GoalMetric.FIVE_STAR_COVERAGE, "五星党员创评覆盖率", Decimal("85"), None),
@@ -135,39 +138,40 @@ def build(ctx: DemoContext) -> None:
         (GoalMetric.CHECKLIST_COMPLETION, "一月一清单完成率", Decimal("95"), None),
         (GoalMetric.BRANDS_PUBLISHED, "党建品牌发布（个）", Decimal(max(8, len(ctx.townships))), None),
     ]
-    AnnualGoal.objects.bulk_create(
-        [AnnualGoal(plan_year=py, metric=m, name=n, target_value=t, threshold=th, sort_order=i)
-         for i, (m, n, t, th) in enumerate(goals)]
-    )  # fmt: skip
-    for y in years[1:]:
+    # Last year and this year have all six goals (this year's coverage targets 5 points higher);
+    # next year has the first three, to be completed when the department starts that year.
+    for k, y in enumerate(years):
+        rows = goals if k < 2 else goals[:3]
         AnnualGoal.objects.bulk_create(
-            [AnnualGoal(plan_year=y, metric=m, name=n, target_value=min(t + 5, Decimal(100)) if "%" not in n else t,
-                        threshold=th, sort_order=i) for i, (m, n, t, th) in enumerate(goals[:3])]
+            [AnnualGoal(plan_year=y, metric=m, name=n, threshold=th, sort_order=i,
+                        target_value=min(t + 5 * k, Decimal(100)) if i < 2 else t)
+             for i, (m, n, t, th) in enumerate(rows)]
         )  # fmt: skip
-    tasks = []
-    for i, (code, title, el, fn, cad, due, domains) in enumerate(TASKS_2023):
-        tasks.append(Task(plan_year=py, code=code, title=title, element=el, function=fn, cadence=cad,
-                          due_date=date(year, *due) if due else None, is_common=not domains, domains=domains,
-                          levels=[Level.UNIT], sort_order=i,
-                          description=f"{title}：按“{el.label}”要素要求落实，按时在平台报送进度和佐证材料。"))  # fmt: skip
-    Task.objects.bulk_create(tasks)
-    # The project branch on a construction site is temporary: no 七类支部 self-check for it.
     proj = [u for u in ctx.units if u.branch_type_id and u.code.endswith("G01")]
-    if proj:
-        Task.objects.get(plan_year=py, code="G03").excluded_orgs.add(*proj)
+    for py in years[:2]:
+        tasks = []
+        for i, (code, title, el, fn, cad, due, domains) in enumerate(TASKS):
+            tasks.append(Task(plan_year=py, code=code, title=title, element=el, function=fn, cadence=cad,
+                              due_date=date(py.year, *due) if due else None, is_common=not domains,
+                              domains=domains, levels=[Level.UNIT], sort_order=i,
+                              description=f"{title}：按“{el.label}”要素要求落实，按时在平台报送进度和佐证材料。"))  # fmt: skip
+        Task.objects.bulk_create(tasks)
+        # The project branch on a construction site is temporary: no 七类支部 self-check for it.
+        if proj:
+            Task.objects.get(plan_year=py, code="G03").excluded_orgs.add(*proj)
 
-    # --- checklists for the whole year, then a per-township pace -------------------------------------
+    # --- the checklists of every month so far, then a per-township pace -----------------------------
     total = 0
-    for m in range(1, 13):
-        total += checklist_generate(period=date(year, m, 1))
-    _spread_statuses(ctx, year)
+    for period in ctx.months():
+        total += checklist_generate(period=period)
+    _spread_statuses(ctx)
     author = _demo_author()
     _reports_and_reviews(year, author)
     ctx.log(f"一月一清单：{total} 项，报送 {ProgressReport.objects.count()} 条")
 
     _economy(ctx, year)
     _pocketbook(ctx, year)
-    _activities(ctx, year)
+    _activities(ctx)
     _centers_brands_honors_funding(ctx, year)
     _meetings_and_notices(ctx, year)
 
@@ -183,50 +187,112 @@ def _pace(ctx: DemoContext) -> dict[int, float]:
     return paces
 
 
-def _spread_statuses(ctx: DemoContext, year: int) -> None:
-    """UPDATE per (township, month, bucket): accepted on time / late, submitted, returned, pending."""
+def month_shares(pace: float, age: int, progress: float) -> tuple[float, float, float, float]:
+    """Shares of a month's items by how they stand today: (accepted on time, accepted late,
+    submitted awaiting review, returned); the rest is still pending.
+
+    ``age`` is how many months ago the month was (0: this month); ``progress`` how far this month
+    is towards its due day (0 on the 1st, 1 on the 25th and after). Older months are nearly all
+    reported; slow townships review and report less (有快有慢); this month is being reported, and
+    only what is still open after the due day is overdue."""
+    if age == 0 and progress < 1:
+        reported = (0.1 + 0.6 * progress) * (0.6 + 0.4 * pace)
+        accepted, late = 0.25, 0.0
+    elif age == 0:
+        reported, accepted, late = 0.75 + 0.2 * pace, 0.35, 0.45 * (1 - pace)
+    elif age <= 3:
+        reported = (0.85 + 0.13 * pace) if age == 1 else (0.93 + 0.065 * pace)
+        accepted = 1 - (1 - pace) * {1: 0.8, 2: 0.7, 3: 0.6}[age]
+        late = 0.45 * (1 - pace)
+    else:  # long settled: the slow township's backlog is what is left
+        reported, accepted, late = 0.97 + 0.03 * pace, 1 - (1 - pace) * 0.35, 0.45 * (1 - pace)
+    acc = reported * accepted
+    rest = reported - acc
+    returned = 0.15 if age == 0 else 0.3 if age <= 3 else 0.1
+    return acc * (1 - late), acc * late, rest * (1 - returned), rest * returned
+
+
+def _spread_statuses(ctx: DemoContext) -> None:
+    """UPDATE per (township, month, bucket): accepted on time / late, submitted, returned, pending
+    — each month as it stands on ``ctx.today`` (see ``month_shares``)."""
+    today = ctx.today
     tz = timezone.get_current_timezone()
-    paces = _pace(ctx)
+    paces = {**_pace(ctx), None: 0.75}  # None: the city-level organs, institutions and enterprises
     item_t = ChecklistItem._meta.db_table
     org_t = Organization._meta.db_table
     ops = connection.ops
+    dt = ops.adapt_datetimefield_value
+    cap = datetime.combine(today, time(9, 0), tz)  # nothing happened later than this morning
+    base = (f"UPDATE {item_t} SET status=%s, percent=%s, submitted_at=%s, last_submitted_at=%s, "
+            f"accepted_at=%s, returned_at=%s, return_reason=%s, is_late=%s, delay_reason=%s "
+            f"WHERE period=%s AND organization_id IN (SELECT id FROM {org_t} WHERE {{town}}) "
+            f"AND ((id * 7919 + organization_id * 104729) %% 1000) >= %s "
+            f"AND ((id * 7919 + organization_id * 104729) %% 1000) < %s")  # fmt: skip
     with connection.cursor() as cur:
-        for t_id, pace in paces.items():
-            for m in range(1, 13):
-                period = date(year, m, 1)
-                # later months are less complete; December is still being reported.
-                p = pace * (1.0 if m <= 10 else 0.8 if m == 11 else 0.55)
-                acc_on = int(1000 * p * 0.82)
-                acc_late = int(1000 * p)
-                sub = acc_late + int(1000 * (1 - p) * 0.35)
-                ret = sub + int(1000 * (1 - p) * 0.15)
-                due = date(year, m, 25)
-                on_time_at = datetime.combine(due - timedelta(days=3), time(16, 0), tz)
-                late_at = datetime.combine(due + timedelta(days=6), time(10, 0), tz)
-                review_at = datetime.combine(due + timedelta(days=8), time(9, 0), tz)
-                dt = ops.adapt_datetimefield_value
-                base = (f"UPDATE {item_t} SET status=%s, percent=%s, submitted_at=%s, last_submitted_at=%s, "
-                        f"accepted_at=%s, returned_at=%s, return_reason=%s, is_late=%s, delay_reason=%s "
-                        f"WHERE period=%s AND organization_id IN (SELECT id FROM {org_t} WHERE township_id=%s) "
-                        f"AND ((id * 7919 + organization_id * 104729) %% 1000) >= %s "
-                        f"AND ((id * 7919 + organization_id * 104729) %% 1000) < %s")  # fmt: skip
+        for period in ctx.months():
+            age = (today.year - period.year) * 12 + today.month - period.month
+            due = period.replace(day=25)
+            progress = min(1.0, (today.day - 1) / 24) if age == 0 else 1.0
+            floor = datetime.combine(period, time(8, 0), tz)
+            on_time_at = max(floor, min(datetime.combine(due - timedelta(days=3), time(16, 0), tz),
+                                        cap - timedelta(hours=20)))  # fmt: skip
+            late_at = min(datetime.combine(due + timedelta(days=6), time(10, 0), tz), cap)
+            review_at = max(on_time_at, min(datetime.combine(due + timedelta(days=8), time(9, 0), tz), cap))
+            late_review_at = max(late_at, review_at)
+            for t_id, pace in paces.items():
+                shares = month_shares(pace, age, progress)
+                edges = [0]
+                for share in shares:
+                    edges.append(edges[-1] + round(1000 * share))
                 buckets = [
-                    (0, acc_on, ItemStatus.ACCEPTED, 100, on_time_at, review_at, None, "", False, ""),
-                    (acc_on, acc_late, ItemStatus.ACCEPTED, 100, late_at, review_at, None, "", True,
+                    (ItemStatus.ACCEPTED, 100, on_time_at, review_at, None, "", False, ""),
+                    (ItemStatus.ACCEPTED, 100, late_at, late_review_at, None, "", True,
                      "村“两委”成员外出参加培训，活动顺延一周。"),
-                    (acc_late, sub, ItemStatus.SUBMITTED, 80, on_time_at, None, None, "", False, ""),
-                    (sub, ret, ItemStatus.RETURNED, 60, on_time_at, None, review_at,
+                    (ItemStatus.SUBMITTED, 80, on_time_at, None, None, "", False, ""),
+                    (ItemStatus.RETURNED, 60, on_time_at, None, review_at,
                      "佐证材料不全，请补充活动照片和签到表。", False, ""),
                 ]  # fmt: skip
-                for lo, hi, status, pct, sub_at, acc_at, ret_at, reason, late, delay in buckets:
+                for k, (status, pct, sub_at, acc_at, ret_at, reason, late, delay) in enumerate(buckets):
+                    lo, hi = edges[k], edges[k + 1]
                     if hi <= lo:
                         continue
-                    cur.execute(base, [status, pct, dt(sub_at), dt(sub_at), dt(acc_at) if acc_at else None,
+                    town = "township_id IS NULL" if t_id is None else "township_id=%s"
+                    cur.execute(base.format(town=town), [status, pct, dt(sub_at), dt(sub_at), dt(acc_at) if acc_at else None,
                                        dt(ret_at) if ret_at else None, reason, late, delay,
-                                       ops.adapt_datefield_value(period), t_id, lo, hi])  # fmt: skip
-    # everything still open and past its due date is late
-    ChecklistItem.objects.filter(status__in=[ItemStatus.PENDING, ItemStatus.RETURNED],
-                                 due_date__lt=timezone.localdate()).update(is_late=True)  # fmt: skip
+                                       ops.adapt_datefield_value(period), *([] if t_id is None else [t_id]), lo, hi])  # fmt: skip
+    _diligent_demo_village(ctx)
+    # The buckets' times follow the 25th; a once-task due on another day is late exactly when it was
+    # reported after its own due date.
+    reported = ChecklistItem.objects.filter(status__in=[ItemStatus.ACCEPTED, ItemStatus.SUBMITTED])
+    reported.filter(is_late=True, submitted_at__date__lte=Col("due_date")).update(
+        is_late=False, delay_reason=""
+    )
+    reported.filter(is_late=False, submitted_at__date__gt=Col("due_date")).update(
+        is_late=True, delay_reason="村“两委”成员外出参加培训，活动顺延一周。"
+    )
+    # What is still open is late exactly when its due date has passed — on ctx.today, not on the
+    # day the demo happens to be built (the month's job flags by the real date).
+    open_items = ChecklistItem.objects.filter(status__in=[ItemStatus.PENDING, ItemStatus.RETURNED])
+    open_items.filter(due_date__lt=today).update(is_late=True)
+    open_items.filter(due_date__gte=today).update(is_late=False)
+
+
+def _diligent_demo_village(ctx: DemoContext) -> None:
+    """The demo village secretary (cun) reports on time: of this month's items already past their
+    due date, at most one is still open (the one the township is chasing)."""
+    org = ctx.account_orgs.get("cun")
+    if org is None:
+        return
+    late = list(
+        ChecklistItem.objects.filter(organization_id=org.pk, period=ctx.today.replace(day=1),
+                                     status__in=[ItemStatus.PENDING, ItemStatus.RETURNED], due_date__lt=ctx.today)
+        .order_by("due_date", "id").values_list("id", "due_date")
+    )  # fmt: skip
+    tz = timezone.get_current_timezone()
+    for pk, due in late[1:]:
+        at = datetime.combine(due - timedelta(days=2), time(17, 0), tz)
+        ChecklistItem.objects.filter(pk=pk).update(status=ItemStatus.SUBMITTED, percent=100, submitted_at=at,
+                                                   last_submitted_at=at, returned_at=None, return_reason="")  # fmt: skip
 
 
 def _demo_author():
@@ -305,32 +371,48 @@ def _pocketbook(ctx: DemoContext, year: int) -> None:
     Commitment.objects.bulk_create(rows, batch_size=2000)
 
 
-def _activities(ctx: DemoContext, year: int) -> None:
+def _activities(ctx: DemoContext) -> None:
+    """Every unit and every branch keeps its own organizational life, month by month up to today:
+    主题党日 and 支委会 monthly, 党员大会 and 党课 quarterly (三会一课), 组织生活会 each December. Most
+    are diligent; about one in twelve lets it slide (a few months with nothing held)."""
+    from members.bulk import insert
     from members.models import Member
 
-    rng = ctx.rng
-    per_unit = {}
+    rng, today = ctx.rng, ctx.today
+    per_org = {}
     for r in Member.objects.current().values("organization_id").annotate(n=Count("id")):
-        per_unit[r["organization_id"]] = r["n"]
+        per_org[r["organization_id"]] = r["n"]
+    topics = {
+        ActivityKind.THEME_DAY: ["学习贯彻党的二十大精神", "重温入党誓词", "为民办实事志愿服务", "红色教育基地现场学习",
+                                 "垃圾分类与人居环境整治"],
+        ActivityKind.COMMITTEE_MEETING: ["研究本月一月一清单任务", "研究发展党员工作", "研究困难党员帮扶"],
+        ActivityKind.MEMBERS_MEETING: ["通报季度工作，讨论接收预备党员", "学习上级文件精神"],
+        ActivityKind.PARTY_LECTURE: ["书记讲党课：担当作为", "党史专题党课"],
+    }  # fmt: skip
+    monthly = [(ActivityKind.THEME_DAY, 1.0), (ActivityKind.COMMITTEE_MEETING, 0.9)]
+    quarterly = [(ActivityKind.MEMBERS_MEETING, 0.95), (ActivityKind.PARTY_LECTURE, 0.9)]
+    orgs = list({o.pk: o for o in ctx.units + ctx.leaves}.values())
     rows = []
-    topics = [
-        "学习贯彻党的二十大精神",
-        "重温入党誓词",
-        "为民办实事志愿服务",
-        "红色教育基地现场学习",
-        "垃圾分类与人居环境整治",
-    ]
-    for u in ctx.units:
-        expected = per_unit.get(u.pk, 0) or rng.randint(8, 40)
-        for m in range(1, 13):
-            if rng.random() < 0.1:
-                continue
-            att = max(1, int(expected * rng.uniform(0.7, 1.0)))
-            rows.append(Activity(organization=u, kind=ActivityKind.THEME_DAY, held_on=date(year, m, rng.randint(1, 15)),
-                                 topic=rng.choice(topics), expected=expected, attended=att))  # fmt: skip
-        rows.append(Activity(organization=u, kind=ActivityKind.LIFE_MEETING, held_on=date(year, 12, rng.randint(10, 20)),
-                             topic="2023 年度组织生活会", expected=expected, attended=max(1, expected - 1)))  # fmt: skip
-    Activity.objects.bulk_create(rows, batch_size=2000)
+    for o in orgs:
+        expected = per_org.get(o.pk, 0) or rng.randint(8, 40)
+        diligence = rng.uniform(0.25, 0.6) if rng.random() < 0.08 else rng.uniform(0.85, 1.0)
+        for period in ctx.months():
+            kinds = monthly + (quarterly if period.month % 3 == 0 else [])
+            for kind, p in kinds:
+                if rng.random() >= diligence * p:
+                    continue
+                held = period.replace(day=rng.randint(1, 20))
+                if held > today:
+                    continue
+                rows.append(Activity(organization_id=o.pk, kind=kind, held_on=held, topic=rng.choice(topics[kind]),
+                                     expected=expected, attended=max(1, int(expected * rng.uniform(0.7, 1.0)))))  # fmt: skip
+            held = date(period.year, 12, 18)
+            if period.month == 12 and held <= today:
+                rows.append(Activity(organization_id=o.pk, kind=ActivityKind.LIFE_MEETING, held_on=held,
+                                     topic=f"{period.year} 年度组织生活会", expected=expected,
+                                     attended=max(1, expected - 1)))  # fmt: skip
+    insert(Activity, rows, batch_size=5000)
+    ctx.log(f"组织活动：{len(rows)} 次（{len(orgs)} 个组织）")
 
 
 def _centers_brands_honors_funding(ctx: DemoContext, year: int) -> None:
@@ -351,20 +433,20 @@ def _centers_brands_honors_funding(ctx: DemoContext, year: int) -> None:
             centers.append(ServiceCenterProject(organization=u, name=f"{u.name.removesuffix('党支部').removesuffix('党总支')}党员群众服务中心",
                                                 kind=CenterKind.CENTER, is_new_build=rng.random() < 0.5, stage=stage, year=year,
                                                 budget=budget, spent=spent.quantize(Decimal("0.01")),
-                                                completed_on=date(year, rng.randint(5, 12), 15) if stage == CenterStage.DONE else None))  # fmt: skip
+                                                completed_on=ctx.day_between(date(year - 1, 9, 1)) if stage == CenterStage.DONE else None))  # fmt: skip
         targets.append(HonorTarget(organization=u, year=year, target_level=rng.choice([HonorLevel.CITY, HonorLevel.CITY, HonorLevel.PROVINCE, HonorLevel.NATIONAL])))  # fmt: skip
         if _h(i) < 60:
             honors.append(Honor(organization=u, level=rng.choice([HonorLevel.COUNTY, HonorLevel.CITY, HonorLevel.PROVINCE]),
-                                title="先进基层党组织", issuer="中共示范市委", awarded_on=date(year, 6, 28)))  # fmt: skip
+                                title="先进基层党组织", issuer="中共示范市委", awarded_on=date(year if date(year, 6, 28) <= ctx.today else year - 1, 6, 28)))  # fmt: skip
         for cat in rng.sample([FundingCategory.ACTIVITY, FundingCategory.EDUCATION, FundingCategory.CARE], 2):
             funds.append(FundingRecord(organization=u, year=year, category=cat, amount=Decimal(rng.randint(5, 80)) / 10,
-                                       spent_on=date(year, rng.randint(1, 12), 10), source="市县两级党建经费",
+                                       spent_on=ctx.day_between(date(year, 1, 1)), source="市县两级党建经费",
                                        note=cat.label + "支出"))  # fmt: skip
     ServiceCenterProject.objects.bulk_create(centers, batch_size=2000)
     HonorTarget.objects.bulk_create(targets, batch_size=2000)
     Honor.objects.bulk_create(honors, batch_size=2000)
     FundingRecord.objects.bulk_create(funds, batch_size=2000)
-    now = timezone.now()
+    now = ctx.at(ctx.today - timedelta(days=30))
     brand_names = [
         "红色引擎",
         "先锋驿站",
@@ -395,14 +477,17 @@ def _meetings_and_notices(ctx: DemoContext, year: int) -> None:
     city = ctx.city
     users = ctx.users
     sender = users.get("shi") or _demo_author()
-    meetings = [WeeklyMeeting(organization=city, held_on=date(year, 1, 2) + timedelta(weeks=w), topic=f"第 {w + 1} 周领导小组办公室例会",
+    # 一周一例会: the last 40 weeks' Monday meetings; what was decided in the last fortnight is open,
+    # and one in eleven older decisions is still open (overdue).
+    monday = ctx.today - timedelta(days=ctx.today.weekday())
+    meetings = [WeeklyMeeting(organization=city, held_on=monday - timedelta(weeks=40 - w), topic=f"第 {w + 1} 次领导小组办公室周例会",
                               minutes="通报本周一月一清单报送进度，研究推进较慢乡镇的督办措施。", attendees="领导小组办公室全体成员")
-                for w in range(0, 50)]  # fmt: skip
+                for w in range(41)]  # fmt: skip
     WeeklyMeeting.objects.bulk_create(meetings)
     decisions = []
     for w, m in enumerate(WeeklyMeeting.objects.filter(organization=city).order_by("held_on")):
         t = ctx.townships[w % len(ctx.townships)]
-        done = w < 44
+        done = m.held_on + timedelta(days=14) < ctx.today and w % 11 != 5
         decisions.append(MeetingDecision(meeting=m, organization=t, content=f"督促{t.short_name}加快清单报送进度",
                                          owner="督查组", due_date=m.held_on + timedelta(days=7),
                                          status="done" if done else "open", done_on=m.held_on + timedelta(days=6) if done else None,
@@ -411,13 +496,16 @@ def _meetings_and_notices(ctx: DemoContext, year: int) -> None:
     recipients = list(
         Organization.objects.filter(level__in=[Level.TOWNSHIP, Level.UNIT], path__startswith=city.path)
     )
-    for k, title in enumerate(["关于报送 2023 年第三季度一月一清单的通知", "关于开展五星党员创评工作的通知",
-                               "关于做好年底考核准备工作的通知"]):  # fmt: skip
+    now = ctx.at(ctx.today, 9)
+    quarter = "一二三四"[(ctx.today.month - 1) // 3]
+    titles = [f"关于报送 {year} 年第{quarter}季度一月一清单的通知", "关于开展五星党员创评工作的通知",
+              "关于做好年底考核准备工作的通知"]  # fmt: skip
+    for k, title in enumerate(titles):
         n = Notice.objects.create(sender_org=city, sender=sender, title=title,
                                   body="各乡镇（街道）党委、各基层党组织：请按要求做好相关工作，按时在平台报送。",
-                                  sent_at=timezone.make_aware(datetime(year, 9 + k, 5, 9, 0)))  # fmt: skip
+                                  sent_at=ctx.at(ctx.today - timedelta(days=[40, 20, 3][k]), 9))  # fmt: skip
         read_share = [0.9, 0.7, 0.4][k]
         NoticeRecipient.objects.bulk_create(
             [NoticeRecipient(notice=n, organization=o,
-                             read_at=n.sent_at + timedelta(hours=rng.randint(1, 72)) if rng.random() < read_share else None)
+                             read_at=min(n.sent_at + timedelta(hours=rng.randint(1, 72)), now) if rng.random() < read_share else None)
              for o in recipients], batch_size=2000)  # fmt: skip

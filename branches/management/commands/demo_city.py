@@ -1,17 +1,22 @@
 """Build the demo city (示范市) deterministically.
 
-    python manage.py demo_city [--seed 2023] [--orgs 5000 --members 150000] [--if-empty] [--force]
+    python manage.py demo_city [--seed 2023] [--today 2026-12-01] [--orgs 5000 --members 150000]
+                               [--if-empty] [--force]
 
-Each app contributes its part through ``<app>/demo.py``'s ``build(ctx)``, in dependency order.
+The city lives on ``--today`` (default: today in Asia/Shanghai): the three-year pilot runs from
+last year to next year, the months so far have their checklists, the quarters ended so far their
+scores. Each app contributes its part through ``<app>/demo.py``'s ``build(ctx)``, in dependency order.
 """
 
 import random
 import time
+from datetime import date
 from importlib import import_module
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from branches.demo import DEMO_PASSWORD, build_tree
 from branches.models import Organization
@@ -23,12 +28,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2023, help="随机种子（相同种子生成相同数据）")
+        parser.add_argument(
+            "--today",
+            type=_day,
+            default=None,
+            help="演示城市所在的日期 YYYY-MM-DD（默认今天，测试用固定日期）",
+        )
         parser.add_argument("--orgs", type=int, default=None, help="组织数量（基准测试规模，如 5000）")
         parser.add_argument("--members", type=int, default=6000, help="党员数量")
         parser.add_argument("--if-empty", action="store_true", help="数据库已有组织时什么也不做")
         parser.add_argument("--force", action="store_true", help="DEBUG 关闭（生产环境）时也执行")
 
-    def handle(self, *args, seed, orgs, members, if_empty, force, **opts):
+    def handle(self, *args, seed, today, orgs, members, if_empty, force, **opts):
         if not settings.DEBUG and not force:
             raise CommandError("当前为生产配置（DEBUG=False），演示数据不会写入。确需写入请加 --force。")
         if Organization.objects.exists():
@@ -41,7 +52,9 @@ class Command(BaseCommand):
         started = time.perf_counter()
         rng = random.Random(seed)
         with transaction.atomic():
-            ctx = build_tree(rng=rng, orgs_target=orgs, log=self.stdout.write)
+            ctx = build_tree(
+                rng=rng, orgs_target=orgs, log=self.stdout.write, today=today or timezone.localdate()
+            )
             ctx.seed = seed
             ctx.members_target = members
             for app in APPS:
@@ -55,8 +68,17 @@ class Command(BaseCommand):
                 mod.build(ctx)
                 self.stdout.write(f"  {app}: {time.perf_counter() - t:.1f} 秒")
         self.stdout.write(
-            self.style.SUCCESS(f"演示城市已建成，用时 {time.perf_counter() - started:.1f} 秒。")
+            self.style.SUCCESS(
+                f"演示城市（{ctx.today:%Y-%m-%d}）已建成，用时 {time.perf_counter() - started:.1f} 秒。"
+            )
         )
         self.stdout.write(
             f"演示账号（密码均为 {DEMO_PASSWORD}）：shi 市委组织部 · zhen 乡镇党委书记 · cun 村党组织书记 · cun2 另一乡镇的村书记 · ducha 督查组成员"
         )
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--today 须为 YYYY-MM-DD 格式的日期，收到“{value}”。") from None
