@@ -11,8 +11,6 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from django.utils import timezone
-
 from branches.demo import DemoContext, _person
 from branches.models import Role, RoleKind
 from branches.policy import SYSTEM
@@ -31,7 +29,7 @@ from .resident_id import make
 
 def build(ctx: DemoContext) -> None:
     rng = random.Random(ctx.seed * 31 + 11)  # its own stream: other apps' demo data stay as they were
-    today = timezone.localdate()
+    today = ctx.today  # the day the demo city lives on (--today)
     _records(ctx, rng)
     _development(ctx, rng, today)
 
