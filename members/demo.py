@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
+from django.db import models
 from django.utils import timezone
 
 from branches.demo import _MINORITY, DemoContext, _person
@@ -91,6 +93,7 @@ def build(ctx: DemoContext) -> None:
     insert_members(batch)
     total += len(batch)
     ctx.log(f"党员：{total} 名")
+    build_dues(ctx)
     _pioneer(ctx)
     _care(ctx)
     from . import demo_life
@@ -160,3 +163,103 @@ _VISIT_NOTES = [
     "帮助联系就业岗位",
     "节日慰问，宣讲惠民政策",
 ]
+
+
+def build_dues(ctx: DemoContext) -> None:
+    """党费: every current member's basis under the 2008 rule, and a year of monthly payments (the
+    demo year; for the default city also the twelve months up to this one), most on time, some
+    late (补交), some still unpaid — more of them in the latest months."""
+    from datetime import date as _date
+
+    from .dues import FIXED_KINDS, DuesImport, DuesPayment, DuesProfile, PayerKind, PaymentSource
+    from .dues_services import dues_rule_current, month_end
+
+    rng = ctx.rng
+    rule = dues_rule_current()
+    village = {o.pk for o in ctx.leaves if o.domain == "village"}
+    rows = list(
+        Member.objects.filter(status__in=[MemberStatus.NORMAL, MemberStatus.FLOATING])
+        .values_list("pk", "organization_id", "joined_on", "birth_date", "organization__township_id")
+        .order_by("pk")
+    )
+    profiles, monthly = [], {}
+    now = timezone.now()
+    for pk, org, _joined, birth, _town in rows:
+        age = ctx.year - birth.year
+        r = rng.random()
+        if age >= 60:
+            kind = PayerKind.RETIRED if org not in village or r < 0.3 else PayerKind.FARMER
+        elif age < 24 and r < 0.5:
+            kind = PayerKind.STUDENT
+        elif org in village and r < 0.75:
+            kind = PayerKind.FARMER
+        elif r < 0.03:
+            kind = PayerKind.UNEMPLOYED
+        else:
+            kind = PayerKind.SALARIED
+        base = fixed = None
+        if kind in FIXED_KINDS:
+            fixed = (
+                Decimal(rng.choice(["0.20", "0.50", "1.00"])) if kind == PayerKind.FARMER else Decimal("0.20")
+            )
+        else:
+            base = Decimal(
+                rng.randrange(2200, 16000, 50)
+                if kind == PayerKind.SALARIED
+                else rng.randrange(2500, 8000, 50)
+            )
+        amount = rule.amount_for(kind, base, fixed)
+        monthly[pk] = amount
+        profiles.append((pk, kind, base, fixed, amount, rule.pk, now))
+    bulk.insert_rows(DuesProfile, ("member_id", "kind", "base", "fixed_amount", "monthly", "rule_id", "updated_at"),
+                     profiles)  # fmt: skip
+    today = timezone.localdate()
+    months = [_date(ctx.year, m, 1) for m in range(1, 13)]
+    if ctx.members_target <= 20_000:
+        last = today.replace(day=1)
+        recent = [
+            _date(last.year - (last.month - k <= 0), (last.month - k - 1) % 12 + 1, 1)
+            for k in range(11, -1, -1)
+        ]
+        months += [m for m in recent if m.year > ctx.year]
+    unpaid_bias = {t.pk: rng.uniform(0.0, 0.08) for t in ctx.townships}
+    batches = {m: DuesImport.objects.create(filename=f"{m:%Y年%m月}党费代扣流水.xlsx") for m in months}
+    cols = ("member_id", "organization_id", "month", "amount", "due", "paid_on", "on_time", "source", "reference",
+            "batch_id", "created_by_id", "created_at")  # fmt: skip
+    out, total = [], 0
+    for i, month in enumerate(months):
+        end = month_end(month)
+        # The newest months are the least complete: the unpaid list has the most names there.
+        lag = 0.5 if i == len(months) - 1 else 0.15 if i == len(months) - 2 else 0.0
+        for pk, org, joined, _b, town in rows:
+            if joined > end or rng.random() < 0.04 + lag + unpaid_bias.get(town, 0):
+                continue
+            late = rng.random() < 0.08
+            paid_on = (
+                (end + timedelta(days=rng.randint(5, 60))) if late else month.replace(day=rng.randint(1, 28))
+            )
+            if paid_on > today:
+                paid_on = today
+            amount = monthly[pk] if rng.random() > 0.02 else monthly[pk] + Decimal(rng.choice([10, 50, 100]))
+            src = rng.random()
+            source = (
+                PaymentSource.BANK
+                if src < 0.55
+                else PaymentSource.BRANCH
+                if src < 0.95
+                else PaymentSource.SINGLE
+            )
+            out.append((pk, org, month, amount, monthly[pk], paid_on, paid_on <= end, source,
+                        f"DF{month:%Y%m}{pk:08d}" if source == PaymentSource.BANK else "",
+                        batches[month].pk if source == PaymentSource.BANK else None, None, now))  # fmt: skip
+            if len(out) >= 20_000:
+                bulk.insert_rows(DuesPayment, cols, out)
+                total += len(out)
+                out.clear()
+    bulk.insert_rows(DuesPayment, cols, out)
+    total += len(out)
+    for m, b in batches.items():
+        agg = DuesPayment.objects.filter(batch=b).aggregate(n=models.Count("id"), s=models.Sum("amount"))
+        DuesImport.objects.filter(pk=b.pk).update(rows=agg["n"] or 0, amount=agg["s"] or 0, imported_at=timezone.make_aware(
+            timezone.datetime(m.year, m.month, 28, 10, 0)))  # fmt: skip
+    ctx.log(f"党费：{len(profiles)} 名党员核定基数，{len(months)} 个月 {total} 笔交纳记录")

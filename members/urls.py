@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views, views_life
 
@@ -32,4 +32,5 @@ urlpatterns = [
     path("development/<int:development_id>/", views_life.development_detail, name="development_detail"),
     path("development/<int:development_id>/step/", views_life.development_step, name="development_step"),
     path("development/<int:development_id>/stop/", views_life.development_stop, name="development_stop"),
+    path("", include("members.dues_urls")),
 ]

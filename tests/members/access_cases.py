@@ -1,5 +1,6 @@
 from tests.access import EVERYONE, Case, allow
 from tests.members import access_cases_life as life
+from tests.members import access_more
 from tests.members.helpers import add_member
 
 IMPORTERS = allow("shi", "zhen", "cun", "cun2")
@@ -10,6 +11,7 @@ def build(city):
     city.extra["m_a2"] = add_member(city.a2, 402)
     city.extra["m_b1"] = add_member(city.b1, 403)
     life.build(city)
+    access_more.build(city)
 
 
 def _m(key):
@@ -121,3 +123,4 @@ CASES = [
     ),
 ]
 CASES += life.CASES
+CASES += access_more.CASES  # 党费 and the member card

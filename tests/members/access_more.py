@@ -1,0 +1,107 @@
+"""Access cases for 党费 (dues) and the member card / check-in URLs (listed in access_cases.CASES)."""
+
+from django.utils import timezone
+
+from tests.access import Case, allow
+
+IMPORTERS = allow("shi", "zhen", "cun", "cun2")
+
+
+def build(city):
+    """Uses the members ``m_a1`` / ``m_a2`` / ``m_b1`` that access_cases.build adds."""
+
+
+def _m(key):
+    return lambda c: {"member_id": c[key].pk}
+
+
+def _month():
+    return f"{timezone.localdate():%Y-%m}"
+
+
+def _grid_post(c):
+    pk = c["m_a2"].pk
+    return {
+        "month": _month(),
+        "paid_on": timezone.localdate().isoformat(),
+        "pay": [pk],
+        f"amount-{pk}": "1.50",
+    }
+
+
+CASES = [
+    Case("members:dues_unpaid", allowed=allow("shi", "zhen", "cun", "cun2", "ducha")),
+    Case(
+        "members:dues_unpaid",
+        allowed=allow("shi", "zhen", "cun"),
+        query=lambda c: {"org": c.a1.pk},
+        label="members:dues_unpaid?org=a1",
+    ),  # fmt: skip
+    Case(
+        "members:dues_unpaid",
+        allowed=allow("shi", "cun2"),
+        query=lambda c: {"org": c.b1.pk},
+        label="members:dues_unpaid?org=b1",
+    ),  # fmt: skip
+    Case(
+        "members:dues_branch",
+        lambda c: {"org_id": c.a1_branch.pk},
+        allow("shi", "zhen", "cun"),
+        label="members:dues_branch:a1_branch",
+    ),  # fmt: skip
+    Case(
+        "members:dues_branch",
+        lambda c: {"org_id": c.a2.pk},
+        allow("shi", "zhen", "ducha"),
+        label="members:dues_branch:a2",
+    ),  # fmt: skip
+    Case(
+        "members:dues_branch",
+        lambda c: {"org_id": c.a2.pk},
+        allow("shi", "zhen"),
+        method="post",
+        data=_grid_post,
+        ok_status=(302,),
+        label="members:dues_branch:a2:post",
+    ),  # fmt: skip
+    Case(
+        "members:dues_totals",
+        lambda c: {"org_id": c.a1.pk},
+        allow("shi", "zhen", "cun"),
+        label="members:dues_totals:a1",
+    ),  # fmt: skip
+    Case(
+        "members:dues_totals",
+        lambda c: {"org_id": c.b1.pk},
+        allow("shi", "cun2"),
+        label="members:dues_totals:b1",
+    ),
+    Case("members:dues_import", allowed=IMPORTERS),
+    Case("members:dues_import_template", allowed=IMPORTERS),
+    Case(
+        "members:dues_import_confirm",
+        allowed=IMPORTERS,
+        method="post",
+        data=lambda c: {"token": "bogus"},
+        ok_status=(302,),
+    ),  # fmt: skip
+    Case("members:dues_member", _m("m_a1"), allow("shi", "zhen", "cun"), label="members:dues_member:a1"),
+    Case("members:dues_member", _m("m_a2"), allow("shi", "zhen", "ducha"), label="members:dues_member:a2"),
+    Case(
+        "members:dues_member",
+        _m("m_b1"),
+        allow("shi", "cun2"),
+        method="post",
+        data=lambda c: {"kind": "salaried", "base": "4000"},
+        ok_status=(302,),
+        label="members:dues_member:b1:post",
+    ),  # fmt: skip
+    Case(
+        "members:dues_pay",
+        _m("m_a1"),
+        allow("shi", "zhen", "cun"),
+        method="post",
+        data=lambda c: {"month": _month(), "amount": "15", "paid_on": timezone.localdate().isoformat()},
+        ok_status=(302,),
+    ),  # fmt: skip
+]
