@@ -9,7 +9,9 @@ executables under any name, files over the size limit.
 from __future__ import annotations
 
 import io
+import struct
 import uuid
+import warnings
 import zipfile
 from dataclasses import dataclass
 
@@ -30,6 +32,21 @@ OLE = {"doc": "application/msword", "xls": "application/vnd.ms-excel"}
 REFUSED_EXT = {"svg", "svgz", "html", "htm", "xhtml", "js", "docm", "xlsm", "pptm", "dotm", "xltm", "exe",
                "bat", "cmd", "com", "scr", "msi", "ps1", "vbs", "jar", "apk", "sh"}  # fmt: skip
 DISPLAY_MAX_PX = 1280
+# A phone photo is 12–50 Mpx; a 502 KB PNG of 12,600 × 12,600 took a process to 1.5 GB. Pixels
+# are counted from the header before anything is decoded; an animation counts every frame.
+MAX_PIXELS = 40_000_000
+MAX_FRAMES = 1000
+
+
+def harden_pillow() -> None:
+    """Pillow's own guard, tightened: warn from 40 Mpx, refuse from 80 Mpx, and the warning is an
+    error (by default it only warns below 178 Mpx). Called from ``PilotConfig.ready``."""
+    Image.MAX_IMAGE_PIXELS = max_pixels()
+    warnings.simplefilter("error", Image.DecompressionBombWarning)
+
+
+def max_pixels() -> int:
+    return getattr(settings, "PILOT_IMAGE_MAX_PIXELS", MAX_PIXELS)
 
 
 def max_bytes() -> int:
@@ -60,38 +77,122 @@ def _refuse(name: str, msg: str):
     raise ValidationError(_("“%(name)s”：%(msg)s") % {"name": name, "msg": msg})
 
 
-def _image(name: str, data: bytes, mime: str) -> CheckedFile:
+def _gif_frames(data: bytes) -> list[tuple[int, int]]:
+    """Each frame's declared size, read from the GIF's block structure without decoding LZW."""
+    if len(data) < 13 or data[:3] != b"GIF":
+        raise ValueError("not a GIF")
+    flags = data[10]
+    pos = 13 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)
+    frames = []
+    while pos < len(data):
+        block = data[pos]
+        if block == 0x3B:  # trailer
+            break
+        if block == 0x21:  # extension: label, then sub-blocks
+            pos += 2
+        elif block == 0x2C:  # image descriptor
+            if pos + 10 > len(data):
+                raise ValueError("truncated")
+            w, h = struct.unpack("<HH", data[pos + 5 : pos + 9])
+            frames.append((w, h))
+            if len(frames) > MAX_FRAMES:
+                break
+            f = data[pos + 9]
+            pos += 10 + (3 * 2 ** ((f & 7) + 1) if f & 0x80 else 0) + 1  # + LZW minimum code size
+        else:
+            raise ValueError("bad block")
+        while pos < len(data) and data[pos]:  # sub-blocks up to the terminator
+            pos += data[pos] + 1
+        pos += 1
+    return frames
+
+
+def _refuse_oversized(name: str, data: bytes, mime: str) -> None:
+    """Count pixels from the header (``Image.open`` decodes nothing) and refuse a bomb."""
+    limit = max_pixels()
+    too_big = _("图片尺寸过大（%(w)s × %(h)s 像素，上限约 %(mp)s 百万像素），请缩小后再上传。")
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            probe.verify()
-        img = Image.open(io.BytesIO(data))
-        img.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                w, h = probe.size
+                frames = [(w, h)] * max(1, getattr(probe, "n_frames", 1)) if mime != "image/gif" else None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        _refuse(name, _("图片尺寸过大（疑似图片炸弹），已拒绝。请缩小后再上传。"))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error):
+        _refuse(name, _("图片已损坏或不是有效的图片文件。"))
+    if w * h > limit:
+        _refuse(name, too_big % {"w": f"{w:,}", "h": f"{h:,}", "mp": limit // 1_000_000})
+    if frames is None:
+        try:
+            frames = _gif_frames(data)
+        except (ValueError, IndexError, struct.error):
+            _refuse(name, _("图片已损坏或不是有效的图片文件。"))
+    big = max(frames, key=lambda f: f[0] * f[1], default=(w, h))
+    if big[0] * big[1] > limit:
+        _refuse(name, too_big % {"w": f"{big[0]:,}", "h": f"{big[1]:,}", "mp": limit // 1_000_000})
+    if len(frames) > MAX_FRAMES or sum(a * b for a, b in frames) > limit:
+        _refuse(
+            name,
+            _("动图的帧数乘以尺寸过大（%(n)s 帧），请上传静态照片。") % {"n": f"{len(frames):,}"},
+        )
+    if b"PK\x05\x06" in data and zipfile.is_zipfile(io.BytesIO(data)):
+        _refuse(name, _("图片中夹带了压缩包等其他内容，已拒绝。请上传手机或相机拍摄的原始照片。"))
+
+
+def _image(name: str, data: bytes, mime: str) -> CheckedFile:
+    _refuse_oversized(name, data, mime)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                probe.verify()
+            img = Image.open(io.BytesIO(data))
+            img.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        _refuse(name, _("图片尺寸过大（疑似图片炸弹），已拒绝。请缩小后再上传。"))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         _refuse(name, _("图片已损坏或不是有效的图片文件。"))
     img = ImageOps.exif_transpose(img)  # re-encoding also drops EXIF (location) metadata
     out = io.BytesIO()
+    # One decoded copy at a time: a 40 Mpx photo is 120 MB as RGB.
     if mime == "image/png" or img.mode in ("RGBA", "LA", "P"):
         img.save(out, format="PNG", optimize=True)
         ext, mime = "png", "image/png"
     else:
-        img.convert("RGB").save(out, format="JPEG", quality=88)
+        (img if img.mode == "RGB" else img.convert("RGB")).save(out, format="JPEG", quality=88)
         ext, mime = "jpg", "image/jpeg"
+    img.thumbnail((DISPLAY_MAX_PX, DISPLAY_MAX_PX))  # in place: no second full-size copy
     disp = img.convert("RGB")
-    disp.thumbnail((DISPLAY_MAX_PX, DISPLAY_MAX_PX))
+    del img
     dout = io.BytesIO()
     disp.save(dout, format="JPEG", quality=80)
     return CheckedFile(name, "image", mime, ext, out.getvalue(), dout.getvalue())
+
+
+def _zip_bomb(infos) -> bool:
+    """The limits the spreadsheet guard uses (``branches.sheets``), from the central directory."""
+    from branches import sheets
+
+    if len(infos) > sheets.MAX_ZIP_ENTRIES or sum(i.file_size for i in infos) > sheets.MAX_UNCOMPRESSED_BYTES:
+        return True
+    return any(
+        i.file_size > sheets.RATIO_FLOOR and i.file_size > sheets.MAX_RATIO * max(i.compress_size, 1)
+        for i in infos
+    )
 
 
 def _ooxml(name: str, data: bytes, ext: str) -> CheckedFile:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             names = z.namelist()
-            types = (
-                z.read("[Content_Types].xml").decode("utf-8", "replace")
-                if "[Content_Types].xml" in names
-                else ""
-            )
+            if _zip_bomb(z.infolist()):
+                _refuse(name, _("文件解压后过大或压缩比异常（疑似压缩炸弹），已拒绝。"))
+            types = ""
+            if "[Content_Types].xml" in names:
+                # Bounded: a bomb's [Content_Types].xml may declare gigabytes.
+                with z.open("[Content_Types].xml") as ct:
+                    types = ct.read(1024 * 1024).decode("utf-8", "replace")
     except (zipfile.BadZipFile, KeyError, OSError):
         _refuse(name, _("文件已损坏或不是有效的 Office 文档。"))
     if any(n.lower().endswith("vbaproject.bin") for n in names) or "macroenabled" in types.lower():

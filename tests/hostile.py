@@ -195,7 +195,7 @@ def png_zip_polyglot() -> bytes:
     Image.new("RGB", (32, 32), "blue").save(buf, "PNG")
     z = io.BytesIO()
     with zipfile.ZipFile(z, "w") as zf:
-        zf.writestr("payload.html", "<script>alert(1)</script>")
+        zf.writestr("payload.js", "fetch('/members/export')")
     return buf.getvalue() + z.getvalue()
 
 
