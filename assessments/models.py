@@ -584,6 +584,15 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("失败")
 
 
+class RunFailure(models.TextChoices):
+    """Why a run ended 失败 — what the page shows instead of the raw error (which goes to the log)."""
+
+    TRANSIENT = "transient", _("数据库暂时不可用，系统将自动重试")
+    TIME_LIMIT = "time_limit", _("计算超出时间限制")
+    ATTEMPTS = "attempts", _("多次尝试仍未完成（计算进程反复中断）")
+    ERROR = "error", _("计算出错，请联系系统管理员查看日志")
+
+
 #: At most one run per period and kind in these states (a DB constraint, not a hope).
 ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.DRAFT, RunStatus.NOTICE)
 
@@ -604,7 +613,17 @@ class ScoreRun(models.Model):
     heartbeat_at = models.DateTimeField(_("心跳"), null=True, blank=True)
     lease = models.CharField(max_length=32, blank=True, help_text="the worker currently holding the run")
     attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True)
+    error = models.TextField(
+        blank=True, help_text="the raw error, for the log and the admin; never shown on a page"
+    )
+    failure = models.CharField(_("失败原因"), max_length=12, choices=RunFailure.choices, blank=True)
+    #: The subjects fixed at the first attempt (ids in order): a resumed run scores exactly these,
+    #: so an organization dissolved or created between a crash and the resume shifts no chunk.
+    subject_ids = models.JSONField(default=list, blank=True, editable=False)
+    #: The Celery message holding the lease: a redelivery of the same message (its worker died,
+    #: or a retry after a database fault) may take the run over at once instead of waiting for
+    #: the heartbeat to go stale.
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -33,6 +33,7 @@ from .models import (
     Indicator,
     IndicatorKind,
     Mapping,
+    RunFailure,
     RunStatus,
     Scheme,
     ScoreResult,
@@ -439,11 +440,49 @@ class LeaseLost(Exception):
     """Another worker took the run over (ours was considered dead); stop quietly."""
 
 
+class TransientFault(Exception):
+    """The database dropped or refused us for a moment; the run was handed back (queued) and the
+    task retries with backoff — a transient fault never ends a run as 失败."""
+
+
+def _transient_types() -> tuple[type[BaseException], ...]:
+    from django.db import InterfaceError, OperationalError
+
+    types: list[type[BaseException]] = [OperationalError, InterfaceError]
+    try:  # the driver's own errors: COPY writes through psycopg's cursor, unwrapped by Django
+        import psycopg
+
+        types += [psycopg.OperationalError, psycopg.InterfaceError]
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pass
+    return tuple(types)
+
+
+TRANSIENT_DB_ERRORS = _transient_types()
+
+
+def is_transient(exc: BaseException | None) -> bool:
+    """A connection-level database fault (restart, network drop, deadlock, serialization), found
+    anywhere in the exception's chain."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, TRANSIENT_DB_ERRORS):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
 def stale_after() -> timedelta:
     return timedelta(seconds=getattr(settings, "ASSESSMENTS_RUN_STALE_SECONDS", 120))
 
 
-def _claim(run_id: int) -> tuple[ScoreRun | None, str]:
+def max_attempts() -> int:
+    """Claims after which a run that keeps dying (killed by the kernel, hard time limit) fails for
+    good instead of being redelivered forever. Retries after a database fault do not count."""
+    return int(getattr(settings, "ASSESSMENTS_RUN_MAX_ATTEMPTS", 6))
+
+
+def _claim(run_id: int, task_id: str = "") -> tuple[ScoreRun | None, str]:
     lease = uuid.uuid4().hex
     with transaction.atomic():
         run = ScoreRun.objects.select_for_update().filter(pk=run_id).first()
@@ -451,33 +490,91 @@ def _claim(run_id: int) -> tuple[ScoreRun | None, str]:
             return None, ""
         now = timezone.now()
         fresh = run.heartbeat_at and now - run.heartbeat_at < stale_after()
-        if run.status == RunStatus.RUNNING and fresh:
+        # The same message delivered again means its earlier delivery is gone: Celery redelivers a
+        # message only after its worker was lost (reject_on_worker_lost) or on our own retry, and
+        # the hard time limit is below the broker's visibility timeout.
+        redelivered = bool(task_id) and run.task_id == task_id
+        if run.status == RunStatus.RUNNING and fresh and not redelivered:
             return None, ""  # someone is working on it (a duplicate delivery)
+        if run.attempts >= max_attempts():
+            run.status, run.failure, run.lease = RunStatus.FAILED, RunFailure.ATTEMPTS, ""
+            run.finished_at = now
+            run.error = f"gave up after {run.attempts} attempts"
+            run.save(update_fields=["status", "failure", "lease", "finished_at", "error"])
+            log.error("score run %s: %s", run.pk, run.error)
+            return None, ""
         run.status = RunStatus.RUNNING
         run.lease = lease
+        run.task_id = task_id or ""
         run.heartbeat_at = now
         run.attempts += 1
-        run.save(update_fields=["status", "lease", "heartbeat_at", "attempts"])
+        run.save(update_fields=["status", "lease", "task_id", "heartbeat_at", "attempts"])
     return run, lease
 
 
-def run_compute(run_id: int, *, progress=None) -> ScoreRun | None:
-    """Compute (or resume) a run to a draft. Safe to call twice and after a crash."""
-    run, lease = _claim(run_id)
-    if run is None:
-        return None
-    scheme = run.scheme
-    period = parse_period(run.period)
-    indicators = list(scheme.indicators.all())
-    bands = list(scheme.bands.order_by("-min_score"))
+def _fix_subjects(run: ScoreRun, lease: str, scheme: Scheme) -> list[int]:
+    """The run's subjects: stored at the first attempt and reused on every resume. If one of them
+    no longer exists at all (deleted, not merely dissolved) the run starts again from scratch
+    with today's subjects, so a resumed run always equals an undisturbed one."""
+    stored = list(run.subject_ids or [])
+    if stored:
+        present = set(Organization.objects.filter(pk__in=stored).values_list("pk", flat=True))
+        if len(present) == len(stored):
+            return stored
+        log.warning("score run %s: %d subjects vanished, starting again", run.pk, len(stored) - len(present))
     ids = subject_ids(scheme)
     size = run.chunk_size or 500
-    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
-    if run.chunks_total != len(chunks) or run.units_total != len(ids):
-        ScoreRun.objects.filter(pk=run.pk, lease=lease).update(units_total=len(ids), chunks_total=len(chunks))
-    index = SubtreeIndex(set(ids))
-    delay = float(getattr(settings, "ASSESSMENTS_CHUNK_DELAY", 0) or 0)
+    with transaction.atomic():
+        _locked(run, lease)
+        if stored or run.chunks_done:
+            # rows written under another subject list (or before lists were stored): start over
+            ScoreResult.objects.filter(run=run).delete()
+        ScoreRun.objects.filter(pk=run.pk).update(
+            subject_ids=ids, chunks_done=0, units_total=len(ids), chunks_total=-(-len(ids) // size)
+        )
+    run.chunks_done, run.subject_ids = 0, ids
+    return ids
+
+
+def _release_after_fault(run: ScoreRun, lease: str) -> None:
+    """Hand the run back (queued, not failed) after a database fault; the retry resumes it from its
+    last chunk. If the database is still away this fails too, and the retry's own claim (same
+    message) or the sweeper (stale heartbeat) takes over."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()  # drop a dead connection; the next query reconnects
     try:
+        ScoreRun.objects.filter(pk=run.pk, lease=lease).update(
+            status=RunStatus.QUEUED, lease="", heartbeat_at=timezone.now(), attempts=F("attempts") - 1
+        )
+    except TRANSIENT_DB_ERRORS:
+        log.warning("score run %s: database still unavailable, the retry will take over", run.pk)
+
+
+def run_compute(run_id: int, *, progress=None, task_id: str = "") -> ScoreRun | None:
+    """Compute (or resume) a run to a draft. Safe to call twice and after a crash.
+
+    Raises ``TransientFault`` after a database fault (the run is queued again, never failed);
+    any other error marks the run failed with a reason the page can show in Chinese."""
+    try:
+        run, lease = _claim(run_id, task_id)
+    except TRANSIENT_DB_ERRORS as e:
+        raise TransientFault(str(e)) from e
+    if run is None:
+        return None
+    try:
+        scheme = run.scheme
+        period = parse_period(run.period)
+        indicators = list(scheme.indicators.all())
+        bands = list(scheme.bands.order_by("-min_score"))
+        ids = _fix_subjects(run, lease, scheme)
+        size = run.chunk_size or 500
+        chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+        if run.chunks_total != len(chunks) or run.units_total != len(ids):
+            ScoreRun.objects.filter(pk=run.pk, lease=lease).update(
+                units_total=len(ids), chunks_total=len(chunks)
+            )
+        index = SubtreeIndex(set(ids))
+        delay = float(getattr(settings, "ASSESSMENTS_CHUNK_DELAY", 0) or 0)
         by_id = None
         if getattr(settings, "ASSESSMENTS_SOURCE_SCOPE", "run") == "run" and run.chunks_done < len(chunks):
             # Run-wide: every subject is scored in memory first (a few MB for 5,000 units), so
@@ -505,7 +602,16 @@ def run_compute(run_id: int, *, progress=None) -> ScoreRun | None:
         log.warning("score run %s: lease lost, another worker continues", run.pk)
         return None
     except Exception as e:
-        ScoreRun.objects.filter(pk=run.pk, lease=lease).update(status=RunStatus.FAILED, error=str(e)[:2000])
+        if is_transient(e):
+            log.warning("score run %s: database fault, queued for a retry: %s", run.pk, e)
+            _release_after_fault(run, lease)
+            raise TransientFault(str(e)) from e
+        failure = RunFailure.TIME_LIMIT if type(e).__name__ == "SoftTimeLimitExceeded" else RunFailure.ERROR
+        log.exception("score run %s failed (%s)", run.pk, failure)
+        ScoreRun.objects.filter(pk=run.pk, lease=lease).update(
+            status=RunStatus.FAILED, failure=failure, error=f"{type(e).__name__}: {e}"[:2000], lease="",
+            finished_at=timezone.now(),
+        )  # fmt: skip
         raise
     run.refresh_from_db()
     return run
@@ -622,8 +728,38 @@ def _finish(run: ScoreRun, lease: str, bands: list[GradeBand], *, ranked: bool =
 
 
 def stale_runs():
-    """Runs a worker should be on but nobody is: queued or running with an old heartbeat."""
+    """Runs a worker should be on but nobody is: queued or running with an old heartbeat (a queued
+    run whose message was lost — Redis restarted without AOF, the broker down when it was
+    started — counts as soon as it is older than the stale age), and runs that failed for a
+    transient database fault (older versions ended those 失败)."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import ACTIVE_RUN_STATUSES
+
     cutoff = timezone.now() - stale_after()
-    return ScoreRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).filter(
-        heartbeat_at__lt=cutoff
-    ) | ScoreRun.objects.filter(status=RunStatus.QUEUED, heartbeat_at__isnull=True, created_at__lt=cutoff)
+    superseded = ScoreRun.objects.filter(
+        period=OuterRef("period"), kind=OuterRef("kind"), status__in=ACTIVE_RUN_STATUSES
+    )
+    return (
+        ScoreRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING], heartbeat_at__lt=cutoff)
+        | ScoreRun.objects.filter(status=RunStatus.QUEUED, heartbeat_at__isnull=True, created_at__lt=cutoff)
+        | ScoreRun.objects.filter(status=RunStatus.FAILED, failure=RunFailure.TRANSIENT).exclude(
+            Exists(superseded)
+        )
+    )
+
+
+def requeue_transient_failure(run_id: int) -> bool:
+    """A run that ended 失败 for a database fault goes back to 排队中 (unless another run of its
+    period and kind is active by now: then it stays as it is)."""
+    from django.db import IntegrityError
+
+    try:
+        with transaction.atomic():
+            n = ScoreRun.objects.filter(pk=run_id, status=RunStatus.FAILED, failure=RunFailure.TRANSIENT).update(
+                status=RunStatus.QUEUED, failure="", error="", lease="", heartbeat_at=timezone.now(),
+                finished_at=None,
+            )  # fmt: skip
+    except IntegrityError:  # another run of the period became active meanwhile: this one stays failed
+        return False
+    return bool(n)

@@ -193,6 +193,30 @@ def run_start(
 
 
 @transaction.atomic
+def run_retry(*, actor, run: ScoreRun, enqueue: bool = True) -> ScoreRun:
+    """重试: a failed run goes back to the queue and resumes from its last chunk, over the same
+    subjects. Refused when the run did not fail or another run of its period is active now."""
+    run = ScoreRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != RunStatus.FAILED:
+        raise ValidationError(_("只有失败的计分批次可以重试。"))
+    old = run.failure
+    run.status, run.failure, run.error, run.lease, run.task_id = RunStatus.QUEUED, "", "", "", ""
+    run.attempts, run.heartbeat_at, run.finished_at = 0, timezone.now(), None
+    try:
+        with transaction.atomic():
+            run.save(update_fields=["status", "failure", "error", "lease", "task_id", "attempts",
+                                    "heartbeat_at", "finished_at"])  # fmt: skip
+    except IntegrityError:
+        raise ValidationError(_("%(p)s 已有进行中的计分批次，不能重试这一批。") % {"p": run.period}) from None
+    audit_record(actor=actor, action="score_run_retry", obj=run, changes={"failure": [old, ""]})
+    if enqueue:
+        from .tasks import compute_run
+
+        compute_run.delay_on_commit(run.pk)
+    return run
+
+
+@transaction.atomic
 def run_start_notice(*, actor, run: ScoreRun) -> ScoreRun:
     """公示: the draft is shown publicly for the scheme's notice period before 定级."""
     run = ScoreRun.objects.select_for_update().get(pk=run.pk)

@@ -1,29 +1,76 @@
 """Celery tasks: thin wrappers that take ids and call the scoring engine or a service.
 
-With Redis, ``acks_late`` alone is not enough: a task whose worker is SIGKILLed may be redelivered
-only after the visibility timeout, or lost, and a task running longer than the timeout is
-delivered twice. So the run's state lives in the database (``ScoreRun``: lease, heartbeat,
-chunks done), the engine ignores a second delivery while the first holds a fresh lease, and
-``sweep_stale_runs`` (beat, every minute) re-enqueues runs whose heartbeat went stale.
+The run's state lives in the database (``ScoreRun``: lease, heartbeat, chunks done, the subjects
+fixed at the start). ``acks_late`` + ``reject_on_worker_lost`` make Celery put the message back at
+once when the process running it dies (kill -9, the kernel's OOM killer); the redelivered message
+carries the same task id, so the engine lets it take the run over without waiting for the
+heartbeat to go stale. A database fault hands the run back and the task retries with backoff;
+``sweep_stale_runs`` (beat, every minute) re-enqueues whatever is left: stale running runs,
+queued runs whose message was lost, and runs failed by a transient fault.
 """
 
+import logging
+import random
+
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from . import scoring
 
+log = logging.getLogger(__name__)
 
-@shared_task(name="assessments.compute_run", acks_late=True)
-def compute_run(run_id: int) -> str:
-    run = scoring.run_compute(run_id)
-    return run.status if run else "skipped"
+#: Retries after a database fault, backing off 5 s, 10 s, 20 s … up to 5 minutes (about 16
+#: minutes in all); after that the run waits queued for the sweeper, it never fails.
+TRANSIENT_RETRIES = 8
 
 
-@shared_task(name="assessments.sweep_stale_runs", acks_late=True)
+def _backoff(retries: int) -> float:
+    return min(5 * 2**retries, 300) * random.uniform(0.8, 1.2)
+
+
+def _limits(name: str, soft_default: int) -> dict:
+    soft = int(getattr(settings, name, soft_default))
+    return {"soft_time_limit": soft, "time_limit": soft + 60}
+
+
+@shared_task(
+    name="assessments.compute_run",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=TRANSIENT_RETRIES,
+    **_limits("ASSESSMENTS_RUN_TIME_LIMIT", 1800),
+)
+def compute_run(self, run_id: int) -> str:
+    task_id = self.request.id or ""
+    retries = self.request.retries
+    while True:
+        try:
+            run = scoring.run_compute(run_id, task_id=task_id)
+            return run.status if run else "skipped"
+        except scoring.TransientFault as e:
+            if retries >= self.max_retries:
+                log.warning("score run %s: still no database after %s retries; the sweeper will resume it",
+                            run_id, retries)  # fmt: skip
+                return "deferred"
+            if not (self.request.is_eager or self.request.called_directly):
+                raise self.retry(exc=e, countdown=_backoff(retries)) from None
+            retries += 1  # eager (tests, the embedded mode): no broker to schedule a retry on
+
+
+@shared_task(
+    name="assessments.sweep_stale_runs", acks_late=True, **_limits("ASSESSMENTS_SWEEP_TIME_LIMIT", 120)
+)
 def sweep_stale_runs() -> list[int]:
     """Put stuck runs back on the queue; the lease check keeps a slow-but-alive worker safe."""
-    ids = list(scoring.stale_runs().values_list("id", flat=True))
-    for rid in ids:
+    from .models import RunStatus
+
+    ids = []
+    for rid, status in scoring.stale_runs().values_list("id", "status"):
+        if status == RunStatus.FAILED and not scoring.requeue_transient_failure(rid):
+            continue
+        ids.append(rid)
         compute_run.delay(rid)
     return ids
 

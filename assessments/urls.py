@@ -19,6 +19,7 @@ urlpatterns = [
     path("runs/<int:run_id>/", views.run_detail, name="run_detail"),
     path("runs/<int:run_id>/progress/", views.run_progress, name="run_progress"),
     path("runs/<int:run_id>/publish/", views.run_publish, name="run_publish"),
+    path("runs/<int:run_id>/retry/", views.run_retry, name="run_retry"),
     path("findings/", views.findings, name="findings"),
     path("findings/<int:finding_id>/", views.finding_detail, name="finding_detail"),
     path("findings/<int:finding_id>/file/<str:which>/", views.finding_file, name="finding_file"),

@@ -433,6 +433,19 @@ def run_progress(request, run_id: int):
 
 @login_required
 @require_POST
+def run_retry(request, run_id: int):
+    _admin_only(request)
+    run = selectors.run_get(run_id=run_id)
+    try:
+        services.run_retry(actor=request.user, run=run)
+        messages.success(request, _("已重新排队，将从中断处继续计算。"))
+    except ValidationError as e:
+        _fail(request, e)
+    return redirect("assessments:run_detail", run_id=run.pk)
+
+
+@login_required
+@require_POST
 def run_publish(request, run_id: int):
     _admin_only(request)
     run = selectors.run_get(run_id=run_id)

@@ -131,6 +131,15 @@ CASES = [
         label="entry:b1",
     ),
     Case(
+        "assessments:run_retry",
+        lambda c: {"run_id": c["run"].pk},
+        allow("shi"),
+        method="post",
+        data=lambda c: {},
+        ok_status=(302,),
+        label="run_retry",
+    ),
+    Case(
         "assessments:run_publish",
         lambda c: {"run_id": c["run"].pk},
         allow("shi"),
