@@ -75,9 +75,12 @@ def _celery_mode(request, settings):
 
     eager = request.node.get_closest_marker("celery_worker") is None
     old = app.conf.task_always_eager
-    app.conf.task_always_eager = eager
+    # The Django settings namespace wins over the plain key: with CELERY_TASK_ALWAYS_EAGER in the
+    # settings (False on Redis), setting only ``task_always_eager`` changed nothing, and tests
+    # meant to run eagerly sent their tasks to the real broker on CI's PostgreSQL pass.
+    app.conf.update(task_always_eager=eager, CELERY_TASK_ALWAYS_EAGER=eager)
     yield
-    app.conf.task_always_eager = old
+    app.conf.update(task_always_eager=old, CELERY_TASK_ALWAYS_EAGER=old)
 
 
 @pytest.fixture(autouse=True)
