@@ -2,11 +2,12 @@
 
 from import_export.admin import ImportExportMixin
 
+from .admin_imports import GuardedImportMixin
 from .audit import export_logged
 from .exporting import safe_cell
 
 
-class LoggedImportExportMixin(ImportExportMixin):
+class LoggedImportExportMixin(GuardedImportMixin, ImportExportMixin):
     def get_data_for_export(self, request, queryset, **kwargs):
         dataset = super().get_data_for_export(request, queryset, **kwargs)
         for i, row in enumerate(list(dataset)):
