@@ -32,6 +32,7 @@ def build(ctx: DemoContext) -> None:
     today = ctx.today  # the day the demo city lives on (--today)
     _records(ctx, rng)
     _development(ctx, rng, today)
+    _transfers(ctx, rng, today)
 
 
 def _secretary_orgs() -> dict[str, object]:
@@ -195,3 +196,80 @@ _RECORD = {
     20: "在支部主题党日上入党宣誓",
     23: "支部大会讨论，同意按期转正",
 }
+
+
+# --- 组织关系转接 ----------------------------------------------------------------------------------
+
+
+def _transfers(ctx: DemoContext, rng: random.Random, today: date) -> None:
+    """Transfers in every state, several touching the demo secretaries' units (both directions)."""
+    from . import transfers as tr
+
+    orgs = _secretary_orgs()
+    cun, cun2 = orgs.get("cun"), orgs.get("cun2")
+    others = [u for u in ctx.leaves if u.pk not in {getattr(cun, "pk", None), getattr(cun2, "pk", None)}]
+    pool = {}
+
+    def member_of(org):
+        q = pool.setdefault(org.pk, list(Member.objects.filter(organization=org, status=MemberStatus.NORMAL)
+                                         .order_by("pk")[:12]))  # fmt: skip
+        return q.pop() if q else None
+
+    def start(frm, kind, days_ago, to=None, to_name="", valid=30):
+        m = member_of(frm)
+        if m is None:
+            return None
+        return tr.transfer_start(actor=SYSTEM, member=m, kind=kind, reason=rng.choice(_REASONS),
+                                 started_on=today - timedelta(days=days_ago), to_org=to, to_org_name=to_name,
+                                 dues_paid_until=f"{(today - timedelta(days=days_ago + 20)):%Y-%m}", valid_days=valid)  # fmt: skip
+
+    plan = []
+    if cun and cun2:
+        plan += [
+            ("pending", cun, cun2), ("pending", cun2, cun), ("accepted", cun, others[0]), ("refused", others[1], cun),
+            ("cancelled", cun, others[2]), ("accepted", others[3], cun2),
+        ]  # fmt: skip
+    for _k in range(6):
+        a, b = rng.sample(others, 2)
+        plan.append((rng.choice(["pending", "accepted", "accepted", "refused"]), a, b))
+    n = 0
+    for i, (state, frm, to) in enumerate(plan):
+        t = start(frm, "within", 3 + 7 * i, to=to)
+        if t is None:
+            continue
+        n += 1
+        if state == "accepted":
+            tr.transfer_accept(actor=SYSTEM, transfer=t, on=t.started_on + timedelta(days=2))
+        elif state == "refused":
+            tr.transfer_refuse(actor=SYSTEM, transfer=t, reason="经核实，该同志不在本单位工作")
+        elif state == "cancelled":
+            tr.transfer_cancel(actor=SYSTEM, transfer=t)
+    # Out of the city: a letter within its validity, one past it with no receipt, one receipt back.
+    for frm, days, returned in ((cun, 5, None), (cun, 50, None), (cun2, 40, 25), (others[4], 90, 70)):
+        if frm is None:
+            continue
+        t = start(frm, "out", days, to_name=rng.choice(_OUTSIDE))
+        if t is not None:
+            n += 1
+            if returned:
+                tr.transfer_receipt(actor=SYSTEM, transfer=t, returned_on=today - timedelta(days=returned))
+    # From outside: one letter waiting at cun's unit, one accepted.
+    for i, (to, accept) in enumerate(((cun, False), (cun2, True), (others[5], True))):
+        if to is None:
+            continue
+        birth = date(rng.randint(1970, 1998), rng.randint(1, 12), rng.randint(1, 28))
+        t = tr.transfer_in_register(
+            actor=SYSTEM, to_org=to, from_org_name=rng.choice(_OUTSIDE), letter_no=f"{today.year}外{i + 1:03d}",
+            name=_person(rng), resident_id=make("330102", birth, 200 + i, rng.random() < 0.5), ethnicity="汉族",
+            category="full", joined_on=date(birth.year + 22, 7, 1), full_member_on=date(birth.year + 23, 7, 1),
+            reason="返乡创业", started_on=today - timedelta(days=10 + i), valid_until=today + timedelta(days=20),
+        )  # fmt: skip
+        n += 1
+        if accept:
+            tr.transfer_accept(actor=SYSTEM, transfer=t)
+    ctx.log(f"组织关系转接：{n} 件（待接收、已接收、已拒收、已撤回、介绍信待回执、回执已退回、市外转入）")
+
+
+_REASONS = ["工作调动", "迁居", "考入高校", "退休返乡", "单位改制"]
+_OUTSIDE = ["中共杭州市西湖区某街道工作委员会", "中共深圳市南山区某社区委员会", "中共某大学委员会组织部",
+            "中共苏州工业园区某公司委员会"]  # fmt: skip

@@ -33,4 +33,13 @@ urlpatterns = [
     path("development/<int:development_id>/step/", views_life.development_step, name="development_step"),
     path("development/<int:development_id>/stop/", views_life.development_stop, name="development_stop"),
     path("", include("members.dues_urls")),
+    path("<int:member_id>/relation/", views_life.transfer_start, name="transfer_start"),
+    path("transfers/", views_life.transfer_list, name="transfer_list"),
+    path("transfers/in/", views_life.transfer_in, name="transfer_in"),
+    path("transfers/<int:transfer_id>/", views_life.transfer_detail, name="transfer_detail"),
+    path("transfers/<int:transfer_id>/accept/", views_life.transfer_accept, name="transfer_accept"),
+    path("transfers/<int:transfer_id>/refuse/", views_life.transfer_refuse, name="transfer_refuse"),
+    path("transfers/<int:transfer_id>/cancel/", views_life.transfer_cancel, name="transfer_cancel"),
+    path("transfers/<int:transfer_id>/receipt/", views_life.transfer_receipt, name="transfer_receipt"),
+    path("transfers/<int:transfer_id>/letter.pdf", views_life.transfer_letter, name="transfer_letter"),
 ]

@@ -21,8 +21,8 @@ def _build_and_capture():
         snapshot = {
             "townships": Organization.objects.filter(level=Level.TOWNSHIP).count(),
             "units": dict(units.order_by()),
-            # The roster as built; people admitted through the demo's 发展党员 path come on top.
-            "members": Member.objects.filter(development__isnull=True).count(),
+            # The roster as built; people admitted through 发展党员 or transferred in from outside come on top.
+            "members": Member.objects.filter(development__isnull=True).exclude(transfers__kind="in").count(),
             "problems": Organization.objects.find_problems(),
             "usernames": set(Role.objects.values_list("user__username", flat=True)),
             "orgs": list(Organization.objects.order_by("path").values_list("code", "name")[:80]),

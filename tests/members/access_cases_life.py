@@ -21,6 +21,7 @@ def build(city):
         development.development_step(actor=SYSTEM, development=dev, number=2, done_on=date(2024, 1, 20))
         development.development_step(actor=SYSTEM, development=dev, number=3, done_on=date(2024, 3, 1))
         city.extra[key] = dev
+    build_transfers(city)
 
 
 def _fresh_record(city):
@@ -63,4 +64,55 @@ CASES = [
          data=lambda c: {"number": 4}, label="members:development_step:a1-above"),
     Case("members:development_stop", _dev("dev_a1"), allow("shi", "zhen", "cun"), method="post",
          data=lambda c: {"reason": ""}, ok_status=(302,)),
+]  # fmt: skip
+
+
+# --- transfers ------------------------------------------------------------------------------------
+
+_N = [800]
+
+
+def _new_transfer(city, kind="within", to=None):
+    from branches.policy import SYSTEM
+    from members import transfers
+    from tests.members.helpers import add_member
+
+    _N[0] += 1
+    m = add_member(city.a1_branch, _N[0], actor=SYSTEM)
+    return transfers.transfer_start(actor=SYSTEM, member=m, kind=kind, reason="工作调动", started_on=date(2024, 5, 1),
+                                    to_org=(to or city.b1) if kind == "within" else None,
+                                    to_org_name="" if kind == "within" else "中共某省某市某村党支部")  # fmt: skip
+
+
+def _fresh(kind="within"):
+    def setup(city):
+        city.extra["tr_fresh"] = _new_transfer(city, kind)
+
+    return setup
+
+
+def build_transfers(city):
+    city.extra["tr_a1_b1"] = _new_transfer(city)
+    city.extra["tr_out"] = _new_transfer(city, "out")
+
+
+_TR = lambda key: lambda c: {"transfer_id": c[key].pk}  # noqa: E731
+
+CASES += [
+    Case("members:transfer_list", allowed=EVERYONE),
+    Case("members:transfer_in", allowed=IMPORTERS),
+    Case("members:transfer_start", lambda c: {"member_id": c["m_a1"].pk}, allow("shi", "zhen", "cun"),
+         label="members:transfer_start:a1"),
+    # Both sides and the levels above each: a1's village, its township, b1's village, the city.
+    Case("members:transfer_detail", _TR("tr_a1_b1"), allow("shi", "zhen", "cun", "cun2"), label="members:transfer_detail:a1-b1"),
+    Case("members:transfer_detail", _TR("tr_out"), allow("shi", "zhen", "cun"), label="members:transfer_detail:out"),
+    Case("members:transfer_accept", _TR("tr_fresh"), allow("shi", "cun2"), method="post", ok_status=(302,),
+         setup=_fresh()),
+    Case("members:transfer_refuse", _TR("tr_fresh"), allow("shi", "cun2"), method="post", ok_status=(302,),
+         data=lambda c: {"reason": "不属于本支部管理范围"}, setup=_fresh()),
+    Case("members:transfer_cancel", _TR("tr_fresh"), allow("shi", "zhen", "cun"), method="post", ok_status=(302,),
+         setup=_fresh()),
+    Case("members:transfer_receipt", _TR("tr_fresh"), allow("shi", "zhen", "cun"), method="post", ok_status=(302,),
+         data=lambda c: {"returned_on": "2024-05-20"}, setup=_fresh("out")),
+    Case("members:transfer_letter", _TR("tr_out"), allow("shi", "zhen", "cun")),
 ]  # fmt: skip
