@@ -319,6 +319,11 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
+# --- members ---
+# No existence oracle: distinct resident IDs a user may be refused as "cannot be added" in an
+# hour before imports and new members are refused for the rest of the hour (audit-row count).
+MEMBERS_DUPLICATE_ID_LIMIT_PER_HOUR = env.int("MEMBERS_DUPLICATE_ID_LIMIT_PER_HOUR", default=20)
+
 # --- uploads ---
 # Temporary uploads older than a preview token's life are removed (branches/sheets.py).
 CELERY_BEAT_SCHEDULE.update(

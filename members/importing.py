@@ -89,6 +89,11 @@ def _(message: str, **values) -> str:  # named "_" so makemessages collects its 
     return text % values if values else text
 
 
+def duplicate_id_message() -> str:
+    """The one answer for a resident ID that is a current member outside the user's scope."""
+    return _("该公民身份号码无法添加。如需核实，请联系市委组织部。")
+
+
 class ImportFileError(Exception):
     """The file as a whole cannot be read (too big, not a spreadsheet, wrong header)."""
 
@@ -125,6 +130,8 @@ class ImportPlan:
     _new: list[tuple] = field(default_factory=list, repr=False)
     _updates: list[tuple] = field(default_factory=list, repr=False)
     _org_codes: dict = field(default_factory=dict, repr=False)
+    # Current members outside the importer's scope whose IDs the file holds (never shown).
+    refused_member_ids: list[int] = field(default_factory=list, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -502,13 +509,11 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Im
             continue
         old_id, old_path, old_key = old
         if not _in(old_path, prefixes):
-            errors.append(
-                RowError(
-                    n,
-                    "公民身份号码",
-                    _("该党员已在其他党组织登记为正常或流动党员，须由原组织办理转出后再导入。"),
-                )
-            )
+            # No existence oracle: the importer learns only that the number cannot be added and
+            # whom to ask, never where it is registered; the refusal is audited and rate-limited
+            # per user (members.services.duplicate_ids_gate).
+            errors.append(RowError(n, "公民身份号码", duplicate_id_message()))
+            plan.refused_member_ids.append(old_id)
             continue
         if _key(values) != old_key:
             # The old values stay one compact string; the diff is spelled out for the first

@@ -197,6 +197,7 @@ ACTIONS = {
     "member.create": "新增党员", "member.update": "修改信息", "member.status": "变更状态",
     "member.eid": "电子身份认证", "member.care_visit": "润心走访", "member.care_payment": "关爱资金",
     "member.import_create": "导入新增", "member.import_update": "导入更新",
+    "member.duplicate_id_refused": "他人录入此号码被拒", "member.view_full_id": "查看完整身份证号",
 }  # fmt: skip
 ACTIONS.update(LIFE_ACTIONS)
 _FIELD_LABELS = {f.name: str(f.verbose_name) for f in Member._meta.fields}

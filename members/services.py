@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,10 +20,11 @@ from django.utils.translation import gettext as _
 
 from branches import sheets
 from branches.audit import audit_bulk, audit_record, diff
-from branches.models import Organization
-from branches.policy import Action, person, require
+from branches.models import AuditEvent, Organization
+from branches.policy import Action, allows, is_system, person, require
 
 from . import bulk, importing, resident_id
+from .crypto import blind_index
 from .models import (
     CURRENT_STATUSES,
     CarePayment,
@@ -56,11 +59,107 @@ def _require_manage(actor, org: Organization) -> None:
     require(actor, Action.MANAGE, org)
 
 
-def _check_unique(m: Member) -> None:
-    if m.status in CURRENT_STATUSES:
-        clash = Member.objects.current().with_resident_id(m.resident_id).exclude(pk=m.pk).exists()
-        if clash:
-            raise ValidationError({"resident_id": _("该公民身份号码已登记为正常或流动党员。")})
+# --- duplicate resident IDs: no existence oracle ---------------------------------------------
+#
+# Whether a resident ID is a current member somewhere in the city is itself personal data. A
+# duplicate outside the user's scope is answered with one sentence (cannot be added; ask the
+# 市委组织部) and never with where it is registered; each such refusal is an audit row (on the
+# member's history, so the department and the member's organization see who asked), and a user
+# refused for more than MEMBERS_DUPLICATE_ID_LIMIT_PER_HOUR distinct IDs in an hour has imports
+# and new IDs refused for the rest of the hour. The count is read from the audit rows, so it
+# holds when the cache is down or cleared.
+
+DUPLICATE_ID_REFUSED = "member.duplicate_id_refused"
+IMPORT_PREVIEWED = "member.import_preview"
+
+
+class DuplicateResidentId(ValidationError):
+    """A current member outside the actor's scope holds this ID (``member_id`` is never shown)."""
+
+    def __init__(self, member_id: int):
+        super().__init__({"resident_id": importing.duplicate_id_message()})
+        self.member_id = member_id
+
+
+def duplicate_id_limit() -> int:
+    return getattr(settings, "MEMBERS_DUPLICATE_ID_LIMIT_PER_HOUR", 20)
+
+
+def duplicate_id_refusals(*, actor) -> int:
+    """Distinct resident IDs refused to ``actor`` as duplicates in the last hour (one query)."""
+    if is_system(actor) or not getattr(actor, "pk", None):
+        return 0
+    since = timezone.now() - timedelta(hours=1)
+    return (
+        AuditEvent.objects.filter(actor_id=actor.pk, action=DUPLICATE_ID_REFUSED, at__gte=since)
+        .values("object_id")
+        .distinct()
+        .count()
+    )
+
+
+def duplicate_ids_blocked_message() -> str:
+    return _(
+        "您在一小时内录入或导入的公民身份号码中，无法添加的已超过 %(n)s 个，导入和新增党员暂停一小时。"
+        "如需核实，请联系市委组织部。"
+    ) % {"n": duplicate_id_limit()}
+
+
+def duplicate_ids_gate(*, actor) -> None:
+    """Refuse before anything is read when the actor has used up the hour's refusals."""
+    if duplicate_id_refusals(actor=actor) >= duplicate_id_limit():
+        raise importing.ImportFileError(duplicate_ids_blocked_message())
+
+
+def duplicate_ids_refused(*, actor, member_ids) -> int:
+    """Audit the refusals: one row per member (at most the limit + 1 per call: past the limit the
+    user is stopped anyway). Returns the actor's distinct refusals in the hour, these included."""
+    ids = sorted(set(member_ids))[: duplicate_id_limit() + 1]
+    if ids and not is_system(actor) and getattr(actor, "pk", None):
+        members = list(Member.objects.filter(pk__in=ids).select_related("organization"))
+        audit_bulk(
+            actor=actor,
+            action=DUPLICATE_ID_REFUSED,
+            objs=members,
+            organization_of=lambda m: m.organization,
+            changes_of=lambda m: {"说明": "重复的公民身份号码，未向录入人透露登记位置"},
+        )
+    return duplicate_id_refusals(actor=actor)
+
+
+def _audited_refusals(fn):
+    """Around a service: a duplicate refusal is audited after its transaction rolled back."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, actor, **kwargs):
+        try:
+            return fn(*args, actor=actor, **kwargs)
+        except DuplicateResidentId as e:
+            duplicate_ids_refused(actor=actor, member_ids=[e.member_id])
+            raise
+
+    return wrapper
+
+
+def _check_unique(m: Member, *, actor=None, new_id: bool = False) -> None:
+    if m.status not in CURRENT_STATUSES:
+        return
+    if new_id and duplicate_id_refusals(actor=actor) >= duplicate_id_limit():
+        raise ValidationError({"resident_id": duplicate_ids_blocked_message()})
+    clash = (
+        Member.objects.current()
+        .with_resident_id(m.resident_id)
+        .exclude(pk=m.pk)
+        .select_related("organization")
+        .first()
+    )
+    if clash is None:
+        return
+    if actor is not None and allows(actor, Action.MANAGE, clash.organization):
+        raise ValidationError(
+            {"resident_id": _("该公民身份号码已是您管理范围内的正常或流动党员，可在花名册中搜索该号码。")}
+        )
+    raise DuplicateResidentId(clash.pk)
 
 
 def _check_rules(m: Member) -> None:
@@ -86,6 +185,7 @@ def _check_rules(m: Member) -> None:
         raise ValidationError(errors)
 
 
+@_audited_refusals
 @transaction.atomic
 def member_create(*, actor, **fields) -> Member:
     """Add a member to the roster (党员信息录入)."""
@@ -95,13 +195,14 @@ def member_create(*, actor, **fields) -> Member:
     if m.eid_authenticated and not m.eid_authenticated_on:
         m.eid_authenticated_on = timezone.localdate()
     m.full_clean(exclude=["resident_id_hash"])
-    _check_unique(m)
+    _check_unique(m, actor=actor, new_id=True)
     m.save()
     audit_record(actor=actor, action="member.create", obj=m, organization=m.organization,
                  changes=diff({}, _snapshot(m)))  # fmt: skip
     return m
 
 
+@_audited_refusals
 @transaction.atomic
 def member_update(*, actor, member: Member, **fields) -> Member:
     """Edit a member; moving to another organization needs the right over both."""
@@ -116,7 +217,7 @@ def member_update(*, actor, member: Member, **fields) -> Member:
     if not member.eid_authenticated:
         member.eid_authenticated_on = None
     member.full_clean(exclude=["resident_id_hash"])
-    _check_unique(member)
+    _check_unique(member, actor=actor, new_id=member.resident_id_hash != blind_index(member.resident_id))
     changes = diff(before, _snapshot(member))
     if not changes:
         return member
@@ -132,6 +233,7 @@ def resident_id_viewed(*, actor, member: Member) -> None:
     audit_record(actor=actor, action="member.view_full_id", obj=member, organization=member.organization)
 
 
+@_audited_refusals
 @transaction.atomic
 def member_transfer_out(*, actor, member: Member, status: str, on: date | None = None) -> Member:
     """转出 / 出党 / 去世: the record stays, only its status changes."""
@@ -144,7 +246,7 @@ def member_transfer_out(*, actor, member: Member, status: str, on: date | None =
     before = _snapshot(member)
     member.status = status
     member.status_changed_on = on or timezone.localdate()
-    _check_unique(member)
+    _check_unique(member, actor=actor)
     member.save(update_fields=["status", "status_changed_on", "updated_at"])
     audit_record(actor=actor, action="member.status", obj=member, organization=member.organization,
                  changes=diff(before, _snapshot(member)))  # fmt: skip
@@ -414,6 +516,7 @@ def roster_import_preview(*, actor, upload) -> tuple[importing.ImportPlan, str |
         raise importing.ImportFileError(
             _("文件过大，上限 %(max)s MB，请拆分后分批导入。") % {"max": importing.MAX_FILE_BYTES // 1048576}
         )
+    duplicate_ids_gate(actor=actor)
     key = uuid.uuid4().hex
     _sweep_old_uploads(_import_dir())
     path = _import_dir() / f"{key}{ext}"
@@ -425,6 +528,7 @@ def roster_import_preview(*, actor, upload) -> tuple[importing.ImportPlan, str |
                 out.write(chunk)
         with open(path, "rb") as fh:
             plan = importing.build_plan(fh, upload.name, user=actor)
+        _import_audited(actor=actor, plan=plan, name=upload.name)
         if not plan.ok:
             return plan, None
         token = signing.dumps({"k": key, "e": ext, "u": actor.pk, "n": upload.name[:100]}, salt=_IMPORT_SALT)
@@ -456,6 +560,7 @@ def roster_import_confirm(*, actor, token: str) -> importing.ImportPlan:
     """Re-validate the stored file and import it all in one transaction (nothing if any error)."""
     path, name = _import_file(token, actor)
     try:
+        duplicate_ids_gate(actor=actor)
         with transaction.atomic():
             with open(path, "rb") as fh:
                 plan = importing.build_plan(fh, name, user=actor)
@@ -464,4 +569,34 @@ def roster_import_confirm(*, actor, token: str) -> importing.ImportPlan:
     finally:
         if path.exists():
             os.unlink(path)
+    if plan.refused_member_ids:  # someone joined elsewhere between preview and confirm
+        _import_audited(actor=actor, plan=plan, name=name, step="confirm")
     return plan
+
+
+def _import_audited(*, actor, plan: importing.ImportPlan, name: str, step: str = "preview") -> None:
+    """Audit a preview (every one) and its duplicate refusals; once the actor is past the hour's
+    limit the plan shows one refusal and no rows, so the file tells nothing about its IDs."""
+    refused = len(set(plan.refused_member_ids))
+    if (
+        refused
+        and duplicate_ids_refused(actor=actor, member_ids=plan.refused_member_ids) > duplicate_id_limit()
+    ):
+        plan.errors[:] = [importing.RowError(1, "公民身份号码", duplicate_ids_blocked_message())]
+        plan.changes.clear()
+        plan.warnings.clear()
+    if step == "preview" and getattr(actor, "pk", None) and not is_system(actor):
+        c = plan.counts
+        audit_record(
+            actor=actor,
+            action=IMPORT_PREVIEWED,
+            obj=actor,
+            changes={
+                "文件": name[:100],
+                "行数": plan.rows,
+                "新增": c["new"],
+                "更新": c["updated"],
+                "错误": len(plan.errors),
+                "无法添加的号码": refused,
+            },  # fmt: skip
+        )
