@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from branches.models import Domain, Organization
+from branches.models import BranchType, Domain, Organization
 from branches.models import Element as FiveElements
 from branches.scoping import ScopedQuerySet
 
@@ -82,6 +82,34 @@ class Scheme(models.Model):
         _("一票否决的后果"), max_length=8, choices=VetoEffect.choices, default=VetoEffect.LAGGING
     )
     notice_days = models.PositiveSmallIntegerField(_("公示期（天）"), default=5)
+    # Coverage (适用范围): a scheme may apply to a subtree and/or to domains and branch types, so a
+    # bureau's scheme runs beside the city's; each unit is scored by the most specific published
+    # scheme that covers it (deepest subtree first, then domain / branch-type restrictions).
+    scope = models.ForeignKey(
+        Organization,
+        verbose_name=_("适用范围（组织及其下级）"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("留空为全市。"),
+    )
+    domains = models.JSONField(
+        _("适用领域"), default=list, blank=True, help_text=_("留空为全部领域；否则只考核所选领域的单位。")
+    )
+    branch_types = models.ManyToManyField(
+        BranchType, verbose_name=_("适用支部类型"), blank=True, related_name="+",
+        help_text=_("留空为全部类型。"),
+    )  # fmt: skip
+    # 后进 is its own rule, not "whatever the lowest band is" (any of these makes a unit 后进).
+    lagging_below = models.DecimalField(
+        _("低于此分定为后进"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    lagging_bottom_percent = models.DecimalField(
+        _("排名末位百分比定为后进（%）"), max_digits=5, decimal_places=2, null=True, blank=True,
+        help_text=_("如 5：本体系考核对象中总分最低的 5 %（按人数向下取整）定为后进。"),
+    )  # fmt: skip
+    lagging_vetoed = models.BooleanField(_("一票否决即为后进"), default=True)
     description = models.TextField(_("说明"), blank=True)
     supersedes = models.ForeignKey(
         "self",
@@ -100,9 +128,6 @@ class Scheme(models.Model):
         ordering = ["-year", "kind", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["year", "kind", "version"], name="scheme_unique_version"),
-            models.UniqueConstraint(
-                fields=["year", "kind"], condition=Q(status="published"), name="scheme_one_published"
-            ),
         ]
 
     def __str__(self) -> str:
@@ -111,6 +136,23 @@ class Scheme(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.status != SchemeStatus.DRAFT
+
+    def clean(self):
+        bad = [d for d in (self.domains or []) if d not in Domain.values]
+        if bad or not isinstance(self.domains or [], list):
+            raise ValidationError({"domains": _("适用领域无效：%(d)s。") % {"d": "、".join(map(str, bad))}})
+        if self.lagging_bottom_percent is not None and not 0 < self.lagging_bottom_percent < 100:
+            raise ValidationError({"lagging_bottom_percent": _("末位百分比应在 0 到 100 之间。")})
+
+    def coverage_label(self) -> str:
+        """适用范围 in words: 全市 / the subtree, domains and branch types it is restricted to."""
+        parts = [self.scope.name if self.scope_id else _("全市")]
+        if self.domains:
+            parts.append("、".join(str(Domain(d).label) for d in self.domains))
+        types = [t.name for t in self.branch_types.all()] if self.pk else []
+        if types:
+            parts.append("、".join(types))
+        return " · ".join(str(p) for p in parts)
 
 
 # The five elements (branches.models.Element), plus 综合 for bonus, deduction and veto items.
@@ -124,6 +166,17 @@ class IndicatorKind(models.TextChoices):
     BONUS = "bonus", _("加分项")
     DEDUCTION = "deduction", _("扣分项")
     VETO = "veto", _("一票否决")
+
+
+class ConditionOp(models.TextChoices):
+    """A veto / 清零 condition on the indicator's raw value (blank: any value above 0 triggers)."""
+
+    GT = "gt", _("大于")
+    GE = "ge", _("大于或等于")
+    LT = "lt", _("小于")
+    LE = "le", _("小于或等于")
+    EQ = "eq", _("等于")
+    STREAK = "streak", _("连续若干个月没有（按月来源）")
 
 
 class Mapping(models.TextChoices):
@@ -162,6 +215,16 @@ class Indicator(models.Model):
         help_text=_("基础指标的满分；加分、扣分项的封顶分值。"),
     )  # fmt: skip
     params = models.JSONField(_("参数"), default=dict, blank=True)
+    condition_op = models.CharField(
+        _("否决条件"), max_length=8, choices=ConditionOp.choices, blank=True,
+        help_text=_("一票否决项：原始值满足条件即触发，如 满意度 小于 0.6；“连续若干个月没有”用于按月来源，"
+                    "如 连续 6 个月未开展组织生活。留空为原始值大于 0 即触发。"),
+    )  # fmt: skip
+    condition_value = models.DecimalField(_("条件值"), max_digits=10, decimal_places=4, null=True, blank=True)
+    veto_effect = models.CharField(
+        _("否决后果"), max_length=8, choices=VetoEffect.choices, blank=True,
+        help_text=_("留空按指标体系的设置。"),
+    )  # fmt: skip
     description = models.TextField(_("计分说明"), blank=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
@@ -193,6 +256,19 @@ class Indicator(models.Model):
             raise ValidationError({"params": _("线性计分的上限须大于下限。")})
         if self.mapping == Mapping.PER_ITEM and "per_item" not in p:
             raise ValidationError({"params": _("按件计分须填写 per_item（每件分值）。")})
+        if self.condition_op and self.condition_value is None:
+            raise ValidationError({"condition_value": _("设置了否决条件须填写条件值。")})
+        if self.condition_op and self.kind != IndicatorKind.VETO:
+            raise ValidationError({"condition_op": _("否决条件只用于一票否决项。")})
+        from .sources import get_source
+
+        monthly = get_source(self.source).shape == "months"
+        if self.condition_op == ConditionOp.STREAK and not monthly:
+            raise ValidationError(
+                {"condition_op": _("“连续若干个月没有”只能用于按月来源（如 pilot.life_months）。")}
+            )
+        if monthly and self.kind == IndicatorKind.VETO and self.condition_op != ConditionOp.STREAK:
+            raise ValidationError({"condition_op": _("按月来源的否决项须用“连续若干个月没有”。")})
 
 
 class GradeBand(models.Model):
@@ -200,7 +276,9 @@ class GradeBand(models.Model):
 
     ``requires_innovation``: 五星 only with the score **and** an innovation project.
     ``quota_percent``: at most this share of the units in a run (e.g. 先锋 ≤ 10 %); the rest fall
-    to the next band. ``is_lagging`` marks the 后进 band (also where a veto puts a unit).
+    to the next band. ``is_lagging`` marks a band that itself means 后进 (optional: the scheme's
+    own lagging rule — below a score, the bottom n %, vetoed — decides the 后进 flag too; a veto
+    puts a unit in the lagging band when there is one, otherwise it gets no band).
     """
 
     scheme = models.ForeignKey(
@@ -214,7 +292,9 @@ class GradeBand(models.Model):
     quota_percent = models.DecimalField(
         _("名额上限（%）"), max_digits=5, decimal_places=2, null=True, blank=True
     )
-    is_lagging = models.BooleanField(_("后进"), default=False)
+    is_lagging = models.BooleanField(
+        _("后进等次"), default=False, help_text=_("该等次本身即为后进（可不设）。")
+    )
 
     class Meta:
         verbose_name = _("等次")
@@ -605,6 +685,12 @@ class ScoreRun(models.Model):
     scheme = models.ForeignKey(
         Scheme, verbose_name=_("指标体系"), on_delete=models.PROTECT, related_name="runs"
     )
+    #: Every published scheme of the year and kind when the run started (the city's and, e.g., a
+    #: bureau's): each subject is scored by the most specific one covering it. ``scheme`` is the
+    #: broadest of them.
+    schemes = models.ManyToManyField(Scheme, verbose_name=_("所用指标体系"), blank=True, related_name="+")
+    #: Recomputing a run on 公示 starts a new notice period: the new run goes on notice when done.
+    notice_on_finish = models.BooleanField(_("完成后进入公示"), default=False)
     status = models.CharField(_("状态"), max_length=12, choices=RunStatus.choices, default=RunStatus.QUEUED)
     chunk_size = models.PositiveIntegerField(default=500)
     units_total = models.PositiveIntegerField(_("对象总数"), default=0)
@@ -714,6 +800,10 @@ class ScoreResult(models.Model):
     period = models.CharField(_("考核期"), max_length=8)
     kind = models.CharField(max_length=16, choices=SchemeKind.choices)
     scheme_version = models.PositiveSmallIntegerField(_("指标体系版本"))
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("指标体系"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", db_index=False,
+    )  # fmt: skip
     base = models.DecimalField(_("基础得分"), max_digits=6, decimal_places=2)
     bonus = models.DecimalField(_("加分"), max_digits=6, decimal_places=2, default=Decimal("0"))
     deduction = models.DecimalField(_("扣分"), max_digits=6, decimal_places=2, default=Decimal("0"))

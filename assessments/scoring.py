@@ -22,13 +22,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import Level, Organization, OrgForm, OrgStatus
 
 from .models import (
+    ConditionOp,
     GradeBand,
     Indicator,
     IndicatorKind,
@@ -174,24 +175,117 @@ def points_for(ind: Indicator, raw: Decimal | None) -> Decimal:
 
 
 def grade_for(bands: list[GradeBand], total: Decimal, *, vetoed: bool, innovation: bool) -> GradeBand | None:
-    """The best band the total reaches (bands ordered best first). A veto gives the lagging band."""
+    """The best band the total reaches (bands ordered best first). A veto gives the band marked
+    后进 when there is one, otherwise no band; a total below every band gets no band."""
     lagging = next((b for b in bands if b.is_lagging), None)
     if vetoed:
-        return lagging or (bands[-1] if bands else None)
+        return lagging
     for b in bands:
         if total >= b.min_score and (innovation or not b.requires_innovation):
             return b
-    return lagging or (bands[-1] if bands else None)
+    return lagging
+
+
+_OPS = {
+    ConditionOp.GT: lambda v, x: v > x,
+    ConditionOp.GE: lambda v, x: v >= x,
+    ConditionOp.LT: lambda v, x: v < x,
+    ConditionOp.LE: lambda v, x: v <= x,
+    ConditionOp.EQ: lambda v, x: v == x,
+    ConditionOp.STREAK: lambda v, x: v >= x,  # the raw value of a monthly veto is the longest gap
+}
+
+
+def veto_hit(ind: Indicator, value: Decimal | None) -> bool:
+    """Whether a veto item (一票否决 / 清零) fires: its condition on the raw value, or any value
+    above 0 when it has none. No data (and no default) never fires."""
+    if value is None:
+        return False
+    if not ind.condition_op:
+        return value > 0
+    return _OPS[ind.condition_op](value, _dec(ind.condition_value))
+
+
+def longest_gap(mask: int, months: int) -> int:
+    """The longest run of consecutive months without activity among the window's ``months``
+    (bit 0 = the last month)."""
+    best = run = 0
+    for i in range(months):
+        run = 0 if mask >> i & 1 else run + 1
+        best = max(best, run)
+    return best
+
+
+def period_months(period: Period) -> int:
+    return (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
+
+
+def months_value(ind: Indicator, mask, window: int, period: Period) -> Decimal:
+    """A monthly source's raw value: for a "连续 n 个月没有" veto the longest gap in the window,
+    otherwise the number of the period's months with activity."""
+    mask = mask or 0
+    if ind.condition_op == ConditionOp.STREAK:
+        return Decimal(longest_gap(mask, window))
+    return Decimal(bin(mask & ((1 << period_months(period)) - 1)).count("1"))
 
 
 # --- subjects and subtrees ---------------------------------------------------------------------------
 
 
 def subject_queryset(scheme: Scheme):
+    """The organizations a scheme scores: its subject kind within its coverage (subtree, domains,
+    branch types)."""
     qs = Organization.objects.filter(status=OrgStatus.ACTIVE)
     if scheme.subject == Subject.BRANCH:
-        return qs.filter(org_form=OrgForm.BRANCH, level__in=[Level.UNIT, Level.BRANCH])
-    return qs.filter(level=Level.UNIT)
+        qs = qs.filter(org_form=OrgForm.BRANCH, level__in=[Level.UNIT, Level.BRANCH])
+    else:
+        qs = qs.filter(level=Level.UNIT)
+    if scheme.scope_id:
+        qs = qs.filter(path__startswith=scheme.scope.path)
+    if scheme.domains:
+        qs = qs.filter(domain__in=scheme.domains)
+    type_ids = [t.pk for t in scheme.branch_types.all()]
+    if type_ids:
+        qs = qs.filter(branch_type_id__in=type_ids)
+    return qs
+
+
+def specificity(scheme: Scheme) -> tuple:
+    """How specific a scheme's coverage is: the deepest subtree first, then how many kinds of
+    restriction (domains, branch types) it adds; the later scheme breaks a tie."""
+    depth = scheme.scope.depth if scheme.scope_id else 0
+    restricted = int(bool(scheme.domains)) + int(bool(scheme.branch_types.all()))
+    return (depth, restricted, scheme.pk)
+
+
+def assign_subjects(schemes: list[Scheme]) -> dict[int, Scheme]:
+    """subject id → the most specific of ``schemes`` that covers it (one query per scheme)."""
+    out: dict[int, Scheme] = {}
+    for s in sorted(schemes, key=specificity):  # broadest first: the more specific overwrite
+        for oid in subject_queryset(s).values_list("id", flat=True):
+            out[oid] = s
+    return out
+
+
+def assign_by_coverage(schemes: list[Scheme], ids: list[int]) -> dict[int, Scheme]:
+    """The most specific scheme covering each of ``ids`` by coverage alone (subtree, domains,
+    branch types) — for a resumed run's subjects that are no longer active (one query)."""
+    ordered = sorted(schemes, key=specificity, reverse=True)
+    out = {}
+    for oid, path, domain, type_id in Organization.objects.filter(pk__in=ids).values_list(
+        "id", "path", "domain", "branch_type_id"
+    ):
+        out[oid] = next(
+            (
+                s
+                for s in ordered
+                if (not s.scope_id or path.startswith(s.scope.path))
+                and (not s.domains or domain in s.domains)
+                and (not s.branch_types.all() or type_id in {t.pk for t in s.branch_types.all()})
+            ),
+            ordered[-1],
+        )
+    return out
 
 
 def subject_ids(scheme: Scheme) -> list[int]:
@@ -248,23 +342,35 @@ class SubtreeIndex:
         return out
 
 
-def _rollup(shape: str, rows: dict, owner: dict[int, int]) -> dict[int, object]:
+def _rollup(shape: str, rows: dict, owner: dict[int, int], how: str = "sum") -> dict[int, object]:
     out: dict[int, object] = {}
     for oid, v in rows.items():
+        if oid is None:  # a source-wide value (a monthly source's window length)
+            out[None] = v
+            continue
         sid = owner.get(oid)
         if sid is None:
             continue
         if shape == "ratio":
             n, d = out.get(sid, (0, 0))
             out[sid] = (n + v[0], d + v[1])
+        elif how == "max":
+            out[sid] = max(out.get(sid, v or 0), v or 0)
+        elif how == "or":
+            out[sid] = out.get(sid, 0) | (v or 0)
         else:
             out[sid] = out.get(sid, 0) + (v or 0)
     return out
 
 
 def rollup_all(raw: dict[str, dict], owner: dict[int, int]) -> dict[str, dict]:
-    """Each source's rows summed up to the subjects (a unit's score includes its branches)."""
-    return {name: _rollup(get_source(name).shape, rows, owner) for name, rows in raw.items()}
+    """Each source's rows summed up to the subjects (a unit's score includes its branches; a
+    highest level takes the highest, monthly activity the months of any of them)."""
+    out = {}
+    for name, rows in raw.items():
+        src = get_source(name)
+        out[name] = _rollup(src.shape, rows, owner, src.rollup)
+    return out
 
 
 # --- one chunk ---------------------------------------------------------------------------------------
@@ -322,6 +428,7 @@ def compute_chunk(
             (ind, get_source(ind.source).shape, (ind.params or {}).get("default"), rolled[ind.source],
              make_mapper(ind), head, ',"max":' + _json(float(ind.weight)), {})
         )  # fmt: skip
+    zeroing = {ind.pk for ind in indicators if (ind.veto_effect or scheme.veto_effect) == VetoEffect.ZERO}
     common = plans.get("", [])
     ordered = {
         d: sorted(common + lst, key=lambda x: (x[0].sort_order, x[0].pk or 0))
@@ -337,17 +444,20 @@ def compute_chunk(
     for sid in chunk:
         path, domain, township_id = index.info[sid]
         base = bonus = deduction = zero
-        vetoed = False
+        vetoed = zeroed = False
         lines = []
         for ind, shape, default, values, mapper, head, tail, memo in ordered.get(domain or "", ordered[""]):
             r = values.get(sid)
             m = memo.get(r)
             if m is None:
-                value = raw_value(shape, r, default)
+                if shape == "months":
+                    value = months_value(ind, r, values.get(None, 0), period)
+                else:
+                    value = raw_value(shape, r, default)
                 pts = mapper(value)
                 m = memo[r] = (
                     pts,
-                    value is not None and value > 0,
+                    ind.kind == IndicatorKind.VETO and veto_hit(ind, value),
                     ',"raw":' + ("null" if value is None else _json(float(value.quantize(q4))))
                     + ',"num":' + (_json(list(r)) if isinstance(r, tuple) else "null"),
                     ',"points":' + _json(float(pts)),
@@ -365,19 +475,25 @@ def compute_chunk(
                 pts_s = neg_s
             elif kind == IndicatorKind.VETO and positive:
                 vetoed = hit = True
+                zeroed = zeroed or ind.pk in zeroing
             lines.append(head + raw_s + pts_s + tail + (',"vetoed":true}' if hit else ',"vetoed":false}'))
         if scheme.bonus_cap is not None:
             bonus = min(bonus, scheme.bonus_cap)
         if scheme.deduction_cap is not None:
             deduction = min(deduction, scheme.deduction_cap)
         total = max(base + bonus - deduction, zero)
-        if vetoed and scheme.veto_effect == VetoEffect.ZERO:
+        if zeroed:  # 清零
             total = zero
         innovation = bool(innovations.get(sid))
         band = grade_for(bands, total, vetoed=vetoed, innovation=innovation)
+        rule_lag = (vetoed and scheme.lagging_vetoed) or (
+            scheme.lagging_below is not None and total < scheme.lagging_below
+        )
         out.append(
             dict(
                 organization_id=sid,
+                scheme_id=scheme.pk,
+                _rule_lag=rule_lag,
                 township_id=township_id,
                 domain=domain or "",
                 base=base.quantize(TWO),
@@ -386,10 +502,10 @@ def compute_chunk(
                 total=total.quantize(TWO),
                 vetoed=vetoed,
                 innovation=innovation,
-                grade=band.code if band else "",
-                grade_label=band.label if band else "",
+                grade=band.code if band else ("vetoed" if vetoed else ""),
+                grade_label=band.label if band else (_("一票否决") if vetoed else _("未达最低等次")),
                 stars=band.stars if band else 0,
-                lagging=bool(band and band.is_lagging),
+                lagging=bool(band and band.is_lagging) or rule_lag,
                 rank_city=None,
                 rank_township=None,
                 rank_domain=None,
@@ -412,7 +528,31 @@ def apply_quotas(rows: list[dict], bands: list[GradeBand]) -> None:
         )
         nxt = bands[i + 1]
         for r in inside[allowed:]:
-            r.update(grade=nxt.code, grade_label=nxt.label, stars=nxt.stars, lagging=nxt.is_lagging)
+            r.update(grade=nxt.code, grade_label=nxt.label, stars=nxt.stars,
+                     lagging=nxt.is_lagging or r.get("_rule_lag", False))  # fmt: skip
+
+
+def bottom_ids(rows, percent) -> set[int]:
+    """The 末位 n % of a scheme's units: the ``floor(n × percent / 100)`` lowest in rank order
+    (a vetoed unit below every other, then by total), and every unit tied with the last of them."""
+    k = int(len(rows) * Decimal(percent) / 100)
+    if k <= 0:
+        return set()
+    order = sorted(rows, key=lambda r: (not r[1], r[2]))  # (id, vetoed, total): worst first
+    cut = (order[k - 1][1], order[k - 1][2])
+    return {r[0] for i, r in enumerate(order) if i < k or (r[1], r[2]) == cut}
+
+
+def apply_lagging(rows: list[dict], scheme: Scheme) -> None:
+    """The scheme's 末位 rule, in memory (``_apply_lagging`` does it in SQL for chunked runs)."""
+    if scheme.lagging_bottom_percent is None:
+        return
+    ids = bottom_ids(
+        [(r["organization_id"], r["vetoed"], r["total"]) for r in rows], scheme.lagging_bottom_percent
+    )
+    for r in rows:
+        if r["organization_id"] in ids:
+            r["lagging"] = True
 
 
 def apply_ranks(rows: list[dict]) -> None:
@@ -421,8 +561,8 @@ def apply_ranks(rows: list[dict]) -> None:
     next rank skips (1, 2, 2, 4) — the same as ``RANK_SQL``."""
     for field, part in (("rank_city", None), ("rank_township", "township_id"), ("rank_domain", "domain")):
         groups: dict = {}
-        for r in rows:
-            groups.setdefault(r[part] if part else None, []).append(r)
+        for r in rows:  # units scored by different schemes are ranked apart
+            groups.setdefault((r.get("scheme_id"), r[part] if part else None), []).append(r)
         for group in groups.values():
             group.sort(key=lambda r: (r["vetoed"], -r["total"]))
             prev, rank = None, 0
@@ -512,7 +652,7 @@ def _claim(run_id: int, task_id: str = "") -> tuple[ScoreRun | None, str]:
     return run, lease
 
 
-def _fix_subjects(run: ScoreRun, lease: str, scheme: Scheme) -> list[int]:
+def _fix_subjects(run: ScoreRun, lease: str, assigned: dict) -> list[int]:
     """The run's subjects: stored at the first attempt and reused on every resume. If one of them
     no longer exists at all (deleted, not merely dissolved) the run starts again from scratch
     with today's subjects, so a resumed run always equals an undisturbed one."""
@@ -522,7 +662,7 @@ def _fix_subjects(run: ScoreRun, lease: str, scheme: Scheme) -> list[int]:
         if len(present) == len(stored):
             return stored
         log.warning("score run %s: %d subjects vanished, starting again", run.pk, len(stored) - len(present))
-    ids = subject_ids(scheme)
+    ids = sorted(assigned)
     size = run.chunk_size or 500
     with transaction.atomic():
         _locked(run, lease)
@@ -562,11 +702,14 @@ def run_compute(run_id: int, *, progress=None, task_id: str = "") -> ScoreRun | 
     if run is None:
         return None
     try:
-        scheme = run.scheme
         period = parse_period(run.period)
-        indicators = list(scheme.indicators.all())
-        bands = list(scheme.bands.order_by("-min_score"))
-        ids = _fix_subjects(run, lease, scheme)
+        plan = scheme_plan(run)
+        schemes = [s for s, _i, _b in plan.values()]
+        assigned = assign_subjects(schemes)
+        indicators = [i for _s, inds, _b in plan.values() for i in inds]
+        ids = _fix_subjects(run, lease, assigned)
+        if any(i not in assigned for i in ids):  # a stored subject dissolved since: same scheme as before
+            assigned.update(assign_by_coverage(schemes, [i for i in ids if i not in assigned]))
         size = run.chunk_size or 500
         chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
         if run.chunks_total != len(chunks) or run.units_total != len(ids):
@@ -581,23 +724,29 @@ def run_compute(run_id: int, *, progress=None, task_id: str = "") -> ScoreRun | 
             # quotas and ranks go into the rows as they are written — no second pass over them.
             raw = run_sources(period=period, index=index, indicators=indicators, org_ids=None)
             rolled = rollup_all(raw, index.owner_map())
-            rows = compute_chunk(scheme=scheme, period=period, chunk=ids, index=index, indicators=indicators,
-                                 bands=bands, rolled=rolled)  # fmt: skip
-            apply_quotas(rows, bands)
+            rows = []
+            for pk, part in score_subjects(plan, assigned, ids, period=period, index=index, rolled=rolled):
+                scheme, _inds, bands = plan[pk]
+                apply_quotas(part, bands)
+                apply_lagging(part, scheme)
+                rows += part
             apply_ranks(rows)
             by_id = {r["organization_id"]: r for r in rows}
         for n in range(run.chunks_done, len(chunks)):
             if by_id is not None:
                 rows = [by_id[i] for i in chunks[n]]
             else:
-                rows = compute_chunk(scheme=scheme, period=period, chunk=chunks[n], index=index,
-                                     indicators=indicators, bands=bands)  # fmt: skip
+                owner = index.rollup_map(chunks[n])
+                raw = run_sources(period=period, index=index, indicators=indicators, org_ids=list(owner))
+                rolled = rollup_all(raw, owner)
+                rows = [r for _pk, part in score_subjects(plan, assigned, chunks[n], period=period,
+                                                          index=index, rolled=rolled) for r in part]  # fmt: skip
             if delay:
                 time.sleep(delay)  # tests only: room to kill a worker half-way
             _write_chunk(run, lease, n, chunks[n], rows)
             if progress:
                 progress(n + 1, len(chunks))
-        _finish(run, lease, bands, ranked=by_id is not None)
+        _finish(run, lease, plan, ranked=by_id is not None)
     except LeaseLost:
         log.warning("score run %s: lease lost, another worker continues", run.pk)
         return None
@@ -617,6 +766,26 @@ def run_compute(run_id: int, *, progress=None, task_id: str = "") -> ScoreRun | 
     return run
 
 
+def scheme_plan(run: ScoreRun) -> dict[int, tuple[Scheme, list, list]]:
+    """The run's schemes (every published scheme of its year and kind when it started; older
+    runs: its one scheme), each with its indicators and bands (best first)."""
+    schemes = list(run.schemes.select_related("scope").prefetch_related("branch_types")) or [run.scheme]
+    return {s.pk: (s, list(s.indicators.all()), list(s.bands.order_by("-min_score"))) for s in schemes}
+
+
+def score_subjects(plan, assigned, ids, *, period, index, rolled):
+    """Score ``ids`` grouped by the scheme assigned to each: ``[(scheme id, rows)]``."""
+    groups: dict[int, list[int]] = {}
+    for sid in ids:
+        groups.setdefault(assigned[sid].pk, []).append(sid)
+    out = []
+    for pk, sids in groups.items():
+        scheme, inds, bands = plan[pk]
+        out.append((pk, compute_chunk(scheme=scheme, period=period, chunk=sids, index=index,
+                                      indicators=inds, bands=bands, rolled=rolled)))  # fmt: skip
+    return out
+
+
 def _locked(run: ScoreRun, lease: str) -> ScoreRun:
     locked = ScoreRun.objects.select_for_update().get(pk=run.pk)
     if locked.lease != lease or locked.status != RunStatus.RUNNING:
@@ -625,7 +794,7 @@ def _locked(run: ScoreRun, lease: str) -> ScoreRun:
 
 
 _RESULT_COLUMNS = (
-    "run_id", "organization_id", "township_id", "domain", "period", "kind", "scheme_version", "base", "bonus",
+    "run_id", "scheme_id", "organization_id", "township_id", "domain", "period", "kind", "scheme_version", "base", "bonus",
     "deduction", "total", "vetoed", "innovation", "grade", "grade_label", "stars", "lagging", "rank_city",
     "rank_township", "rank_domain", "breakdown",
 )  # fmt: skip
@@ -638,9 +807,9 @@ def _insert_results(run: ScoreRun, rows: list[dict]) -> None:
     table = qn(ScoreResult._meta.db_table)
     cols = ", ".join(qn(c) for c in _RESULT_COLUMNS)
     one = "(" + ", ".join(["%s"] * len(_RESULT_COLUMNS)) + ")"
-    version = run.scheme.version
+    versions = dict(Scheme.objects.filter(pk__in={r["scheme_id"] for r in rows}).values_list("pk", "version"))
     values = [
-        (run.pk, r["organization_id"], r["township_id"], r["domain"] or "", run.period, run.kind, version,
+        (run.pk, r["scheme_id"], r["organization_id"], r["township_id"], r["domain"] or "", run.period, run.kind, versions[r["scheme_id"]],
          r["base"], r["bonus"], r["deduction"], r["total"], r["vetoed"], r["innovation"], r["grade"],
          r["grade_label"], r["stars"], r["lagging"], r["rank_city"], r["rank_township"], r["rank_domain"],
          r["breakdown"] if isinstance(r["breakdown"], str) else _json(r["breakdown"]))
@@ -685,45 +854,69 @@ RANK_SQL = """
 UPDATE {t} SET rank_city = r.rc, rank_township = r.rt, rank_domain = r.rd
 FROM (
   SELECT id,
-    RANK() OVER (ORDER BY vetoed, total DESC) AS rc,
-    RANK() OVER (PARTITION BY township_id ORDER BY vetoed, total DESC) AS rt,
-    RANK() OVER (PARTITION BY domain ORDER BY vetoed, total DESC) AS rd
+    RANK() OVER (PARTITION BY scheme_id ORDER BY vetoed, total DESC) AS rc,
+    RANK() OVER (PARTITION BY scheme_id, township_id ORDER BY vetoed, total DESC) AS rt,
+    RANK() OVER (PARTITION BY scheme_id, domain ORDER BY vetoed, total DESC) AS rd
   FROM {t} WHERE run_id = %s
 ) AS r
 WHERE {t}.id = r.id
 """
 
 
-def _apply_quotas(run: ScoreRun, bands: list[GradeBand]) -> None:
-    """A band with a quota keeps its best ``quota %`` of the run; the others fall one band down."""
-    n = ScoreResult.objects.filter(run=run).count()
+def _apply_quotas(run: ScoreRun, scheme: Scheme, bands: list[GradeBand]) -> None:
+    """A band with a quota keeps its best ``quota %`` of the scheme's units in the run; the others
+    fall one band down (still 后进 if the scheme's own rule made them so)."""
+    mine = ScoreResult.objects.filter(run=run, scheme=scheme)
+    n = mine.count()
     for i, b in enumerate(bands):
         if b.quota_percent is None or i + 1 >= len(bands):
             continue
         allowed = int(n * b.quota_percent / 100)
         over = list(
-            ScoreResult.objects.filter(run=run, grade=b.code)
+            mine.filter(grade=b.code)
             .order_by("-total", "organization_id")
             .values_list("id", flat=True)[allowed:]
         )
         if over:
             nxt = bands[i + 1]
+            rule = Q(vetoed=True) if scheme.lagging_vetoed else Q(pk__in=[])
+            if scheme.lagging_below is not None:
+                rule |= Q(total__lt=scheme.lagging_below)
             ScoreResult.objects.filter(id__in=over).update(
-                grade=nxt.code, grade_label=nxt.label, stars=nxt.stars, lagging=nxt.is_lagging
-            )
+                grade=nxt.code, grade_label=nxt.label, stars=nxt.stars,
+                lagging=Value(True) if nxt.is_lagging else Case(When(rule, then=Value(True)), default=Value(False)),
+            )  # fmt: skip
 
 
-def _finish(run: ScoreRun, lease: str, bands: list[GradeBand], *, ranked: bool = False) -> None:
-    """Mark the run a draft; chunk-scoped runs first apply quotas and ranks in SQL (run-wide runs
-    wrote them with the rows)."""
+def _apply_lagging(run: ScoreRun, scheme: Scheme) -> None:
+    """The 末位 n % rule for a chunked run: the same ``bottom_ids`` over the written rows."""
+    if scheme.lagging_bottom_percent is None:
+        return
+    rows = list(ScoreResult.objects.filter(run=run, scheme=scheme).values_list("id", "vetoed", "total"))
+    ids = bottom_ids(rows, scheme.lagging_bottom_percent)
+    ScoreResult.objects.filter(id__in=ids).update(lagging=True)
+
+
+def _finish(run: ScoreRun, lease: str, plan: dict, *, ranked: bool = False) -> None:
+    """Mark the run a draft — or put it on 公示 at once when it recomputes a run that was on
+    notice (a new notice period starts; it can never publish at once); chunk-scoped runs first
+    apply quotas, the 末位 rule and ranks in SQL (run-wide runs wrote them with the rows)."""
     with transaction.atomic():
-        _locked(run, lease)
+        locked = _locked(run, lease)
         if not ranked:
-            _apply_quotas(run, bands)
+            for scheme, _inds, bands in plan.values():
+                _apply_quotas(run, scheme, bands)
+                _apply_lagging(run, scheme)
             with connection.cursor() as cur:
                 cur.execute(RANK_SQL.format(t=ScoreResult._meta.db_table), [run.pk])
+        done = {"status": RunStatus.DRAFT}
+        if locked.notice_on_finish:
+            done = {
+                "status": RunStatus.NOTICE,
+                "notice_until": timezone.localdate() + timedelta(days=locked.scheme.notice_days),
+            }
         ScoreRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.DRAFT, finished_at=timezone.now(), heartbeat_at=timezone.now(), lease=""
+            **done, finished_at=timezone.now(), heartbeat_at=timezone.now(), lease=""
         )
 
 

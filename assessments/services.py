@@ -32,6 +32,7 @@ from .models import (
     RectificationPlan,
     RunStatus,
     Scheme,
+    SchemeKind,
     SchemeStatus,
     ScoreRun,
     StandardCheck,
@@ -46,20 +47,35 @@ from .scoring import PeriodError, parse_period
 def scheme_problems(scheme: Scheme) -> list[str]:
     """What is wrong with a scheme, in Chinese, one line per problem (empty: valid)."""
     problems: list[str] = []
+    try:
+        scheme.clean()
+    except ValidationError as e:
+        problems.extend(e.messages)
     inds = list(scheme.indicators.all())
     base = [i for i in inds if i.kind == IndicatorKind.BASE]
     common = sum((i.weight for i in base if not i.domain), Decimal(0))
     total = scheme.total_points
-    domains = sorted({i.domain for i in base if i.domain})
-    if not domains and common != total:
+    with_parts = sorted({i.domain for i in base if i.domain})
+    targeted = [d for d in Domain.values if d in (scheme.domains or Domain.values)]
+    if not with_parts and common != total:
         problems.append(_("基础指标分值合计 %(s)s，应为 %(t)s。") % {"s": common, "t": total})
-    for d in domains:
-        part = sum((i.weight for i in base if i.domain == d), Decimal(0))
-        if common + part != total:
-            problems.append(
-                _("“%(d)s”领域：共性部分 %(c)s + 领域部分 %(p)s = %(s)s，应为 %(t)s。")
-                % {"d": Domain(d).label, "c": common, "p": part, "s": common + part, "t": total}
-            )
+    for d in [d for d in with_parts if d not in targeted]:
+        problems.append(_("“%(d)s”领域有领域部分，但本体系不考核该领域。") % {"d": Domain(d).label})
+    if with_parts:
+        # A scheme with domain parts (共性 + 各领域) must give every domain it targets its part:
+        # otherwise those units would be scored out of the common part alone (e.g. 60 of 100).
+        for d in targeted:
+            part = sum((i.weight for i in base if i.domain == d), Decimal(0))
+            if d not in with_parts:
+                problems.append(
+                    _("“%(d)s”领域没有领域部分：该领域单位只有共性部分 %(c)s 分，应为 %(t)s 分。")
+                    % {"d": Domain(d).label, "c": common, "t": total}
+                )
+            elif common + part != total:
+                problems.append(
+                    _("“%(d)s”领域：共性部分 %(c)s + 领域部分 %(p)s = %(s)s，应为 %(t)s。")
+                    % {"d": Domain(d).label, "c": common, "p": part, "s": common + part, "t": total}
+                )
     for i in inds:
         try:
             i.clean()
@@ -75,11 +91,43 @@ def scheme_problems(scheme: Scheme) -> list[str]:
     stars = [b.stars for b in bands]
     if stars != sorted(stars, reverse=True):
         problems.append(_("星级须随最低分从高到低排列。"))
-    if bands and not any(b.is_lagging for b in bands):
-        problems.append(_("须指定一个“后进”等次（一票否决时使用）。"))
+    if sum(b.is_lagging for b in bands) > 1:
+        problems.append(_("至多一个等次可标为“后进等次”。"))
     if bands and any(b.is_lagging for b in bands) and not bands[-1].is_lagging:
         problems.append(_("“后进”等次须是最低的等次。"))
+    if not (
+        any(b.is_lagging for b in bands)
+        or scheme.lagging_below is not None
+        or scheme.lagging_bottom_percent is not None
+        or scheme.lagging_vetoed
+    ):
+        problems.append(_("须设定后进的认定规则（低于某分、末位百分比、一票否决或后进等次）。"))
     return problems
+
+
+def same_coverage(a: Scheme, b: Scheme) -> bool:
+    return (
+        a.scope_id == b.scope_id
+        and sorted(a.domains or []) == sorted(b.domains or [])
+        and {t.pk for t in a.branch_types.all()} == {t.pk for t in b.branch_types.all()}
+    )
+
+
+def published_schemes(*, year: int, kind: str) -> list[Scheme]:
+    """Every published scheme of a year and kind (the city's, a bureau's …), broadest first."""
+    from .scoring import specificity
+
+    qs = Scheme.objects.filter(year=year, kind=kind, status=SchemeStatus.PUBLISHED)
+    return sorted(qs.select_related("scope").prefetch_related("branch_types"), key=specificity)
+
+
+def no_published_scheme(*, year: int, kind: str) -> str | None:
+    """Why a period of this year and kind cannot be computed — "no published scheme" in Chinese —
+    or None when it can. The quarter-end job logs and returns it; the department's home page can
+    show it."""
+    if Scheme.objects.filter(year=year, kind=kind, status=SchemeStatus.PUBLISHED).exists():
+        return None
+    return _("%(y)s 年没有已发布的“%(k)s”指标体系，未计算。") % {"y": year, "k": SchemeKind(kind).label}
 
 
 @transaction.atomic
@@ -93,7 +141,9 @@ def scheme_publish(*, actor, scheme: Scheme) -> Scheme:
     old = Scheme.objects.select_for_update().filter(
         year=scheme.year, kind=scheme.kind, status=SchemeStatus.PUBLISHED
     )
-    for o in old:
+    # Only the published scheme with the same coverage is superseded: a bureau's scheme runs
+    # beside the city's (each unit is scored by the most specific one that covers it).
+    for o in [o for o in old if same_coverage(o, scheme)]:
         o.status = SchemeStatus.SUPERSEDED
         o.save(update_fields=["status"])
         scheme.supersedes = o
@@ -112,6 +162,7 @@ def scheme_new_version(*, actor, scheme: Scheme) -> Scheme:
     bands = list(scheme.bands.all())
     new = Scheme.objects.get(pk=scheme.pk)
     new.pk = None
+    new._state.adding = True
     new.version = last.version + 1
     new.status = SchemeStatus.DRAFT
     new.published_at = None
@@ -125,15 +176,17 @@ def scheme_new_version(*, actor, scheme: Scheme) -> Scheme:
         b.scheme = new
     new.indicators.model.objects.bulk_create(indicators)
     new.bands.model.objects.bulk_create(bands)
+    new.branch_types.set(scheme.branch_types.all())
     audit_record(actor=actor, action="scheme_new_version", obj=new)
     return new
 
 
 def scheme_for(*, year: int, kind: str) -> Scheme:
-    s = Scheme.objects.filter(year=year, kind=kind, status=SchemeStatus.PUBLISHED).first()
-    if s is None:
-        raise ValidationError(_("%(y)s 年没有已发布的“%(k)s”指标体系。") % {"y": year, "k": kind})
-    return s
+    """The broadest published scheme of a year and kind (a run's ``scheme``)."""
+    schemes = published_schemes(year=year, kind=kind)
+    if not schemes:
+        raise ValidationError(no_published_scheme(year=year, kind=kind))
+    return schemes[0]
 
 
 # --- score runs ---------------------------------------------------------------------------------
@@ -157,7 +210,9 @@ def run_start(
         raise ValidationError(str(e)) from None
     if KIND_CADENCE.get(kind) != p.shape:
         raise ValidationError(_("考核期 %(p)s 与类别不匹配。") % {"p": period})
-    scheme = scheme_for(year=p.year, kind=kind)
+    schemes = published_schemes(year=p.year, kind=kind)
+    if not schemes:
+        raise ValidationError(no_published_scheme(year=p.year, kind=kind))
     active = list(
         ScoreRun.objects.select_for_update().filter(
             period=p.code,
@@ -165,16 +220,19 @@ def run_start(
             status__in=[RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.DRAFT, RunStatus.NOTICE],
         )
     )
+    on_notice = False
     for r in active:
         if r.status in (RunStatus.QUEUED, RunStatus.RUNNING):
             raise ValidationError(_("%(p)s 正在计算中，请等待完成。") % {"p": p.code})
+        on_notice = on_notice or r.status == RunStatus.NOTICE
         r.status = RunStatus.SUPERSEDED
         r.save(update_fields=["status"])
     published = ScoreRun.objects.filter(period=p.code, kind=kind, status=RunStatus.PUBLISHED).first()
     run = ScoreRun(
         period=p.code,
         kind=kind,
-        scheme=scheme,
+        scheme=schemes[0],
+        notice_on_finish=on_notice,
         started_by=actor if getattr(actor, "pk", None) else None,
         chunk_size=chunk_size or getattr(settings, "ASSESSMENTS_CHUNK_SIZE", 500),
         replaces=published,
@@ -184,7 +242,13 @@ def run_start(
             run.save()
     except IntegrityError:
         raise ValidationError(_("%(p)s 正在计算中，请等待完成。") % {"p": p.code}) from None
-    audit_record(actor=actor, action="score_run_start", obj=run, changes={"period": [None, p.code]})
+    run.schemes.set(schemes)
+    audit_record(
+        actor=actor,
+        action="score_run_start",
+        obj=run,
+        changes={"period": [None, p.code], "notice_on_finish": [None, on_notice]},
+    )
     if enqueue:
         from .tasks import compute_run
 

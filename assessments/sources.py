@@ -59,9 +59,10 @@ class SourceContext:
 class Source:
     label: str
     fn: Callable[[SourceContext], dict]
-    shape: str  # "ratio" or "value"
+    shape: str  # "ratio", "value" or "months" (a bitmask of months with activity, see life_months)
     link: str = ""  # how the results page links to the rows behind it
     percent: bool = True  # a ratio shown as a rate (87.5%); False: a mean shown as it is (82.5)
+    rollup: str = "sum"  # how a unit's subtree adds up: "sum", "max" (highest level) or "or" (months)
 
 
 def _ratio_rows(qs, num, den=None) -> dict:
@@ -325,6 +326,196 @@ def entered(code: str) -> Callable[[SourceContext], dict]:
     return fn
 
 
+# --- pilot (试点推进): collective income, honors, funding, brands, pocketbook, organizational life --
+
+
+def pilot_income_rate(ctx: SourceContext) -> dict:
+    """村级集体经济收入 against its target for the year: (income, target), e.g. 12 万元 / 10 万元 → 1.2."""
+    from pilot.models import CollectiveIncome
+
+    rows = (
+        CollectiveIncome.objects.filter(**ctx.orgs(), year=ctx.year)
+        .values("organization_id")
+        .annotate(n=Sum("income"), d=Sum("target"))
+        .values_list("organization_id", "n", "d")
+    )
+    return {oid: (n or 0, d or 0) for oid, n, d in rows}
+
+
+#: 县（区）级 1 · 市级 2 · 省级 3 · 国家级 4 (``pilot.models.HONOR_RANK``), in SQL.
+HONOR_LEVEL_RANK = Case(
+    When(level="national", then=Value(4)),
+    When(level="province", then=Value(3)),
+    When(level="city", then=Value(2)),
+    default=Value(1),
+    output_field=IntegerField(),
+)
+
+
+def _honors(ctx: SourceContext) -> dict:
+    """Honors received (所获荣誉, recorded once in 试点推进) in the period: per organization the
+    highest level and the count per level — one grouped statement for every honor source."""
+    from pilot.models import Honor
+
+    rows = (
+        Honor.objects.filter(**ctx.orgs(), awarded_on__gte=ctx.start, awarded_on__lte=ctx.end)
+        .values("organization_id")
+        .annotate(
+            top=Max(HONOR_LEVEL_RANK),
+            n=Count("*"),
+            county=Count("id", filter=Q(level="county")),
+            city=Count("id", filter=Q(level="city")),
+            province=Count("id", filter=Q(level="province")),
+            national=Count("id", filter=Q(level="national")),
+        )
+        .values_list("organization_id", "top", "n", "county", "city", "province", "national")
+    )
+    keys = ("top", "n", "county", "city", "province", "national")
+    return {r[0]: dict(zip(keys, r[1:], strict=True)) for r in rows}
+
+
+def honors(key: str) -> Callable[[SourceContext], dict]:
+    def fn(ctx: SourceContext) -> dict:
+        return {oid: v[key] for oid, v in ctx.once("honors", lambda: _honors(ctx)).items() if v[key]}
+
+    return fn
+
+
+def pilot_funding(ctx: SourceContext) -> dict:
+    """保障经费 spent in the period (万元, every category)."""
+    from pilot.models import FundingRecord
+
+    rows = (
+        FundingRecord.objects.filter(**ctx.orgs(), spent_on__gte=ctx.start, spent_on__lte=ctx.end)
+        .values("organization_id")
+        .annotate(n=Sum("amount"))
+        .values_list("organization_id", "n")
+    )
+    return dict(rows)
+
+
+def pilot_brands(ctx: SourceContext) -> dict:
+    """党建品牌 published to the city-wide showcase by the end of the period."""
+    from pilot.models import Brand
+
+    rows = (
+        Brand.objects.filter(**ctx.orgs(), published_at__lt=ctx.end_dt)
+        .values("organization_id")
+        .annotate(n=Count("*"))
+        .values_list("organization_id", "n")
+    )
+    return dict(rows)
+
+
+def pilot_brand_cases(ctx: SourceContext) -> dict:
+    """典型个案 of the unit's published brands (the brand's sixth part)."""
+    from pilot.models import BrandCase
+
+    rows = (
+        BrandCase.objects.filter(**ctx.orgs("brand__organization_id"), brand__published_at__lt=ctx.end_dt)
+        .values("brand__organization_id")
+        .annotate(n=Count("*"))
+        .values_list("brand__organization_id", "n")
+    )
+    return dict(rows)
+
+
+def _pocketbook(ctx: SourceContext) -> dict:
+    from pilot.models import Commitment
+
+    rows = (
+        Commitment.objects.filter(**ctx.orgs(), year=ctx.year)
+        .values("organization_id")
+        .annotate(
+            n=Count("*"),
+            done=Count("id", filter=Q(fulfilled=True)),
+            rated=Count("rating"),
+            rating=Sum("rating"),
+        )
+        .values_list("organization_id", "n", "done", "rated", "rating")
+    )
+    return {r[0]: r[1:] for r in rows}
+
+
+def pilot_pocketbook(ctx: SourceContext) -> dict:
+    """书记责任口袋书兑现率: commitments of the year fulfilled / commitments of the year."""
+    rows = ctx.once("pocketbook", lambda: _pocketbook(ctx))
+    return {oid: (done, n) for oid, (n, done, _r, _s) in rows.items()}
+
+
+def pilot_pocketbook_rating(ctx: SourceContext) -> dict:
+    """党员群众对承诺兑现的评价: the mean rating (0–100) of the rated commitments (sum, rated)."""
+    rows = ctx.once("pocketbook", lambda: _pocketbook(ctx))
+    return {oid: (float(s or 0), rated) for oid, (_n, _d, rated, s) in rows.items() if rated}
+
+
+def duty_rating_by(rater: str) -> Callable[[SourceContext], dict]:
+    """述职评议 by members only or by the public only: (满意 + ½ 基本满意) / their ratings."""
+
+    def fn(ctx: SourceContext) -> dict:
+        from .models import DutyRating
+
+        rows = (
+            DutyRating.objects.filter(
+                **ctx.orgs("report__organization_id"), report__year=ctx.year, rater=rater
+            )
+            .values("report__organization_id")
+            .annotate(n=_SAT, d=Count("*"))
+            .values_list("report__organization_id", "n", "d")
+        )
+        return {oid: ((n or 0) / 2, d) for oid, n, d in rows}
+
+    return fn
+
+
+#: How many months back a monthly source looks (a "连续 6 个月" condition may reach before the
+#: quarter); never before the first month the city recorded any activity.
+MONTHS_WINDOW = 12
+
+
+def _month_index(d: date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def months_window(ctx: SourceContext) -> tuple[int, int]:
+    """(first, last) month index of the window a monthly source covers."""
+    from pilot.models import Activity
+
+    last = _month_index(ctx.end)
+    first = last - MONTHS_WINDOW + 1
+    earliest = ctx.once("activity_first", lambda: Activity.objects.order_by("held_on").values_list("held_on", flat=True).first())  # fmt: skip
+    if earliest is not None:
+        first = max(first, min(_month_index(earliest), _month_index(ctx.start)))
+    else:
+        first = max(first, _month_index(ctx.start))
+    return first, last
+
+
+def pilot_life_months(ctx: SourceContext) -> dict:
+    """组织生活 per month: for each organization a bitmask of the window's months in which it held
+    at least one activity (主题党日、三会一课、组织生活会 …), bit 0 = the period's last month — one
+    ``GROUP BY organization, month`` statement. Key ``None`` carries the window length in
+    months, so "连续 n 个月未开展" can be judged for a unit with no row at all."""
+    from django.db.models.functions import ExtractMonth, ExtractYear
+
+    from pilot.models import Activity
+
+    first, last = months_window(ctx)
+    y0, m0 = divmod(first, 12)
+    start = date(y0, m0 + 1, 1)
+    rows = (
+        Activity.objects.filter(**ctx.orgs(), held_on__gte=start, held_on__lte=ctx.end)
+        .annotate(y=ExtractYear("held_on"), m=ExtractMonth("held_on"))
+        .values("organization_id", "y", "m")
+        .annotate(n=Count("*"))
+        .values_list("organization_id", "y", "m")
+    )
+    out: dict = {None: last - first + 1}
+    for oid, y, m in rows:
+        out[oid] = out.get(oid, 0) | (1 << (last - (y * 12 + m - 1)))
+    return out
+
+
 SOURCES: dict[str, Source] = {
     "pilot.completion": Source(_("一月一清单完成率"), pilot_completion, "ratio", "pilot"),
     "pilot.timeliness": Source(_("按时报送率"), pilot_timeliness, "ratio", "pilot"),
@@ -341,6 +532,27 @@ SOURCES: dict[str, Source] = {
     "rectification.overdue": Source(_("逾期未整改件数"), rectification_overdue, "value", "findings"),
     "survey.satisfaction": Source(_("群众满意度"), survey_satisfaction, "ratio", "surveys"),
     "duty.rating": Source(_("述职评议满意度"), duty_rating, "ratio", "duty"),
+    "duty.rating.member": Source(_("述职评议满意度（党员）"), duty_rating_by("member"), "ratio", "duty"),
+    "duty.rating.public": Source(_("述职评议满意度（群众）"), duty_rating_by("public"), "ratio", "duty"),
+    "pilot.income_rate": Source(_("村级集体经济收入完成目标比例"), pilot_income_rate, "ratio", "pilot"),
+    "pilot.honor_level": Source(
+        _("所获荣誉最高等级（县级1、市级2、省级3、国家级4）"), honors("top"), "value", "pilot", rollup="max"
+    ),
+    "pilot.honors": Source(_("所获荣誉件数"), honors("n"), "value", "pilot"),
+    "pilot.honors.county": Source(_("所获县（区）级荣誉件数"), honors("county"), "value", "pilot"),
+    "pilot.honors.city": Source(_("所获市级荣誉件数"), honors("city"), "value", "pilot"),
+    "pilot.honors.province": Source(_("所获省级荣誉件数"), honors("province"), "value", "pilot"),
+    "pilot.honors.national": Source(_("所获国家级荣誉件数"), honors("national"), "value", "pilot"),
+    "pilot.funding": Source(_("保障经费（万元）"), pilot_funding, "value", "pilot"),
+    "pilot.brands": Source(_("已发布党建品牌个数"), pilot_brands, "value", "pilot"),
+    "pilot.brand_cases": Source(_("品牌典型个案个数"), pilot_brand_cases, "value", "pilot"),
+    "pilot.pocketbook": Source(_("书记责任口袋书承诺兑现率"), pilot_pocketbook, "ratio", "pilot"),
+    "pilot.pocketbook_rating": Source(
+        _("承诺兑现党员群众评价（平均分）"), pilot_pocketbook_rating, "ratio", "pilot", percent=False
+    ),
+    "pilot.life_months": Source(
+        _("开展组织生活的月份（按月）"), pilot_life_months, "months", "pilot", rollup="or"
+    ),
 }
 
 ENTERED_PREFIX = "entered:"
