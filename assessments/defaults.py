@@ -67,6 +67,17 @@ DOMAIN_PART = {
     Domain.TWO_NEW: (20, 10),
 }
 
+#: pilot.honor_level: 县（区）级 1 · 市级 2 · 省级 3 · 国家级 4 → points 0 · 1 · 2 · 3.
+HONOR_STEPS = [[4, 3], [3, 2], [2, 1]]
+
+
+def activity_steps(months: int) -> list[list[int]]:
+    """组织活动开展, about one a month is the standard: the period's months for 10 points, three
+    quarters of them for 7, half for 4 — rounded down, at least one activity a step (a quarter:
+    3 → 10, 2 → 7, 1 → 4; ``round(1.5)`` would have been 2, leaving one activity 0 points)."""
+    return [[months, 10], [max(months * 3 // 4, 1), 7], [max(months // 2, 1), 4]]
+
+
 EXTRAS = [
     (
         "findings",
@@ -88,7 +99,18 @@ EXTRAS = [
         10,
         {"per_item": 2, "cap": 10},
     ),
-    ("honor", "表彰奖励（市级1分、省级2分、国家级3分）", "bonus", "other", "entered:honor", "direct", 3, {}),
+    # Honors recorded once in 试点推进 (所获荣誉) score here: the highest level received in the
+    # period — 市级 1, 省级 2, 国家级 3 (县级 0); never typed a second time.
+    (
+        "honor",
+        "表彰奖励（市级1分、省级2分、国家级3分）",
+        "bonus",
+        "other",
+        "pilot.honor_level",
+        "thresholds",
+        3,
+        {"steps": HONOR_STEPS},
+    ),
     (
         "typical",
         "典型经验被推广",
@@ -235,7 +257,7 @@ def seed_default_schemes(year: int, *, publish: bool = True) -> list[Scheme]:
             rows.append(Indicator(scheme=s, code=code, name=name, element=element, source=source,
                                   mapping=mapping, weight=D(weight), params=params, sort_order=order))  # fmt: skip
         # Activities: about one a month is the standard (主题党日), scaled to the period.
-        steps = [[months, 10], [round(months * 0.75), 7], [round(months * 0.5), 4]]
+        steps = activity_steps(months)
         for dom, (std_w, eid_w) in ({} if kind == SchemeKind.FORTRESS else DOMAIN_PART).items():
             for code, name, element, source, mapping, weight, params in [
                 ("standards", "合格支部标准达标率", "coverage", "standards.met", "linear", std_w, {"lo": 0, "hi": 1, "default": 0}),

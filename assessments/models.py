@@ -754,6 +754,15 @@ class ScoreRun(models.Model):
     def is_frozen(self) -> bool:
         return self.status in (RunStatus.PUBLISHED, RunStatus.SUPERSEDED)
 
+    @property
+    def in_notice_period(self) -> bool:
+        """公示中 and the notice period not over yet: it cannot be published today."""
+        return (
+            self.status == RunStatus.NOTICE
+            and self.notice_until is not None
+            and timezone.localdate() <= self.notice_until
+        )
+
 
 class BreakdownField(models.TextField):
     """The breakdown as compact JSON text: read back as a list like a JSONField, but stored as

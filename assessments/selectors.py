@@ -167,6 +167,11 @@ def run_get(*, run_id: int) -> ScoreRun:
         raise Http404 from None
 
 
+def notice_run(*, period: str, kind: str = SchemeKind.SUPERVISION) -> ScoreRun | None:
+    """The period's run on 公示, if any (its notice period is shown wherever its results are)."""
+    return ScoreRun.objects.filter(period=period, kind=kind, status=RunStatus.NOTICE).first()
+
+
 def run_results(*, run: ScoreRun, limit: int = 200):
     return list(run.results.order_by("vetoed", "-total", "organization_id").values(*RESULT_FIELDS)[:limit])
 
@@ -514,3 +519,81 @@ def plan_get(*, user, org: Organization, year: int):
     from .models import RectificationPlan
 
     return RectificationPlan.objects.visible_to(user).filter(organization=org, year=year).first()
+
+
+# --- entered indicators for many units at once (评定录入表) ------------------------------------------
+
+GRID_PAGE_SIZE = 100
+
+
+def entry_grid(*, user, scope: Organization, period: str, kind: str, page: int = 1) -> dict:
+    """Rows = the units below ``scope`` the user may rate (上级评定), each with the scheme that
+    scores it; columns = the entered indicators (``entered:<code>``) of the published schemes of
+    the period's year and kind; cells = the current 上级评定 values. A fixed number of queries:
+    the schemes, their indicators, one per scheme for its units, one for the values."""
+    from branches.policy import Action, action_q
+
+    from .models import AssessorEntry, Indicator
+    from .scoring import specificity, subject_queryset
+    from .services import published_schemes
+    from .sources import ENTERED_PREFIX
+
+    year = parse_period(period).year
+    schemes = published_schemes(year=year, kind=kind)
+    inds = list(
+        Indicator.objects.filter(scheme__in=schemes, source__startswith=ENTERED_PREFIX).order_by(
+            "sort_order", "id"
+        )
+    )
+    columns: dict[str, dict] = {}
+    codes_of: dict[int, set[str]] = {}
+    for i in inds:
+        code = i.source[len(ENTERED_PREFIX) :]
+        columns.setdefault(code, {"code": code, "name": i.name, "max": i.weight, "mapping": i.mapping})
+        codes_of.setdefault(i.scheme_id, set()).add(code)
+    unit: dict[int, tuple] = {}
+    for s in sorted(schemes, key=specificity):  # the most specific scheme wins, as in a run
+        mine = subject_queryset(s).filter(path__startswith=scope.path).filter(action_q(user, Action.REVIEW))
+        for o in mine.only("id", "name", "path", "depth", "code", "domain"):
+            unit[o.pk] = (o, s)
+    rated = sorted(((o.path, o.pk, o, s) for o, s in unit.values()), key=lambda r: r[0])
+    pages = max(1, -(-len(rated) // GRID_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    shown = rated[(page - 1) * GRID_PAGE_SIZE : page * GRID_PAGE_SIZE]
+    values = {
+        (oid, code): v
+        for oid, code, v in AssessorEntry.objects.filter(
+            organization_id__in=[r[1] for r in shown], period=period, stage="superior", code__in=list(columns)
+        ).values_list("organization_id", "code", "value")
+    }
+    rows = []
+    for _path, oid, o, s in shown:
+        mine = codes_of.get(s.pk, set())
+        rows.append(
+            {
+                "id": oid,
+                "name": o.name,
+                "org": o,
+                "scheme": s,
+                "cells": [
+                    {
+                        "code": c,
+                        "name": columns[c]["name"],
+                        "editable": c in mine,
+                        "value": values.get((oid, c)),
+                        "typed": None,
+                        "error": False,
+                    }
+                    for c in columns
+                ],
+            }
+        )
+    return {
+        "schemes": schemes,
+        "columns": list(columns.values()),
+        "rows": rows,
+        "page": page,
+        "pages": pages,
+        "page_numbers": range(1, pages + 1),
+        "count": len(rated),
+    }

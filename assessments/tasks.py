@@ -77,28 +77,55 @@ def sweep_stale_runs() -> list[int]:
 
 @shared_task(name="assessments.quarter_end", acks_late=True)
 def quarter_end(today: str | None = None) -> list[int]:
-    """Beat, first day of each quarter: compute the quarter just ended (and the half-year/year)."""
+    """Beat, first day of each quarter: compute the quarter just ended (and the half-year/year).
+    Returns the started run ids; a period whose year has no published scheme is not silently
+    skipped — the reason is logged (``quarter_end_gaps`` gives the same reasons to pages)."""
     from datetime import date
 
     from django.core.exceptions import ValidationError
 
-    from .services import kinds_for_period, run_start
+    from .services import kinds_for_period, no_published_scheme, run_start
 
     today = date.fromisoformat(today) if today else timezone.localdate()
+    started = []
+    for p in quarter_end_periods(today):
+        for kind in kinds_for_period(p):
+            reason = no_published_scheme(year=int(p[:4]), kind=kind)
+            if reason:
+                log.warning("quarter_end %s %s: %s", p, kind, reason)
+                continue
+            try:
+                started.append(run_start(actor=None, period=p, kind=kind).pk)
+            except ValidationError as e:
+                log.warning("quarter_end %s %s not started: %s", p, kind, "；".join(e.messages))
+    return started
+
+
+def quarter_end_periods(today) -> list[str]:
+    """The periods the quarter-end job computes on ``today``: the quarter just ended, and the
+    half-year and the year when they end with it."""
     periods = [scoring.previous_quarter(today)]
     y, q = periods[0][:4], periods[0][-1]
     if q in "24":
         periods.append(f"{y}H{int(q) // 2}")
     if q == "4":
         periods.append(y)
-    started = []
-    for p in periods:
+    return periods
+
+
+def quarter_end_gaps(today=None) -> list[dict]:
+    """What the quarter-end job could not compute on ``today`` for want of a published scheme:
+    ``[{"period", "kind", "reason"}]`` (the department's home page can show these)."""
+    from .services import kinds_for_period, no_published_scheme
+
+    today = today or timezone.localdate()
+    out = []
+    for p in quarter_end_periods(today):
         for kind in kinds_for_period(p):
-            try:
-                started.append(run_start(actor=None, period=p, kind=kind).pk)
-            except ValidationError:
-                continue  # no published scheme for that year, or already running
-    return started
+            reason = no_published_scheme(year=int(p[:4]), kind=kind)
+            if reason:
+                out.append({"period": p, "kind": kind, "reason": reason})
+    return out
 
 
 @shared_task(name="assessments.escalate_overdue", acks_late=True)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("unit/<int:org_id>/entry/", views.entry, name="entry"),
     path("unit/<int:org_id>/fortress/", views.fortress, name="fortress"),
     path("plan/<int:org_id>/", views.plan, name="plan"),
+    path("entries/<int:org_id>/", views.entry_grid, name="entry_grid"),
     path("ranking/<int:org_id>/", views.ranking, name="ranking"),
     path("city/", views.city, name="city"),
     path("runs/", views.runs, name="runs"),

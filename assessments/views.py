@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from branches.middleware import current_ip
 from branches.models import Domain, Organization
-from branches.policy import Action, allows, may_anywhere, require
+from branches.policy import Action, allows, may_anywhere, orgs_for, require
 from branches.scoping import get_visible_or_404, org_for_user_or_404
 
 from . import selectors, services
@@ -120,6 +121,7 @@ def _unit_result_context(request, org, period: str) -> dict:
         "previous": prev_result,
         "why": _why(result, prev_result, lines),
         "entries": entries,
+        "notice_run": selectors.notice_run(period=period),
         "can_rate": can_rate,
         "can_self": allows(request.user, Action.REPORT, org),
         "entry_codes": ENTRY_CODES,
@@ -261,6 +263,102 @@ def _int(value, default: int) -> int:
         return int(value)
     except (TypeError, ValueError):
         return default
+
+
+def _grid_kind(request) -> str:
+    kind = request.GET.get("kind") or request.POST.get("kind") or SchemeKind.SUPERVISION
+    return kind if kind in SchemeKind.values else SchemeKind.SUPERVISION
+
+
+def _grid_period(request, kind: str) -> str:
+    from .models import KIND_CADENCE
+
+    code = request.GET.get("period") or request.POST.get("period")
+    if not code:
+        today = timezone.localdate()
+        code = services.current_quarter(today) if KIND_CADENCE[kind] == "Q" else str(today.year)
+        if KIND_CADENCE[kind] == "H":
+            code = f"{today.year}H{1 if today.month <= 6 else 2}"
+    code = selectors.period_or_404(code)
+    if parse_period(code).shape != KIND_CADENCE[kind]:
+        raise Http404
+    return code
+
+
+@login_required
+def entry_grid(request, org_id: int):
+    """评定录入表: every entered indicator of the scheme for many units at once — rows = the
+    units below ``org`` the user rates (上级评定), columns = the entered indicators. Saved through
+    ``entry_set`` (audited, old and new value), all or nothing: a refused value re-renders the
+    grid with everything typed and a message naming the unit and the indicator."""
+    scope = org_for_user_or_404(request.user, org_id)
+    kind = _grid_kind(request)
+    period = _grid_period(request, kind)
+    try:
+        page = int(request.GET.get("page") or request.POST.get("page") or 1)
+    except ValueError:
+        page = 1
+    grid = selectors.entry_grid(user=request.user, scope=scope, period=period, kind=kind, page=page)
+    if (
+        not grid["count"]
+        and not orgs_for(request.user, Action.REVIEW).filter(path__startswith=scope.path).exists()
+    ):
+        raise PermissionDenied  # nobody below to rate: a unit secretary (自评 is on the unit's page)
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        changes = []
+        for row in grid["rows"]:
+            for cell in row["cells"]:
+                if not cell["editable"]:
+                    continue
+                typed = request.POST.get(f"v-{row['id']}-{cell['code']}", "").strip()
+                cell["typed"] = typed
+                if typed == "" or (cell["value"] is not None and _same(typed, cell["value"])):
+                    continue
+                changes.append((row, cell, typed))
+        try:
+            with transaction.atomic():
+                for row, cell, typed in changes:
+                    try:
+                        services.entry_set(actor=request.user, organization=row["org"],
+                                           period=period, code=cell["code"], value=typed, stage="superior")  # fmt: skip
+                    except ValidationError as e:
+                        errors.append(
+                            _("%(u)s · %(i)s：%(m)s")
+                            % {"u": row["name"], "i": cell["name"], "m": "；".join(e.messages)}
+                        )
+                        cell["error"] = True
+                if errors:
+                    raise _Refused
+        except _Refused:
+            status = 400
+        else:
+            messages.success(
+                request, _("已保存 %(n)s 项评定，重新计算本期得分后计入。") % {"n": len(changes)}
+            )
+            url = reverse("assessments:entry_grid", args=[scope.pk])
+            return redirect(f"{url}?kind={kind}&period={period}&page={grid['page']}")
+    return render(
+        request,
+        "assessments/entry_grid.html",
+        {"scope": scope, "period": period, "kind": kind, "kinds": SchemeKind.choices, "grid": grid,
+         "errors": errors},
+        status=status,
+    )  # fmt: skip
+
+
+class _Refused(Exception):
+    """Roll the whole grid back when any value is refused (nothing half-saved)."""
+
+
+def _same(typed: str, value) -> bool:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return Decimal(typed) == value
+    except (InvalidOperation, ValueError):
+        return False
 
 
 @login_required

@@ -199,3 +199,29 @@ CASES = [
     ),
     Case("assessments:survey", lambda c: {"key": "no-such-key"}, allow(), label="survey:missing"),
 ]
+
+CASES += [
+    Case(
+        "assessments:entry_grid",
+        lambda c: {"org_id": c.town_a.pk},
+        allow("shi", "zhen"),
+        query=lambda c: {"period": "2023Q3"},
+        label="entry_grid:town_a",
+    ),
+    Case(
+        "assessments:entry_grid",
+        lambda c: {"org_id": c.a1.pk},
+        allow("shi", "zhen"),
+        query=lambda c: {"period": "2023Q3"},
+        label="entry_grid:a1",
+    ),
+    Case(
+        "assessments:entry_grid",
+        lambda c: {"org_id": c.b1.pk},
+        allow("shi"),
+        method="post",
+        data=lambda c: {"period": "2023Q3", "kind": "supervision", f"v-{c.b1.pk}-honor": "1"},
+        ok_status=(302,),
+        label="entry_grid_post:b1",
+    ),
+]
