@@ -4,9 +4,12 @@ A draft scheme is editable; publishing validates it (weights add up, thresholds 
 lagging band); a published scheme is read-only — "新建版本" copies it into a new draft.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from branches.models import Domain
 
 from . import models, services
 
@@ -40,6 +43,9 @@ class IndicatorInline(FrozenWhenPublished, admin.TabularInline):
         "mapping",
         "weight",
         "params",
+        "condition_op",
+        "condition_value",
+        "veto_effect",
     ]
 
 
@@ -48,12 +54,69 @@ class GradeBandInline(FrozenWhenPublished, admin.TabularInline):
     extra = 0
 
 
+class SchemeForm(forms.ModelForm):
+    """适用领域 as checkboxes (stored as a list of domain codes; none ticked = every domain)."""
+
+    domains = forms.MultipleChoiceField(
+        label=_("适用领域"),
+        choices=Domain.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("不选为全部领域；否则只考核所选领域的单位。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "version" in self.fields:
+            self.fields["version"].required = False
+            self.fields["version"].help_text = _("新建时留空：按年度和类别自动编号。")
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and not data.get("version") and data.get("year") and data.get("kind"):
+            last = (
+                models.Scheme.objects.filter(year=data["year"], kind=data["kind"])
+                .order_by("-version")
+                .first()
+            )
+            data["version"] = (last.version if last else 0) + 1
+        return data
+
+    class Meta:
+        model = models.Scheme
+        fields = [
+            "year", "kind", "version", "name", "subject", "description", "scope", "domains", "branch_types",
+            "total_points", "bonus_cap", "deduction_cap", "lagging_below", "lagging_bottom_percent",
+            "lagging_vetoed", "veto_effect", "notice_days",
+        ]  # fmt: skip
+
+
 @admin.register(models.Scheme)
 class SchemeAdmin(admin.ModelAdmin):
-    list_display = ["year", "kind", "version", "name", "status", "published_at"]
+    form = SchemeForm
+    list_display = ["year", "kind", "version", "name", "coverage", "status", "published_at"]
     list_filter = ["year", "kind", "status"]
     readonly_fields = ["status", "published_at", "supersedes"]
+    raw_id_fields = ["scope"]
+    filter_horizontal = ["branch_types"]
     inlines = [IndicatorInline, GradeBandInline]
+    fieldsets = [
+        (None, {"fields": ["year", "kind", "version", "name", "subject", "description"]}),
+        (_("适用范围"), {"fields": ["scope", "domains", "branch_types"],
+                         "description": _("每个单位按覆盖它的最具体的已发布指标体系考核：先看组织范围的层级（越深越具体），"
+                                          "再看是否限定领域、支部类型。")}),
+        (_("分值"), {"fields": ["total_points", "bonus_cap", "deduction_cap"]}),
+        (_("后进与一票否决"), {"fields": ["lagging_below", "lagging_bottom_percent", "lagging_vetoed", "veto_effect"]}),
+        (_("发布"), {"fields": ["notice_days", "status", "published_at", "supersedes"]}),
+    ]  # fmt: skip
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("scope").prefetch_related("branch_types")
+
+    @admin.display(description=_("适用范围"))
+    def coverage(self, obj):
+        return obj.coverage_label()
+
     actions = ["publish", "new_version"]
 
     def has_change_permission(self, request, obj=None):
@@ -116,5 +179,9 @@ class AssessorEntryAdmin(admin.ModelAdmin):
     readonly_fields = ["entered_by", "entered_at"]
 
     def save_model(self, request, obj, form, change):
-        obj.entered_by = request.user
-        super().save_model(request, obj, form, change)
+        # The one write path: audited with the old and the new value, like the portal's pages.
+        saved = services.entry_set(
+            actor=request.user, organization=obj.organization, period=obj.period, code=obj.code,
+            value=obj.value, stage=obj.stage, note=obj.note,
+        )  # fmt: skip
+        obj.pk = saved.pk

@@ -396,7 +396,7 @@ def run_sources(
 
 
 def _json(x) -> str:
-    return json.dumps(x, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(x, ensure_ascii=False, separators=(",", ":"), default=float)  # Decimal sums (万元)
 
 
 def compute_chunk(

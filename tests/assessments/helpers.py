@@ -20,7 +20,12 @@ D = Decimal
 def make_scheme(year=2023, kind=SchemeKind.SUPERVISION, *, veto_effect="lagging", publish=True) -> Scheme:
     """60 common points + 40 village points; findings −2 each (cap 6); honor bonus ≤ 3; a veto."""
     s = Scheme.objects.create(
-        year=year, kind=kind, name="测试指标体系", subject="unit", veto_effect=veto_effect, bonus_cap=D("5"),
+        year=year,
+        kind=kind,
+        name="测试指标体系",
+        subject="unit",
+        veto_effect=veto_effect,
+        bonus_cap=D("5"),
         domains=["village"],
     )
     rows = [
