@@ -133,5 +133,8 @@ def fortress_rows(c):
         pioneer_member(br, i, eid=eid, total=total, stars=stars, scheme=ps)
     # one 一般 finding about the branch, deadline 2023-08-31, never rectified
     finding(br, actor=shi, severity="general")
-    # a city-level honor for the year: +2
-    services.entry_set(actor=shi, organization=br, period="2023", code="honor", value=2)
+    # a 省级 honor recorded in 试点推进 for the year: +2 (市级 1、省级 2、国家级 3; never typed again)
+    from pilot.models import Honor
+
+    pilot_services.record_create(actor=shi, organization=br,
+                                 obj=Honor(level="province", title="先进基层党组织", awarded_on=date(2023, 6, 1)))  # fmt: skip

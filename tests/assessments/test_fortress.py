@@ -8,7 +8,7 @@ Default fortress scheme, 100 base points, the same for every domain:
   pioneer    15 × (mean pioneer index − 60) / 30, clamped
   five_star  10 × (five-star share of rated members) / 0.3, clamped
   rectify    10 × rectification closed on time / due (none due → full)
-  findings   −1 per weighted finding (轻微 1 · 一般 2 · 严重 3), overdue −2 each; honor + entered
+  findings   −1 per weighted finding (轻微 1 · 一般 2 · 严重 3), overdue −2 each; honor: the highest recorded in 试点推进 (市级 1、省级 2、国家级 3)
   stars      五星 ≥ 90 with an innovation project · 四星 ≥ 80 · 三星 ≥ 70 · 二星 ≥ 60 · 一星 ≥ 50
 """
 
