@@ -64,6 +64,26 @@ def _aware(d: date) -> datetime:
     return timezone.make_aware(datetime.combine(d, time(10)))
 
 
+def _working_committee_scheme(ctx: DemoContext, year: int) -> None:
+    """A working committee's own quarterly scheme for its organs, running beside the city's (适用
+    范围: its subtree, 机关 only; 后进 = its bottom 10 %): its organs are scored by it, every other
+    unit by the city's."""
+    from .models import Scheme, SchemeStatus
+
+    organ = next((u for u in ctx.units if u.domain == Domain.ORGAN), None)
+    base = Scheme.objects.filter(year=year, kind="supervision", status=SchemeStatus.PUBLISHED).first()
+    if organ is None or base is None:
+        return
+    scope = organ.get_parent()
+    s = services.scheme_new_version(actor=None, scheme=base)
+    s.indicators.exclude(domain__in=["", Domain.ORGAN]).delete()
+    s.name = f"{year}年{scope.name}机关党建季度考核"
+    s.scope, s.domains, s.supersedes = scope, [Domain.ORGAN], None
+    s.lagging_bottom_percent = Decimal(10)
+    s.save()
+    services.scheme_publish(actor=None, scheme=s)
+
+
 def build(ctx: DemoContext) -> None:
     """Last year's and this year's supervision, as it stands on ``ctx.today``."""
     from members.bulk import insert
@@ -72,6 +92,7 @@ def build(ctx: DemoContext) -> None:
     rng, year, today = ctx.rng, ctx.year, ctx.today
     for y in (ctx.plan_start, year):
         seed_default_schemes(y)
+        _working_committee_scheme(ctx, y)
     author = _demo_author()
     shi = ctx.users.get("shi")
     inspector = ctx.users.get("ducha") or shi or author
