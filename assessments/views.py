@@ -15,6 +15,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -107,7 +108,8 @@ def _unit_result_context(request, org, period: str) -> dict:
         selectors.unit_result(user=request.user, org=org, period=previous["period"]) if previous else None
     )
     lines = _explain(result, prev_result, org, period)
-    labels = dict(ENTRY_CODES)
+    codes = entry_codes_for(org, period)
+    labels = dict(codes)
     entries = selectors.unit_entries(user=request.user, org=org, period=period)
     for e in entries:
         e["label"] = labels.get(e["code"], e["code"])
@@ -124,8 +126,8 @@ def _unit_result_context(request, org, period: str) -> dict:
         "notice_run": selectors.notice_run(period=period),
         "can_rate": can_rate,
         "can_self": allows(request.user, Action.REPORT, org),
-        "entry_codes": ENTRY_CODES,
-        "self_codes": [c for c in ENTRY_CODES if c[0] != "veto"],
+        "entry_codes": codes,
+        "self_codes": [c for c in codes if c[0] != "veto"],
         "form": {"value": "1"},
     }
 
@@ -225,6 +227,33 @@ ENTRY_CODES = [
 ENTRY_LABELS = dict(ENTRY_CODES)
 
 
+def entry_codes_for(org, period: str) -> list[tuple[str, str]]:
+    """The entered items (``entered:<code>``) of the published schemes of the period's year that
+    cover ``org`` — what there is to type (an honor recorded in 试点推进 is not among them: it is
+    read from there). Plus 创新项目 (五星 needs it). Two queries."""
+    from .models import Indicator, SchemeStatus
+    from .sources import ENTERED_PREFIX
+
+    year = parse_period(period).year
+    rows = (
+        Indicator.objects.filter(scheme__year=year, scheme__status=SchemeStatus.PUBLISHED, source__startswith=ENTERED_PREFIX)
+        .filter(Q(scheme__scope__isnull=True) | Q(scheme__scope__path__in=org_ancestor_paths(org)))
+        .order_by("sort_order", "id")
+        .values_list("source", "name", "scheme__domains")
+    )  # fmt: skip
+    out: dict[str, str] = {}
+    for source, name, domains in rows:
+        if not domains or org.domain in domains:
+            out.setdefault(source[len(ENTERED_PREFIX) :], name)
+    out.setdefault("innovation", str(_("创新项目")))
+    return list(out.items()) if len(out) > 1 else ENTRY_CODES
+
+
+def org_ancestor_paths(org) -> list[str]:
+    step = org.steplen
+    return [org.path[:k] for k in range(step, len(org.path) + 1, step)]
+
+
 @login_required
 @require_POST
 def entry(request, org_id: int):
@@ -235,7 +264,8 @@ def entry(request, org_id: int):
     form = {k: p.get(k, "") for k in ("period", "code", "value", "note", "stage")}
     try:
         period = parse_period(form["period"]).code
-        if form["code"] not in dict(ENTRY_CODES) or (form["stage"] == "self" and form["code"] == "veto"):
+        codes = dict(entry_codes_for(org, period))
+        if form["code"] not in codes or (form["stage"] == "self" and form["code"] == "veto"):
             raise ValidationError({"code": _("请选择评定项目。")})
         services.entry_set(actor=request.user, organization=org, period=period, code=form["code"],
                            value=form["value"] or "0", stage=form["stage"] or "superior", note=form["note"][:200])  # fmt: skip

@@ -133,6 +133,7 @@ def build(orgs: int, members: int, rows: int) -> dict:
                         rating=rng.choice(["satisfied", "satisfied", "basic", "unsatisfied"])) for u in units for k in range(15)],
         batch_size=5000,
     )  # fmt: skip
+    new_sources = _new_sources(rng, leaves, units)
     from pilot.models import ChecklistItem
 
     if connection.vendor == "postgresql":
@@ -150,7 +151,100 @@ def build(orgs: int, members: int, rows: int) -> dict:
         "tasks": n_tasks,
         "findings": len(visits),
         "survey_answers": len(units) * 15,
+        **new_sources,
     }
+
+
+def _new_sources(rng, leaves, units) -> dict:
+    """Rows for the sources added with scheme coverage (issue 10) — organizational life per month,
+    honors by level, collective income, funding, brands and cases, the pocketbook, duty ratings —
+    and a version of the default quarterly scheme that reads every one of them (bonus items, a
+    threshold veto and a 连续 6 个月 veto), plus a township's own scheme beside it, so the timed
+    job runs them all and assigns units to two schemes."""
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from assessments import services
+    from assessments.models import DutyRating, DutyReport, Indicator, Scheme
+    from branches.models import Level, Organization
+    from pilot.models import Activity, Brand, BrandCase, CollectiveIncome, Commitment, FundingRecord, Honor
+
+    acts = [Activity(organization_id=oid, kind="theme_day", held_on=date(2023, m, 10), topic="主题党日")
+            for oid, _d in leaves for m in range(1, 13) if rng.random() < 0.85]  # fmt: skip
+    Activity.objects.bulk_create(acts, batch_size=5000)
+    levels = ["county", "city", "province", "national"]
+    Honor.objects.bulk_create(
+        [Honor(organization_id=u, level=rng.choice(levels), title="先进基层党组织", awarded_on=date(2023, 8, 1))
+         for u in units if rng.random() < 0.2],
+        batch_size=5000,
+    )  # fmt: skip
+    villages = Organization.objects.filter(level=Level.UNIT, domain="village").values_list("id", flat=True)
+    CollectiveIncome.objects.bulk_create(
+        [CollectiveIncome(organization_id=v, year=2023, income=Decimal(rng.randint(3, 30)), target=Decimal(10))
+         for v in villages], batch_size=5000,
+    )  # fmt: skip
+    FundingRecord.objects.bulk_create(
+        [FundingRecord(organization_id=u, year=2023, category="activity", amount=Decimal(rng.randint(1, 9)),
+                       spent_on=date(2023, 8, 15)) for u in units], batch_size=5000,
+    )  # fmt: skip
+    at = timezone.make_aware(datetime(2023, 6, 1))
+    brands = Brand.objects.bulk_create(
+        [Brand(organization_id=u, name="一支部一品牌", published_at=at) for u in units if rng.random() < 0.1],
+        batch_size=5000,
+    )
+    BrandCase.objects.bulk_create(
+        [BrandCase(brand=b, title="典型个案", body="内容") for b in brands], batch_size=5000
+    )
+    Commitment.objects.bulk_create(
+        [Commitment(organization_id=u, year=2023, secretary_name="书记", content=f"承诺{k}", fulfilled=rng.random() < 0.6,
+                    rating=Decimal(rng.randint(60, 100))) for u in units for k in range(3)],
+        batch_size=5000,
+    )  # fmt: skip
+    from django.contrib.auth import get_user_model
+
+    author = get_user_model().objects.get(username="bench")
+    reports = DutyReport.objects.bulk_create(
+        [DutyReport(organization_id=u, year=2023, title="述职", body="述职", filed_by=author) for u in units],
+        batch_size=5000,
+    )
+    DutyRating.objects.bulk_create(
+        [DutyRating(report=r, rater=rng.choice(["member", "public"]), voter_hash=f"{r.pk}-{k}",
+                    rating=rng.choice(["satisfied", "basic", "unsatisfied"])) for r in reports for k in range(5)],
+        batch_size=5000,
+    )  # fmt: skip
+    base = Scheme.objects.get(year=2023, kind="supervision", status="published")
+    new = services.scheme_new_version(actor=None, scheme=base)
+    extra = [
+        ("income", "pilot.income_rate", "linear", {"lo": 0.5, "hi": 1.5}),
+        ("honors-p", "pilot.honors.province", "per_item", {"per_item": 1, "cap": 1}),
+        ("honors-n", "pilot.honors", "per_item", {"per_item": 0.5, "cap": 1}),
+        ("funding", "pilot.funding", "thresholds", {"steps": [[5, 1]]}),
+        ("brands", "pilot.brands", "per_item", {"per_item": 1, "cap": 1}),
+        ("cases", "pilot.brand_cases", "per_item", {"per_item": 1, "cap": 1}),
+        ("pocket", "pilot.pocketbook", "linear", {"lo": 0, "hi": 1}),
+        ("pocket-r", "pilot.pocketbook_rating", "linear", {"lo": 60, "hi": 100}),
+        ("duty-m", "duty.rating.member", "linear", {"lo": 0.5, "hi": 1}),
+        ("duty-p", "duty.rating.public", "linear", {"lo": 0.5, "hi": 1}),
+        ("life", "pilot.life_months", "thresholds", {"steps": [[3, 1]]}),
+    ]
+    Indicator.objects.bulk_create(
+        [Indicator(scheme=new, code=f"x-{c}", name=c, kind="bonus", source=src, mapping=m, weight=Decimal(1),
+                   params=p, sort_order=100 + i) for i, (c, src, m, p) in enumerate(extra)]
+        + [Indicator(scheme=new, code="x-low-sat", name="满意度低于60%", kind="veto", source="survey.satisfaction",
+                     mapping="flag", condition_op="lt", condition_value=Decimal("0.6"), sort_order=200),
+           Indicator(scheme=new, code="x-no-life", name="连续6个月未开展组织生活", kind="veto",
+                     source="pilot.life_months", mapping="flag", condition_op="streak", condition_value=Decimal(6),
+                     veto_effect="zero", sort_order=201)]
+    )  # fmt: skip
+    services.scheme_publish(actor=None, scheme=new)
+    township = Organization.objects.filter(level=Level.TOWNSHIP).order_by("id").first()
+    own = services.scheme_new_version(actor=None, scheme=new)
+    own.scope, own.supersedes, own.lagging_bottom_percent = township, None, Decimal(10)
+    own.save()
+    services.scheme_publish(actor=None, scheme=own)
+    return {"activities": len(acts), "schemes": 2}
 
 
 FLOOR_SQL = (
