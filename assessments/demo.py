@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from branches.demo import DemoContext
-from branches.models import Domain
+from branches.models import Domain, Organization
 
 from . import scoring, services
 from .defaults import seed_default_schemes
@@ -74,7 +74,7 @@ def _working_committee_scheme(ctx: DemoContext, year: int) -> None:
     base = Scheme.objects.filter(year=year, kind="supervision", status=SchemeStatus.PUBLISHED).first()
     if organ is None or base is None:
         return
-    scope = organ.get_parent()
+    scope = Organization.objects.get(path=organ.path[: -Organization.steplen])
     s = services.scheme_new_version(actor=None, scheme=base)
     s.indicators.exclude(domain__in=["", Domain.ORGAN]).delete()
     s.name = f"{year}年{scope.name}机关党建季度考核"
