@@ -24,6 +24,10 @@ class BatchStatus(models.TextChoices):
     FAILED = "failed", _("部分失败")
 
 
+#: At most one batch per organization and year in these states (a DB constraint, not a hope).
+ACTIVE_BATCH_STATUSES = (BatchStatus.QUEUED, BatchStatus.RUNNING, BatchStatus.ZIPPING)
+
+
 class FileStatus(models.TextChoices):
     PENDING = "pending", _("待生成")
     RUNNING = "running", _("生成中")
@@ -53,6 +57,14 @@ class ReportBatch(models.Model):
     created_at = models.DateTimeField(_("发起时间"), default=timezone.now)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     chunk_size = models.PositiveSmallIntegerField(_("每批数量"), default=10)
+    #: Why the batch ended 部分失败, in Chinese for the page (the raw error goes to the log).
+    error = models.CharField(_("失败原因"), max_length=300, blank=True)
+    #: Zipping is a step of its own: its heartbeat (each township's zip written), the worker's
+    #: lease and the Celery message doing it — a zipper that died is taken over when its heartbeat
+    #: goes stale, or at once by the redelivery of the same message.
+    zipping_at = models.DateTimeField(_("打包心跳"), null=True, blank=True)
+    zip_lease = models.CharField(max_length=32, blank=True, editable=False)
+    zip_task_id = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -60,6 +72,14 @@ class ReportBatch(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("报告批量生成任务")
         verbose_name_plural = _("报告批量生成任务")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "year"],
+                condition=models.Q(status__in=["queued", "running", "zipping"]),
+                name="report_batch_one_active",
+                violation_error_message=_("该范围本年度已有进行中的报告批量生成任务。"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.year} 年度考核报告（{self.organization}）"

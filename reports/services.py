@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import io
+import contextlib
+import logging
+import shutil
+import tempfile
 import time
+import uuid
 import zipfile
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models import Count, Q
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from branches.audit import audit_record
 from branches.models import Level, Organization, OrgStatus
@@ -20,6 +26,7 @@ from branches.policy import Action, allows, person, require
 from . import charts, pdf, selectors
 from .models import BatchStatus, FileStatus, ReportBatch, ReportFile, TownshipArchive
 
+log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=getattr(settings, "REPORTS_STALE_MINUTES", 10))
 
 
@@ -55,9 +62,17 @@ def can_run_batch(user, org: Organization) -> bool:
 def batch_start(*, actor, org: Organization, year: int, chunk_size: int = 10) -> ReportBatch:
     """Create the batch and one pending file per active unit under ``org``; enqueue on commit."""
     require(actor, Action.RUN_REPORTS, org)
+    # One active batch per scope and year: the organization row is locked so two clicks queue
+    # up here, full_clean() checks the partial unique constraint, and the constraint itself
+    # stops whatever slips past (another process, the admin).
+    Organization.objects.select_for_update().filter(pk=org.pk).first()
     batch = ReportBatch(year=year, organization=org, created_by=person(actor), chunk_size=chunk_size)
     batch.full_clean()
-    batch.save()
+    try:
+        with transaction.atomic():
+            batch.save()
+    except IntegrityError:
+        raise ValidationError(_("该范围本年度已有进行中的报告批量生成任务。")) from None
     units = Organization.objects.filter(
         path__startswith=org.path, level=Level.UNIT, status=OrgStatus.ACTIVE
     ).values_list("pk", "township_id")
@@ -83,11 +98,17 @@ def enqueue_pending(*, batch_id: int) -> int:
         .values_list("pk", flat=True)
     )
     if not ids:
-        finish_if_complete(batch_id=batch_id)
+        from .tasks import zip_batch
+
+        zip_batch.delay(batch_id)  # on the reports queue, never inline in a page request
         return 0
-    ReportBatch.objects.filter(
-        pk=batch_id, status__in=[BatchStatus.QUEUED, BatchStatus.FAILED, BatchStatus.DONE]
-    ).update(status=BatchStatus.RUNNING, finished_at=None)
+    try:
+        with transaction.atomic():
+            ReportBatch.objects.filter(
+                pk=batch_id, status__in=[BatchStatus.QUEUED, BatchStatus.FAILED, BatchStatus.DONE]
+            ).update(status=BatchStatus.RUNNING, finished_at=None, error="")
+    except IntegrityError:  # a newer batch of the same scope and year is active: it does the work
+        raise ValidationError(_("该范围本年度已有进行中的报告批量生成任务。")) from None
     n = batch.chunk_size or 10
     for i in range(0, len(ids), n):
         render_chunk.delay(batch_id, ids[i : i + n])
@@ -108,6 +129,14 @@ def render_file(*, file_id: int) -> bool:
     try:
         data = unit_report_pdf(user=SystemUser(), org=rf.organization, year=rf.batch.year)
     except Exception as e:  # noqa: BLE001 — one unit's failure must not stop the batch
+        from assessments.scoring import TRANSIENT_DB_ERRORS, is_transient
+
+        if is_transient(e):  # the database, not the unit: hand the file back, the task retries
+            with contextlib.suppress(*TRANSIENT_DB_ERRORS):  # still away: the sweeper resets it
+                ReportFile.objects.filter(pk=file_id, status=FileStatus.RUNNING).update(
+                    status=FileStatus.PENDING
+                )
+            raise
         ReportFile.objects.filter(pk=file_id).update(
             status=FileStatus.FAILED, error=str(e)[:300], attempts=rf.attempts + 1, finished_at=timezone.now()
         )
@@ -146,28 +175,85 @@ def batch_progress(batch: ReportBatch) -> dict:
     }
 
 
-def finish_if_complete(*, batch_id: int) -> bool:
-    """When no file is pending or running, zip per township (once) and close the batch."""
+def zip_stale_after() -> timedelta:
+    """A zipping batch whose heartbeat (one per township zip written) is older than this is
+    considered abandoned: its zipper died, and the sweeper or 继续 takes it over."""
+    return timedelta(seconds=getattr(settings, "REPORTS_ZIP_STALE_SECONDS", 180))
+
+
+class ZipLeaseLost(Exception):
+    """Another zipper took the batch over (ours was considered dead); stop quietly."""
+
+
+def finish_if_complete(*, batch_id: int, task_id: str = "") -> bool:
+    """When no file is pending or running, zip per township and close the batch: always 已完成
+    or 部分失败, never left 打包中. Zipping is claimed under a row lock with a lease; a zipper
+    that died is taken over once its heartbeat is stale, or at once by the same Celery message
+    redelivered (``task_id``)."""
+    lease = uuid.uuid4().hex
     with transaction.atomic():
         batch = ReportBatch.objects.select_for_update().get(pk=batch_id)
-        if batch.status in (BatchStatus.ZIPPING, BatchStatus.DONE):
+        if batch.status == BatchStatus.DONE:
             return False
+        if batch.status == BatchStatus.ZIPPING:
+            fresh = batch.zipping_at and timezone.now() - batch.zipping_at < zip_stale_after()
+            redelivered = bool(task_id) and batch.zip_task_id == task_id
+            if fresh and not redelivered:
+                return False  # another worker is zipping
         if ReportFile.objects.filter(
             batch=batch, status__in=[FileStatus.PENDING, FileStatus.RUNNING]
         ).exists():
             return False
-        batch.status = BatchStatus.ZIPPING
-        batch.save(update_fields=["status"])
-    build_archives(batch_id=batch_id)
-    failed = ReportFile.objects.filter(batch_id=batch_id, status=FileStatus.FAILED).exists()
-    ReportBatch.objects.filter(pk=batch_id).update(
-        status=BatchStatus.FAILED if failed else BatchStatus.DONE, finished_at=timezone.now()
+        ReportBatch.objects.filter(pk=batch_id).update(
+            status=BatchStatus.ZIPPING,
+            zipping_at=timezone.now(),
+            zip_lease=lease,
+            zip_task_id=task_id,
+            error="",
+        )
+    try:
+        build_archives(batch_id=batch_id, lease=lease)
+    except ZipLeaseLost:
+        log.warning("report batch %s: zip lease lost, another worker continues", batch_id)
+        return False
+    except Exception as e:
+        from assessments.scoring import is_transient
+
+        if is_transient(e):
+            # the database went away: the batch stays 打包中 with a heartbeat that goes stale,
+            # and the sweeper zips it again
+            log.warning("report batch %s: database fault while zipping: %s", batch_id, e)
+            raise
+        log.exception("report batch %s: zipping failed", batch_id)
+        ReportBatch.objects.filter(pk=batch_id, zip_lease=lease).update(
+            status=BatchStatus.FAILED, finished_at=timezone.now(), zip_lease="", zipping_at=None,
+            error=_("打包失败，请点击“继续”重新打包；仍失败请联系系统管理员。"),
+        )  # fmt: skip
+        return True
+    failed = ReportFile.objects.filter(batch_id=batch_id, status=FileStatus.FAILED).count()
+    ReportBatch.objects.filter(pk=batch_id, zip_lease=lease).update(
+        status=BatchStatus.FAILED if failed else BatchStatus.DONE,
+        finished_at=timezone.now(),
+        zip_lease="",
+        zipping_at=None,
+        error=_("%(n)s 份报告未能生成，请点击“继续”重新生成。") % {"n": failed} if failed else "",
     )
     return True
 
 
-def build_archives(*, batch_id: int) -> int:
-    """One zip per township of the batch's finished PDFs (rebuilt from scratch: idempotent)."""
+def _zip_heartbeat(batch_id: int, lease: str) -> None:
+    if not ReportBatch.objects.filter(pk=batch_id, zip_lease=lease, status=BatchStatus.ZIPPING).update(
+        zipping_at=timezone.now()
+    ):
+        raise ZipLeaseLost
+
+
+def build_archives(*, batch_id: int, lease: str = "") -> int:
+    """One zip per township of the batch's finished PDFs (rebuilt from scratch: idempotent).
+
+    Each zip is written to a temporary file (never the whole archive in memory). A PDF that went
+    missing from storage since it was rendered marks its file 失败 (继续 renders it again) instead
+    of stopping the batch; the others are zipped."""
     batch = ReportBatch.objects.get(pk=batch_id)
     files = (
         ReportFile.objects.filter(batch_id=batch_id, status=FileStatus.DONE)
@@ -177,37 +263,86 @@ def build_archives(*, batch_id: int) -> int:
     groups: dict[int, list[ReportFile]] = {}
     for f in files:
         groups.setdefault(f.township_id or batch.organization_id, []).append(f)
-    TownshipArchive.objects.filter(batch_id=batch_id).delete()
+    old = list(TownshipArchive.objects.filter(batch_id=batch_id))
+    for arc in old:
+        arc.file.delete(save=False)
+    TownshipArchive.objects.filter(pk__in=[a.pk for a in old]).delete()
+    written = 0
     for town_id, items in groups.items():
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:  # PDFs are compressed already
-            for f in items:
-                with f.file.open("rb") as fh:
-                    zf.writestr(f"{f.organization.code}-{f.organization.name}.pdf", fh.read())
-        arc = TownshipArchive(batch_id=batch_id, organization_id=town_id, count=len(items), size=buf.tell())
-        arc.file.save(f"{batch.year}-batch{batch_id}-{town_id}.zip", ContentFile(buf.getvalue()), save=False)
-        arc.save()
-    return len(groups)
+        if lease:
+            _zip_heartbeat(batch_id, lease)
+        missing = []
+        with tempfile.TemporaryFile() as tmp:
+            count = 0
+            with zipfile.ZipFile(
+                tmp, "w", compression=zipfile.ZIP_STORED
+            ) as zf:  # PDFs are compressed already
+                for f in items:
+                    try:
+                        fh = f.file.open("rb")
+                    except (FileNotFoundError, ValueError):
+                        missing.append(f.pk)
+                        continue
+                    with fh, zf.open(f"{f.organization.code}-{f.organization.name}.pdf", "w") as out:
+                        shutil.copyfileobj(fh, out, 1 << 20)
+                    count += 1
+            if missing:
+                log.warning("report batch %s: %d rendered PDFs missing from storage", batch_id, len(missing))
+                ReportFile.objects.filter(pk__in=missing).update(
+                    status=FileStatus.FAILED, file="", error=_("PDF 文件丢失，请点击“继续”重新生成。")
+                )
+            if not count:
+                continue
+            size = tmp.tell()
+            tmp.seek(0)
+            arc = TownshipArchive(batch_id=batch_id, organization_id=town_id, count=count, size=size)
+            arc.file.save(f"{batch.year}-batch{batch_id}-{town_id}.zip", File(tmp), save=False)
+            arc.save()
+            written += 1
+    if lease:
+        _zip_heartbeat(batch_id, lease)
+    return written
 
 
 def sweep_stale(*, older_than: timedelta = STALE_AFTER) -> int:
-    """Re-enqueue batches whose workers died: files stuck in "running" are reset to pending."""
-    cutoff = timezone.now() - older_than
+    """Re-enqueue batches whose workers died or whose messages were lost: files stuck in
+    "running" go back to pending; a running batch that made no progress for ``older_than`` (a
+    lost message, the broker down when it was started) and a queued one that never started are
+    sent again; a batch whose last file is done but was never zipped, and one whose zipper died
+    (stale heartbeat), are zipped. Returns how many batches it sent."""
+    from .tasks import zip_batch
+
+    now = timezone.now()
+    cutoff = now - older_than
     stale = ReportFile.objects.filter(status=FileStatus.RUNNING, started_at__lt=cutoff)
     batch_ids = set(stale.values_list("batch_id", flat=True))
     stale.update(status=FileStatus.PENDING)
-    batch_ids |= set(
-        ReportBatch.objects.filter(status=BatchStatus.RUNNING, created_at__lt=cutoff)
-        .filter(files__status=FileStatus.PENDING)
+    recent = ReportFile.objects.filter(batch=OuterRef("pk")).filter(
+        Q(started_at__gte=cutoff) | Q(finished_at__gte=cutoff)
+    )
+    unfinished = ReportFile.objects.filter(
+        batch=OuterRef("pk"), status__in=[FileStatus.PENDING, FileStatus.RUNNING]
+    )
+    idle = ReportBatch.objects.filter(
+        status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING], created_at__lt=cutoff
+    ).exclude(Exists(recent))
+    batch_ids |= set(idle.filter(Exists(unfinished)).values_list("pk", flat=True))
+    to_zip = set(idle.exclude(Exists(unfinished)).values_list("pk", flat=True))
+    to_zip |= set(
+        ReportBatch.objects.filter(status=BatchStatus.ZIPPING)
+        .filter(Q(zipping_at__lt=now - zip_stale_after()) | Q(zipping_at__isnull=True))
         .values_list("pk", flat=True)
     )
-    for bid in batch_ids:
+    for bid in batch_ids - to_zip:
         transaction.on_commit(lambda bid=bid: enqueue_pending(batch_id=bid))
-    return len(batch_ids)
+    for bid in to_zip:
+        transaction.on_commit(lambda bid=bid: zip_batch.delay(bid))
+    return len(batch_ids | to_zip)
 
 
 def batch_resume(*, actor, batch: ReportBatch) -> int:
-    """Re-run the unfinished and failed files of a batch."""
+    """继续: re-run the unfinished and failed files of a batch, or zip it again when every file
+    is rendered (a zipper that died, a zip that failed). Returns how many files were sent."""
     require(actor, Action.RUN_REPORTS, batch.organization)
     ReportFile.objects.filter(batch=batch, status=FileStatus.RUNNING).update(status=FileStatus.PENDING)
     audit_record(actor=actor, action="report_batch_resume", obj=batch, organization=batch.organization)

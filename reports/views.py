@@ -3,8 +3,9 @@ a township its units', the department all (``Organization.objects.visible_to``).
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -189,7 +190,12 @@ def batch_list(request):
 @require_POST
 def batch_start(request):
     org = selectors.org_get(user=request.user, org_id=request.POST.get("org") or 0)
-    batch = services.batch_start(actor=request.user, org=org, year=_year(request))
+    try:
+        batch = services.batch_start(actor=request.user, org=org, year=_year(request))
+    except ValidationError as e:
+        for m in e.messages:
+            messages.error(request, m)
+        return redirect("reports:batch_list")
     return redirect("reports:batch_detail", batch.pk)
 
 
@@ -227,7 +233,16 @@ def batch_progress(request, batch_id: int):
 @require_POST
 def batch_resume(request, batch_id: int):
     batch = _batch_get(request.user, batch_id)
-    services.batch_resume(actor=request.user, batch=batch)
+    try:
+        sent = services.batch_resume(actor=request.user, batch=batch)
+    except ValidationError as e:
+        for m in e.messages:
+            messages.error(request, m)
+    else:
+        if sent:
+            messages.success(request, _("已继续生成 %(n)s 份报告。") % {"n": sent})
+        else:
+            messages.success(request, _("报告已全部生成，正在重新打包。"))
     return redirect("reports:batch_detail", batch.pk)
 
 

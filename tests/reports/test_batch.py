@@ -5,12 +5,13 @@ import zipfile
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from reports import services
-from reports.models import BatchStatus, FileStatus, ReportFile, TownshipArchive
+from reports.models import BatchStatus, FileStatus, ReportBatch, ReportFile, TownshipArchive
 
 
 def _start(small_city, django_capture_on_commit_callbacks, org=None, user="shi"):
@@ -120,3 +121,148 @@ def test_batch_runs_on_a_real_worker(small_city):
         time.sleep(0.5)
     assert batch.status == BatchStatus.DONE
     assert TownshipArchive.objects.filter(batch=batch).count() == 2
+
+
+# --- faults: a batch always ends 已完成 or 部分失败 -------------------------------------------------
+
+
+def _rendered_not_zipped(small_city, django_capture_on_commit_callbacks, monkeypatch):
+    """A batch whose files are all rendered and whose zipper then died (killed while zipping)."""
+    monkeypatch.setattr(services, "finish_if_complete", lambda **k: False)
+    batch = _start(small_city, django_capture_on_commit_callbacks)
+    monkeypatch.undo()
+    assert set(batch.files.values_list("status", flat=True)) == {FileStatus.DONE}
+    return batch
+
+
+def test_a_batch_killed_while_zipping_is_zipped_by_the_sweeper_and_by_continue(
+    small_city, django_capture_on_commit_callbacks, monkeypatch, settings, client
+):
+    from reports.models import ReportBatch
+
+    batch = _rendered_not_zipped(small_city, django_capture_on_commit_callbacks, monkeypatch)
+    died = timezone.now() - timedelta(seconds=200)
+    ReportBatch.objects.filter(pk=batch.pk).update(
+        status=BatchStatus.ZIPPING, zipping_at=died, zip_lease="dead", zip_task_id="msg-1"
+    )
+    # a fresh zipper would be left alone; 180 s without a heartbeat is a dead one
+    settings.REPORTS_ZIP_STALE_SECONDS = 300
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sweep_stale() == 0
+    assert services.finish_if_complete(batch_id=batch.pk) is False
+    # … except for the redelivery of the message that was zipping (its worker died)
+    assert services.finish_if_complete(batch_id=batch.pk, task_id="msg-1") is True
+    batch.refresh_from_db()
+    assert (batch.status, batch.zip_lease, batch.zipping_at) == (BatchStatus.DONE, "", None)
+    assert TownshipArchive.objects.filter(batch=batch).count() == 2
+
+    # killed again while zipping (say an older version's batch: no heartbeat at all)
+    ReportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.ZIPPING, zipping_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sweep_stale() == 1
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.DONE and TownshipArchive.objects.filter(batch=batch).count() == 2
+
+    # 继续 on the page does the same once the zipper is stale
+    ReportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.ZIPPING, zipping_at=died)
+    settings.REPORTS_ZIP_STALE_SECONDS = 180
+    client.force_login(small_city.users["shi"])
+    page = client.get(reverse("reports:batch_detail", args=[batch.pk])).content.decode()
+    assert reverse("reports:batch_resume", args=[batch.pk]) in page and "打包中" in page
+    resp = client.post(reverse("reports:batch_resume", args=[batch.pk]), follow=True)
+    assert "正在重新打包" in resp.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.DONE
+
+
+def test_a_pdf_missing_at_zip_time_fails_its_file_and_continue_renders_it(
+    small_city, django_capture_on_commit_callbacks, monkeypatch, client
+):
+    batch = _rendered_not_zipped(small_city, django_capture_on_commit_callbacks, monkeypatch)
+    lost = ReportFile.objects.get(batch=batch, organization=small_city.a2)
+    lost.file.storage.delete(lost.file.name)  # gone from storage (a disk replaced, a volume lost)
+
+    assert services.finish_if_complete(batch_id=batch.pk) is True
+    batch.refresh_from_db()
+    lost.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED and "1 份报告未能生成" in batch.error
+    assert lost.status == FileStatus.FAILED and "PDF 文件丢失" in lost.error
+    assert TownshipArchive.objects.get(batch=batch, organization=small_city.town_a).count == 1
+
+    client.force_login(small_city.users["shi"])
+    page = client.get(reverse("reports:batch_detail", args=[batch.pk])).content.decode()
+    assert "1 份报告未能生成" in page and "PDF 文件丢失" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reports:batch_resume", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert (batch.status, batch.error) == (BatchStatus.DONE, "")
+    assert TownshipArchive.objects.get(batch=batch, organization=small_city.town_a).count == 2
+
+
+def test_a_zip_that_cannot_be_written_ends_the_batch_failed_with_a_chinese_reason(
+    small_city, django_capture_on_commit_callbacks, monkeypatch
+):
+    batch = _rendered_not_zipped(small_city, django_capture_on_commit_callbacks, monkeypatch)
+
+    def disk_full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(services.tempfile, "TemporaryFile", disk_full)
+    assert services.finish_if_complete(batch_id=batch.pk) is True
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED and "打包失败" in batch.error and "space" not in batch.error
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.batch_resume(actor=small_city.users["shi"], batch=batch) == 0  # zips again
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.DONE
+
+
+def test_one_active_batch_per_scope_and_year(small_city, client, monkeypatch):
+    from reports import tasks
+
+    monkeypatch.setattr(tasks.render_chunk, "delay", lambda *a, **k: None)  # stays 生成中
+    shi = small_city.users["shi"]
+    first = services.batch_start(actor=shi, org=small_city.city, year=2023)
+    with pytest.raises(ValidationError, match="已有进行中"):
+        services.batch_start(actor=shi, org=small_city.city, year=2023)
+    services.batch_start(actor=shi, org=small_city.city, year=2022)  # another year is fine
+    client.force_login(shi)
+    resp = client.post(reverse("reports:batch_start"), {"org": small_city.city.pk, "year": 2023}, follow=True)
+    assert "该范围本年度已有进行中的报告批量生成任务" in resp.content.decode()
+    assert ReportBatch.objects.filter(organization=small_city.city, year=2023).count() == 1
+    # the database says so too (the admin, another process)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReportBatch.objects.create(organization=small_city.city, year=2023, status=BatchStatus.ZIPPING)
+    first.refresh_from_db()
+    assert first.status in (BatchStatus.QUEUED, BatchStatus.RUNNING)
+
+
+def test_the_sweeper_sends_lost_messages_again_and_zips_a_batch_nobody_zipped(
+    small_city, django_capture_on_commit_callbacks, monkeypatch
+):
+    from reports import tasks
+
+    monkeypatch.setattr(tasks.render_chunk, "delay", lambda *a, **k: None)  # the broker lost them
+    lost = _start(small_city, django_capture_on_commit_callbacks)
+    monkeypatch.undo()
+    lost.refresh_from_db()
+    assert lost.status == BatchStatus.RUNNING
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sweep_stale() == 0  # just started: not stale yet
+    ReportBatch.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sweep_stale() == 1
+    lost.refresh_from_db()
+    assert lost.status == BatchStatus.DONE
+
+    # every file rendered, then the worker died before zipping: the batch stayed 生成中
+    other = _rendered_not_zipped(small_city, django_capture_on_commit_callbacks, monkeypatch)
+    ReportBatch.objects.filter(pk=lost.pk).update(status=BatchStatus.DONE)
+    old = timezone.now() - timedelta(hours=1)
+    ReportBatch.objects.filter(pk=other.pk).update(created_at=old)
+    other.files.update(started_at=old, finished_at=old)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sweep_stale() == 1
+    other.refresh_from_db()
+    assert other.status == BatchStatus.DONE and TownshipArchive.objects.filter(batch=other).count() == 2
