@@ -192,6 +192,7 @@ def build(ctx: DemoContext) -> None:
 
     _entries(ctx, quarters)
     runs = _scores(ctx, shi)
+    _rectification_plans(ctx)
     ctx.log(
         f"督查考核：标准自查 {checks} 条，检查 {len(visits)} 次，问题 {len(findings)} 个（申诉 {len(appeals)} 件），"
         f"群众评价 {len(answers)} 条，述职 {len(reports)} 份，计分批次 {runs} 个"
@@ -372,3 +373,55 @@ def _scores(ctx: DemoContext, shi) -> int:
             )
             services.run_publish(actor=shi, run=ScoreRun.objects.get(pk=run.pk))
     return n
+
+
+PLAN_TEXTS = [
+    "每月固定开展主题党日，书记带头讲党课；补齐“三会一课”记录，镇党委每月抽查。",
+    "对照合格支部标准逐条整改：规范阵地标识，建立党费收缴台账，完善党员发展档案。",
+    "开展党员电子身份认证集中办理，组织党员参加先锋指数评定，结对帮带后进党员。",
+]
+
+
+def _rectification_plans(ctx: DemoContext) -> None:
+    """后进整改方案 for most 后进 branches of the latest fortress index (published, or on 公示 when
+    no year has been published yet), in every state: none yet, just started, under way, done, and
+    a few past their deadline."""
+    from branches.policy import SYSTEM
+
+    from .models import RunStatus, ScoreResult
+
+    runs = ScoreRun.objects.filter(kind="fortress", status__in=[RunStatus.PUBLISHED, RunStatus.NOTICE])
+    run = (
+        runs.filter(status=RunStatus.PUBLISHED).order_by("-period").first()
+        or runs.order_by("-period").first()
+    )
+    if run is None:
+        return
+    year = int(run.period)
+    rng = ctx.rng
+    lagging = list(
+        ScoreResult.objects.filter(run=run, lagging=True)
+        .select_related("organization")
+        .order_by("organization_id")[:40]
+    )
+    today = ctx.today
+    n = 0
+    for i, r in enumerate(lagging):
+        if i % 5 == 4:
+            continue  # a few still have no plan: the lagging list says 尚未制定
+        overdue = i % 7 == 3
+        deadline = (
+            today - timedelta(days=rng.randint(5, 40))
+            if overdue
+            else date(year + 1, rng.choice([3, 6, 9]), 30)
+        )
+        progress = 100 if i % 6 == 0 else rng.choice([0, 20, 40, 60, 80])
+        if overdue:
+            progress = min(progress, 60)
+        services.rectification_plan_save(
+            actor=SYSTEM, organization=r.organization, year=year, plan=rng.choice(PLAN_TEXTS),
+            responsible=r.organization.secretary_name or "支部书记", deadline=deadline, progress=progress,
+            progress_note="已完成全部整改事项" if progress == 100 else ("已召开专题组织生活会" if progress else ""),
+        )  # fmt: skip
+        n += 1
+    ctx.log(f"后进整改方案：{n} 个（后进党支部 {len(lagging)} 个）")

@@ -2,29 +2,27 @@
 The department's and a township secretary's home show 双五星 — the stars of the 党支部 and of the
 members in their scope — as SVG charts (five queries per scope, at most two scopes)."""
 
+from assessments.selectors import fortress_year
 from branches.models import Level
+from branches.policy import Action, role_orgs
 from branches.registry import Panel
-from branches.scoping import role_grants
 
 from . import charts
 from .selectors import default_year, double_five
 
-#: Roles whose home shows the star distribution of their scope, and how many scopes at most.
-OVERVIEW_ROLES = ("city_admin", "township_secretary")
+#: At most this many scopes (a person may be the level above in more than one place).
 HOME_SCOPES = 2
 
 
 def home_panels(request):
-    from branches.models import Organization
-
-    ids = [g.organization_id for g in role_grants(request.user) if g.kind in OVERVIEW_ROLES][:HOME_SCOPES]
-    if not ids:
+    # The scopes whose role makes the person the level above (the department, a township
+    # secretary): their home shows the stars of what is below them.
+    orgs = list(role_orgs(request.user, Action.REVIEW).order_by("path")[:HOME_SCOPES])
+    if not orgs:
         return []
-    from assessments.selectors import fortress_year
-
     year = fortress_year() or default_year()
     panels = []
-    for org in Organization.objects.visible_to(request.user).filter(id__in=ids).order_by("path"):
+    for org in orgs:
         ov = double_five(user=request.user, org=org, year=year)
         if ov is None:
             continue

@@ -44,3 +44,11 @@ def test_demo_builds_a_year_of_supervision_with_published_scores(db):
         ("2025", "annual"), ("2025", "fortress"), ("2025H2", "half_year"), ("2025Q4", "supervision")
     ]  # fmt: skip
     assert ScoreResult.objects.filter(run__in=notice, kind="fortress").exclude(stars=0).exists()
+    # 后进整改方案 in every state: done, under way, overdue — and some lagging branches still without
+    from assessments.models import RectificationPlan
+
+    plans = RectificationPlan.objects.all()
+    assert plans.filter(progress=100).exists() and plans.filter(progress__lt=100).exists()
+    assert any(p.is_overdue() for p in plans)
+    lagging = ScoreResult.objects.filter(run__in=notice, kind="fortress", lagging=True).count()
+    assert 0 < plans.count() < lagging
