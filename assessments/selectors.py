@@ -310,9 +310,17 @@ def branch_subjects(qs):
     return qs.filter(status=OrgStatus.ACTIVE, org_form=OrgForm.BRANCH, level__in=[Level.UNIT, Level.BRANCH])
 
 
-def fortress_year() -> int | None:
-    """The latest year with a published fortress index."""
-    p = latest_published_period(kind=FORTRESS)
+def fortress_year(upto: int | None = None) -> int | None:
+    """The latest year (up to ``upto``) with a published fortress index."""
+    if upto is None:
+        p = latest_published_period(kind=FORTRESS)
+    else:
+        run = (
+            ScoreRun.objects.filter(kind=FORTRESS, status=RunStatus.PUBLISHED, period__lte=str(upto))
+            .order_by("-period")
+            .first()
+        )
+        p = run.period if run else None
     return int(p) if p else None
 
 
@@ -393,7 +401,10 @@ def fortress_of(*, user, org: Organization, year: int | None) -> dict:
 
 
 def _pct(n, d):
-    return round(n * 100 / d, 1) if d else None
+    """A share in per cent to one decimal, half up (6.25 → 6.3, as printed everywhere else)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return (Decimal(n) * 100 / Decimal(d)).quantize(Decimal("0.1"), ROUND_HALF_UP) if d else None
 
 
 def star_overview(*, user, scope: Organization, year: int | None) -> dict:

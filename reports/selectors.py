@@ -142,6 +142,14 @@ def double_five(*, user, org: Organization, year: int) -> dict | None:
     return assessments_selectors.star_overview(user=user, scope=org, year=year)
 
 
+def double_five_latest(*, user, org: Organization, year: int) -> dict | None:
+    """双五星 of ``year`` — or, while that year's fortress index is not yet published (a dashboard
+    opened in December on the year not yet assessed), of the latest year before it that is; the
+    result names the year it shows."""
+    shown = assessments_selectors.fortress_year(upto=year) or year
+    return double_five(user=user, org=org, year=shown)
+
+
 def findings(*, user, org: Organization, year: int) -> dict | None:
     rows = assessments_selectors.findings_list(user=user, org=org, period=str(year), limit=200)
     closed = [f for f in rows if f.closed_at]
@@ -402,7 +410,7 @@ def dashboard(*, user, org: Organization, year: int) -> dict:
         "fastest": ranked[:5],
         "slowest": list(reversed(ranked[-5:])) if len(ranked) > 5 else list(reversed(ranked)),
         "headline": headline(user=user, org=org, year=year, totals=totals),
-        "double_five": double_five(user=user, org=org, year=year),
+        "double_five": double_five_latest(user=user, org=org, year=year),
     }
 
 
