@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "branches.middleware.RequestContextMiddleware",
+    "branches.nostore.NoStoreMiddleware",
     # Axes must come last: it turns a lockout into the Chinese lockout page.
     "axes.middleware.AxesMiddleware",
 ]
