@@ -109,7 +109,8 @@ THEMES = ["标准强化年", "质量提升年", "全面过硬年"]
 
 def build(ctx: DemoContext) -> None:
     """The pilot runs from last year to next year: last year's and this year's tasks, the
-    checklists of every month so far (the current one being reported), next year still to plan."""
+    checklists of every month so far (the current one being reported); next year is still to be
+    started by the department."""
     year, start = ctx.year, ctx.plan_start
     plan = Plan.objects.create(
         name=f"示范市基层党建整体推进三年试点（{start}—{start + 2}）",
@@ -117,9 +118,10 @@ def build(ctx: DemoContext) -> None:
         end_year=start + 2,
         overall_goal="用三年时间，实现全地域、全领域、全要素、全功能整体推进，每一个支部都不落后、每一名党员都不落伍。",
     )
-    summaries = ["明确 6 项共性任务和各领域任务，逐一落实。", "对标对表补短板，推动后进支部整体提升。", ""]
+    summaries = ["明确 6 项共性任务和各领域任务，逐一落实。", "对标对表补短板，推动后进支部整体提升。"]
+    # Next year is the department's to start (启动新年度 copies this year's tasks and schemes).
     years = [PlanYear.objects.create(plan=plan, year=start + k, theme=THEMES[k], summary=summaries[k])
-             for k in range(3)]  # fmt: skip
+             for k in range(2)]  # fmt: skip
     goals = [
         (GoalMetric.EID_COVERAGE, "党员电子身份认证覆盖率", Decimal("90"), None),
         (GoalMetric.FIVE_STAR_COVERAGE, "五星党员创评覆盖率", Decimal("85"), None),
@@ -138,17 +140,15 @@ def build(ctx: DemoContext) -> None:
         (GoalMetric.CHECKLIST_COMPLETION, "一月一清单完成率", Decimal("95"), None),
         (GoalMetric.BRANDS_PUBLISHED, "党建品牌发布（个）", Decimal(max(8, len(ctx.townships))), None),
     ]
-    # Last year and this year have all six goals (this year's coverage targets 5 points higher);
-    # next year has the first three, to be completed when the department starts that year.
+    # Last year and this year have all six goals (this year's coverage targets 5 points higher).
     for k, y in enumerate(years):
-        rows = goals if k < 2 else goals[:3]
         AnnualGoal.objects.bulk_create(
             [AnnualGoal(plan_year=y, metric=m, name=n, threshold=th, sort_order=i,
                         target_value=min(t + 5 * k, Decimal(100)) if i < 2 else t)
-             for i, (m, n, t, th) in enumerate(rows)]
+             for i, (m, n, t, th) in enumerate(goals)]
         )  # fmt: skip
     proj = [u for u in ctx.units if u.branch_type_id and u.code.endswith("G01")]
-    for py in years[:2]:
+    for py in years:
         tasks = []
         for i, (code, title, el, fn, cad, due, domains) in enumerate(TASKS):
             tasks.append(Task(plan_year=py, code=code, title=title, element=el, function=fn, cadence=cad,
@@ -213,53 +213,60 @@ def month_shares(pace: float, age: int, progress: float) -> tuple[float, float, 
 
 
 def _spread_statuses(ctx: DemoContext) -> None:
-    """UPDATE per (township, month, bucket): accepted on time / late, submitted, returned, pending
-    — each month as it stands on ``ctx.today`` (see ``month_shares``)."""
+    """Each month as it stands on ``ctx.today`` (see ``month_shares``), set-based: a scratch table
+    holds every township's bucket edges per month, and one UPDATE per (month, bucket) moves the
+    items whose hash falls between their township's edges — accepted on time / late, submitted,
+    returned; the rest stay pending."""
     today = ctx.today
     tz = timezone.get_current_timezone()
-    paces = {**_pace(ctx), None: 0.75}  # None: the city-level organs, institutions and enterprises
+    paces = {**_pace(ctx), 0: 0.75}  # 0: the city-level organs, institutions and enterprises
     item_t = ChecklistItem._meta.db_table
     org_t = Organization._meta.db_table
     ops = connection.ops
     dt = ops.adapt_datetimefield_value
     cap = datetime.combine(today, time(9, 0), tz)  # nothing happened later than this morning
-    base = (f"UPDATE {item_t} SET status=%s, percent=%s, submitted_at=%s, last_submitted_at=%s, "
-            f"accepted_at=%s, returned_at=%s, return_reason=%s, is_late=%s, delay_reason=%s "
-            f"WHERE period=%s AND organization_id IN (SELECT id FROM {org_t} WHERE {{town}}) "
-            f"AND ((id * 7919 + organization_id * 104729) %% 1000) >= %s "
-            f"AND ((id * 7919 + organization_id * 104729) %% 1000) < %s")  # fmt: skip
+    months = ctx.months()
+    edges_rows = []
+    for mi, period in enumerate(months):
+        age = (today.year - period.year) * 12 + today.month - period.month
+        progress = min(1.0, (today.day - 1) / 24) if age == 0 else 1.0
+        for t_id, pace in paces.items():
+            edges = [0]
+            for share in month_shares(pace, age, progress):
+                edges.append(edges[-1] + round(1000 * share))
+            edges_rows += [(t_id, mi, k, edges[k], edges[k + 1]) for k in range(4) if edges[k + 1] > edges[k]]
+    h = f"(({item_t}.id * 7919 + {item_t}.organization_id * 104729) %% 1000)"
+    sql = (f"UPDATE {item_t} SET status=%s, percent=%s, submitted_at=%s, last_submitted_at=%s, accepted_at=%s, "
+           f"returned_at=%s, return_reason=%s, is_late=%s, delay_reason=%s WHERE period=%s AND EXISTS ("
+           f"SELECT 1 FROM {org_t} o JOIN demo_pace p ON p.town = COALESCE(o.township_id, 0) "
+           f"WHERE o.id = {item_t}.organization_id AND p.month = %s AND p.bucket = %s AND {h} >= p.lo AND {h} < p.hi)")  # fmt: skip
     with connection.cursor() as cur:
-        for period in ctx.months():
-            age = (today.year - period.year) * 12 + today.month - period.month
+        cur.execute(
+            "CREATE TEMPORARY TABLE demo_pace (town integer, month integer, bucket integer, lo integer, hi integer)"
+        )
+        cur.executemany("INSERT INTO demo_pace VALUES (%s, %s, %s, %s, %s)", edges_rows)
+        cur.execute("CREATE INDEX demo_pace_key ON demo_pace (town, month, bucket)")
+        for mi, period in enumerate(months):
             due = period.replace(day=25)
-            progress = min(1.0, (today.day - 1) / 24) if age == 0 else 1.0
             floor = datetime.combine(period, time(8, 0), tz)
             on_time_at = max(floor, min(datetime.combine(due - timedelta(days=3), time(16, 0), tz),
                                         cap - timedelta(hours=20)))  # fmt: skip
             late_at = min(datetime.combine(due + timedelta(days=6), time(10, 0), tz), cap)
             review_at = max(on_time_at, min(datetime.combine(due + timedelta(days=8), time(9, 0), tz), cap))
             late_review_at = max(late_at, review_at)
-            for t_id, pace in paces.items():
-                shares = month_shares(pace, age, progress)
-                edges = [0]
-                for share in shares:
-                    edges.append(edges[-1] + round(1000 * share))
-                buckets = [
-                    (ItemStatus.ACCEPTED, 100, on_time_at, review_at, None, "", False, ""),
-                    (ItemStatus.ACCEPTED, 100, late_at, late_review_at, None, "", True,
-                     "村“两委”成员外出参加培训，活动顺延一周。"),
-                    (ItemStatus.SUBMITTED, 80, on_time_at, None, None, "", False, ""),
-                    (ItemStatus.RETURNED, 60, on_time_at, None, review_at,
-                     "佐证材料不全，请补充活动照片和签到表。", False, ""),
-                ]  # fmt: skip
-                for k, (status, pct, sub_at, acc_at, ret_at, reason, late, delay) in enumerate(buckets):
-                    lo, hi = edges[k], edges[k + 1]
-                    if hi <= lo:
-                        continue
-                    town = "township_id IS NULL" if t_id is None else "township_id=%s"
-                    cur.execute(base.format(town=town), [status, pct, dt(sub_at), dt(sub_at), dt(acc_at) if acc_at else None,
-                                       dt(ret_at) if ret_at else None, reason, late, delay,
-                                       ops.adapt_datefield_value(period), *([] if t_id is None else [t_id]), lo, hi])  # fmt: skip
+            buckets = [
+                (ItemStatus.ACCEPTED, 100, on_time_at, review_at, None, "", False, ""),
+                (ItemStatus.ACCEPTED, 100, late_at, late_review_at, None, "", True,
+                 "村“两委”成员外出参加培训，活动顺延一周。"),
+                (ItemStatus.SUBMITTED, 80, on_time_at, None, None, "", False, ""),
+                (ItemStatus.RETURNED, 60, on_time_at, None, review_at,
+                 "佐证材料不全，请补充活动照片和签到表。", False, ""),
+            ]  # fmt: skip
+            for k, (status, pct, sub_at, acc_at, ret_at, reason, late, delay) in enumerate(buckets):
+                cur.execute(sql, [status, pct, dt(sub_at), dt(sub_at), dt(acc_at) if acc_at else None,
+                                  dt(ret_at) if ret_at else None, reason, late, delay,
+                                  ops.adapt_datefield_value(period), mi, k])  # fmt: skip
+        cur.execute("DROP TABLE demo_pace")
     _diligent_demo_village(ctx)
     # The buckets' times follow the 25th; a once-task due on another day is late exactly when it was
     # reported after its own due date.
@@ -375,10 +382,11 @@ def _activities(ctx: DemoContext) -> None:
     """Every unit and every branch keeps its own organizational life, month by month up to today:
     主题党日 and 支委会 monthly, 党员大会 and 党课 quarterly (三会一课), 组织生活会 each December. Most
     are diligent; about one in twelve lets it slide (a few months with nothing held)."""
-    from members.bulk import insert
+    from members.bulk import insert_rows
     from members.models import Member
 
     rng, today = ctx.rng, ctx.today
+    rand = rng.random
     per_org = {}
     for r in Member.objects.current().values("organization_id").annotate(n=Count("id")):
         per_org[r["organization_id"]] = r["n"]
@@ -392,26 +400,27 @@ def _activities(ctx: DemoContext) -> None:
     monthly = [(ActivityKind.THEME_DAY, 1.0), (ActivityKind.COMMITTEE_MEETING, 0.9)]
     quarterly = [(ActivityKind.MEMBERS_MEETING, 0.95), (ActivityKind.PARTY_LECTURE, 0.9)]
     orgs = list({o.pk: o for o in ctx.units + ctx.leaves}.values())
-    rows = []
+    months = [(p, monthly + (quarterly if p.month % 3 == 0 else [])) for p in ctx.months()]
+    rows = []  # (organization_id, kind, held_on, topic, notes, expected, attended, created_by_id)
     for o in orgs:
         expected = per_org.get(o.pk, 0) or rng.randint(8, 40)
-        diligence = rng.uniform(0.25, 0.6) if rng.random() < 0.08 else rng.uniform(0.85, 1.0)
-        for period in ctx.months():
-            kinds = monthly + (quarterly if period.month % 3 == 0 else [])
+        diligence = rng.uniform(0.25, 0.6) if rand() < 0.08 else rng.uniform(0.85, 1.0)
+        for period, kinds in months:
             for kind, p in kinds:
-                if rng.random() >= diligence * p:
+                if rand() >= diligence * p:
                     continue
-                held = period.replace(day=rng.randint(1, 20))
+                held = period.replace(day=1 + int(rand() * 20))
                 if held > today:
                     continue
-                rows.append(Activity(organization_id=o.pk, kind=kind, held_on=held, topic=rng.choice(topics[kind]),
-                                     expected=expected, attended=max(1, int(expected * rng.uniform(0.7, 1.0)))))  # fmt: skip
+                options = topics[kind]
+                rows.append((o.pk, kind, held, options[int(rand() * len(options))], "", expected,
+                             max(1, int(expected * (0.7 + 0.3 * rand()))), None))  # fmt: skip
             held = date(period.year, 12, 18)
             if period.month == 12 and held <= today:
-                rows.append(Activity(organization_id=o.pk, kind=ActivityKind.LIFE_MEETING, held_on=held,
-                                     topic=f"{period.year} 年度组织生活会", expected=expected,
-                                     attended=max(1, expected - 1)))  # fmt: skip
-    insert(Activity, rows, batch_size=5000)
+                rows.append((o.pk, ActivityKind.LIFE_MEETING, held, f"{period.year} 年度组织生活会", "", expected,
+                             max(1, expected - 1), None))  # fmt: skip
+    fields = ("organization_id", "kind", "held_on", "topic", "notes", "expected", "attended", "created_by_id")
+    insert_rows(Activity, fields, rows, batch_size=5000)
     ctx.log(f"组织活动：{len(rows)} 次（{len(orgs)} 个组织）")
 
 
