@@ -2,7 +2,7 @@
 index. Org page: scores, the fortress index (堡垒指数) and survey link. Fixed number of queries."""
 
 from branches.models import Level
-from branches.policy import Action, allows, role_orgs
+from branches.policy import Action, allows, may_anywhere, role_orgs
 from branches.registry import Panel
 
 from . import selectors
@@ -13,6 +13,13 @@ HOME_FORTRESS_CARDS = 3
 
 def home_panels(request):
     panels = []
+    # The department: periods the quarter-end job could not compute (no published scheme).
+    if may_anywhere(request.user, Action.ADMINISTER):
+        from .tasks import quarter_end_gaps
+
+        gaps = quarter_end_gaps()
+        if gaps:
+            panels.append(Panel("assessments/_panel_quarter_end.html", {"gaps": gaps}, order=5))
     rows = selectors.escalated_for_home(user=request.user)
     if rows:
         panels.append(

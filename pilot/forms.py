@@ -274,3 +274,20 @@ RECORD_FORMS = {
     "honor_target": (HonorTargetForm, _("设定争创目标"), "pilot:honors"),
     "funding": (FundingForm, _("登记经费"), "pilot:funding"),
 }
+
+
+class PlanYearStartForm(forms.Form):
+    """启动新年度: which year to copy from, the new year and its theme."""
+
+    source = forms.TypedChoiceField(
+        label=_("复制自"), coerce=int, help_text=_("复制该年度的目标、任务、指标体系和合格支部标准。")
+    )
+    year = forms.IntegerField(label=_("新年度"), min_value=2000, max_value=2100)
+    theme = forms.CharField(label=_("年度主题"), max_length=60, help_text=_("如：质量提升年"))
+    summary = forms.CharField(
+        label=_("年度工作要点"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, years=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [(y.year, f"{y.year} {y.theme}") for y in years]

@@ -187,6 +187,11 @@ def default_period(today: date | None = None) -> date:
     return date(latest, 12, 1)
 
 
+def plan_years() -> list[PlanYear]:
+    """Every plan year, the latest first (the plan is public to every signed-in person)."""
+    return list(PlanYear.objects.select_related("plan").order_by("-year"))
+
+
 def current_plan_year(year: int | None = None) -> PlanYear | None:
     qs = PlanYear.objects.select_related("plan")
     year = year or default_period().year

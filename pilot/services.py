@@ -21,6 +21,7 @@ from branches.policy import CITY, Action, Scope, require, role_orgs
 from .evidence import CheckedFile
 from .models import (
     Activity,
+    AnnualGoal,
     Brand,
     ChecklistItem,
     Commitment,
@@ -32,6 +33,8 @@ from .models import (
     Notice,
     NoticeAttachment,
     NoticeRecipient,
+    Plan,
+    PlanYear,
     ProgressReport,
     ProgressState,
     Review,
@@ -378,3 +381,68 @@ def brand_publish(*, actor, brand: Brand, publish: bool = True) -> Brand:
     audit_record(actor=actor, action="brand_publish" if publish else "brand_unpublish", obj=brand,
                  organization=brand.organization)  # fmt: skip
     return brand
+
+
+# --- a new year (新年度) ----------------------------------------------------------------------------
+def _same_day_in(d: date, year: int) -> date:
+    try:
+        return d.replace(year=year)
+    except ValueError:  # 29 February
+        return d.replace(year=year, day=28)
+
+
+@transaction.atomic
+def plan_year_start(*, actor, source: PlanYear, year: int, theme: str, summary: str = "") -> dict:
+    """The department starts ``year`` from ``source`` (启动新年度): the year with its theme, the
+    source year's goals, its tasks as drafts (未启用: no checklist item is generated until the
+    department enables them), its indicator schemes as drafts (草稿) and its qualified-branch
+    standards — all then edited before use. Refused (nothing written) when anything of ``year``
+    already exists or the year is outside the plan; returns what was created."""
+    from assessments import year_copy
+
+    require(actor, Action.ADMINISTER)
+    plan = Plan.objects.select_for_update().get(pk=source.plan_id)
+    theme = (theme or "").strip()
+    if not theme:
+        raise ValidationError({"theme": _("请填写年度主题（如：质量提升年）。")})
+    if not plan.start_year <= year <= plan.end_year:
+        raise ValidationError({"year": _("%(y)s 年不在“%(p)s”的年限（%(a)s—%(b)s）内。")
+                               % {"y": year, "p": plan.name, "a": plan.start_year, "b": plan.end_year}})  # fmt: skip
+    if (PlanYear.objects.filter(year=year).exists() or Task.objects.filter(plan_year__year=year).exists()
+            or year_copy.year_has_assessments(year)):  # fmt: skip
+        raise ValidationError(
+            {
+                "year": _(
+                    "%(y)s 年度已经建立（已有年度、任务、指标体系或合格标准），不能重复创建；请直接修改该年度。"
+                )
+                % {"y": year}
+            }  # fmt: skip
+        )
+    py = PlanYear(plan=plan, year=year, theme=theme, summary=summary.strip())
+    py.full_clean()
+    py.save()
+    AnnualGoal.objects.bulk_create(
+        [AnnualGoal(plan_year=py, metric=g.metric, name=g.name, target_value=g.target_value,
+                    threshold=g.threshold, sort_order=g.sort_order) for g in source.goals.all()]
+    )  # fmt: skip
+    tasks = list(source.tasks.order_by("sort_order", "code").prefetch_related("excluded_orgs"))
+    copies = Task.objects.bulk_create(
+        [Task(plan_year=py, code=t.code, title=t.title, description=t.description, element=t.element,
+              function=t.function, cadence=t.cadence, due_day=t.due_day, is_common=t.is_common,
+              domains=list(t.domains or []), levels=list(t.levels or []), sort_order=t.sort_order,
+              due_date=_same_day_in(t.due_date, year) if t.due_date else None, is_active=False)
+         for t in tasks]
+    )  # fmt: skip
+    through = Task.excluded_orgs.through
+    through.objects.bulk_create(
+        [through(task_id=new.pk, organization_id=o.pk)
+         for t, new in zip(tasks, copies, strict=True) for o in t.excluded_orgs.all()]
+    )  # fmt: skip
+    schemes = year_copy.schemes_copy_as_drafts(actor=actor, source_year=source.year, year=year)
+    standards = year_copy.standards_copy(actor=actor, source_year=source.year, year=year)
+    created = {"goals": source.goals.count(), "tasks": len(copies), "schemes": len(schemes),
+               "standards": len(standards)}  # fmt: skip
+    audit_record(actor=actor, action="plan_year_start", obj=py,
+                 changes={"year": [None, year], "copied_from": [None, source.year], **{k: [None, v] for k, v in created.items()}})  # fmt: skip
+    log.info("plan year %s started from %s: %s", year, source.year, created)
+    return {"plan_year": py, **created}

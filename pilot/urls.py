@@ -18,6 +18,7 @@ urlpatterns = [
     path("city/", views.city, name="city"),
     path("generate/", views.checklist_generate, name="checklist_generate"),
     path("plan/", views.plan, name="plan"),
+    path("plan/years/new/", views.plan_year_start, name="plan_year_start"),
     path("pocketbook/", views.pocketbook, name="pocketbook"),
     path("pocketbook/<int:commitment_id>/", views.commitment_update, name="commitment_update"),
     path("pocketbook/new/<int:org_id>/", views.commitment_add, name="commitment_add"),

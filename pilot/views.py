@@ -27,6 +27,7 @@ from .forms import (
     MeasureForm,
     MeetingForm,
     NoticeForm,
+    PlanYearStartForm,
     ReportForm,
     ReviewForm,
 )
@@ -276,7 +277,36 @@ def plan(request):
         else []
     )
     years = list(py.plan.years.all()) if py else []
-    return render(request, "pilot/plan.html", {"py": py, "goals": goals, "tasks": tasks, "years": years})
+    return render(request, "pilot/plan.html", {"py": py, "goals": goals, "tasks": tasks, "years": years,
+                                               "can_start_year": may_anywhere(request.user, Action.ADMINISTER)})  # fmt: skip
+
+
+@login_required
+def plan_year_start(request):
+    """启动新年度 (the department): copy a year's goals, tasks, schemes and standards as drafts."""
+    require(request.user, Action.ADMINISTER)
+    years = selectors.plan_years()
+    latest = years[0] if years else None
+    initial = {"source": latest.year, "year": latest.year + 1} if latest else {}
+    form = PlanYearStartForm(request.POST or None, years=years, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        source = next(y for y in years if y.year == d["source"])
+        try:
+            done = services.plan_year_start(actor=request.user, source=source, year=d["year"], theme=d["theme"],
+                                            summary=d["summary"])  # fmt: skip
+        except ValidationError as e:
+            for field, errors in e.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("已启动 %(y)s 年度：复制年度目标 %(g)s 项、任务 %(t)s 项（未启用）、指标体系 %(s)s 套（草稿）、"
+                                        "合格支部标准 %(st)s 套。请逐项修改后再启用任务、发布指标体系。")
+                             % {"y": d["year"], "g": done["goals"], "t": done["tasks"], "s": done["schemes"],
+                                "st": done["standards"]})  # fmt: skip
+            return redirect(f"{reverse('pilot:plan')}?year={d['year']}")
+    return render(
+        request, "pilot/plan_year_start.html", {"form": form, "plan": latest.plan if latest else None}
+    )
 
 
 # --- pocketbook, economy, activities, centers, brands, honors, funding, meetings -------------------

@@ -142,6 +142,7 @@ CASES = [
     Case("pilot:matrix_export", allowed=allow("shi", "zhen"), query=lambda c: {"org": c.town_a.pk}),
     Case("pilot:checklist_generate", allowed=allow("shi", "zhen"), method="post", ok_status=(302,)),
     Case("pilot:plan", allowed=EVERYONE),
+    Case("pilot:plan_year_start", allowed=allow("shi")),
     Case("pilot:pocketbook", allowed=EVERYONE),
     Case(
         "pilot:commitment_update",
