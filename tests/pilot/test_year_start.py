@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from assessments.defaults import seed_default_schemes
 from assessments.models import Indicator, Scheme, SchemeStatus, Standard, StandardItem
-from branches.models import AuditEvent
+from branches.models import AuditEvent, BranchType
 from pilot.models import AnnualGoal, Cadence, ChecklistItem, Element, Function, GoalMetric, PlanYear, Task
 from pilot.services import checklist_generate, plan_year_start
 from tests.pilot.helpers import make_plan
@@ -27,6 +27,10 @@ def year_2024(small_city):
         plan_year=py, metric=GoalMetric.EID_COVERAGE, name="电子身份认证覆盖率", target_value=90
     )
     seed_default_schemes(2024)
+    # The quarterly scheme is a township's own, for its villages' cooperative branches (coverage).
+    Scheme.objects.filter(year=2024, kind="supervision").update(scope=small_city.town_a, domains=["village"])
+    coop = BranchType.objects.create(code="coop", name="专业合作社支部")
+    Scheme.objects.get(year=2024, kind="supervision").branch_types.add(coop)
     st = Standard.objects.create(domain="village", year=2024, name="2024年农村党支部合格标准")
     StandardItem.objects.bulk_create(
         [StandardItem(standard=st, text=f"条目{i}", sort_order=i) for i in range(3)]
@@ -54,6 +58,12 @@ def test_a_new_year_copies_everything_as_drafts(small_city, year_2024):
         assert Indicator.objects.filter(scheme=s).count() == Indicator.objects.filter(scheme=src).count() > 0
         assert s.bands.count() == src.bands.count() > 0
         assert s.name == src.name.replace("2024", "2025")
+    copy = schemes.get(kind="supervision")
+    assert (copy.scope, copy.domains, [b.code for b in copy.branch_types.all()]) == (
+        small_city.town_a,
+        ["village"],
+        ["coop"],
+    )
     assert Standard.objects.get(year=2025).items.count() == 3
     # Nothing reaches a checklist before the department enables the tasks.
     assert checklist_generate(period=date(2025, 3, 1)) == 0
