@@ -153,7 +153,7 @@ def _image(name: str, data: bytes, mime: str) -> CheckedFile:
         _refuse(name, _("图片尺寸过大（疑似图片炸弹），已拒绝。请缩小后再上传。"))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         _refuse(name, _("图片已损坏或不是有效的图片文件。"))
-    img = ImageOps.exif_transpose(img)  # re-encoding also drops EXIF (location) metadata
+    ImageOps.exif_transpose(img, in_place=True)  # no copy; re-encoding also drops EXIF (location)
     out = io.BytesIO()
     # One decoded copy at a time: a 40 Mpx photo is 120 MB as RGB.
     if mime == "image/png" or img.mode in ("RGBA", "LA", "P"):
