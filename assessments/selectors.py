@@ -608,3 +608,32 @@ def entry_grid(*, user, scope: Organization, period: str, kind: str, page: int =
         "page_numbers": range(1, pages + 1),
         "count": len(rated),
     }
+
+
+def fortress_by_township(*, user, year: int | None) -> list[dict]:
+    """全地域 of 双五星: the year's fortress index per township — 党支部 rated, average, how many got
+    each star, 后进, 五星 share. One grouped query."""
+    if year is None:
+        return []
+    rows: dict = {}
+    qs = (
+        published_results(user=user, kind=FORTRESS)
+        .filter(period=str(year))
+        .values_list("township_id", "township__short_name", "township__name", "stars", "lagging")
+        .annotate(n=Count("id"), avg=Avg("total"))
+        .order_by()
+    )
+    for tid, short, name, stars, lag, n, avg in qs:
+        t = rows.setdefault(tid, {"township_id": tid, "name": short or name or "", "n": 0, "sum": 0,
+                                  "stars": {s: 0 for s in range(5, -1, -1)}, "lagging": 0})  # fmt: skip
+        t["n"] += n
+        t["sum"] += (avg or 0) * n
+        t["stars"][stars if stars in t["stars"] else 0] += n
+        t["lagging"] += n if lag else 0
+    out = []
+    for t in rows.values():
+        t["avg"] = t["sum"] / t["n"] if t["n"] else None
+        t["five_share"] = _pct(t["stars"][5], t["n"])
+        t["star_cols"] = [t["stars"][s] for s in range(5, -1, -1)]
+        out.append(t)
+    return sorted(out, key=lambda t: (-(t["avg"] or 0), t["name"]))

@@ -501,7 +501,13 @@ def city(request):
     labels = dict(Domain.choices)
     for d in ov["domains"]:
         d["label"] = labels.get(d["domain"], d["domain"])
-    return render(request, "assessments/city.html", {"period": period, "ov": ov})
+    fy = selectors.fortress_year(upto=parse_period(period).year)
+    towns = selectors.fortress_by_township(user=request.user, year=fy)
+    return render(
+        request,
+        "assessments/city.html",
+        {"period": period, "ov": ov, "fortress_year": fy, "fortress_towns": towns},
+    )
 
 
 # --- runs -------------------------------------------------------------------------------------------

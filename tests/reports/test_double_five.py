@@ -140,3 +140,15 @@ def test_another_townships_village_report_and_fortress_are_404(stars_city, clien
     assert client.get(reverse("reports:unit_report", args=[c.a2.pk]), {"year": 2023}).status_code == 404
     assert client.get(reverse("assessments:fortress", args=[c.a2.pk])).status_code == 404
     assert client.get(reverse("reports:dashboard_org", args=[c.town_a.pk])).status_code == 404
+
+
+def test_the_city_comparison_lists_each_townships_branch_stars(stars_city, client):
+    c = stars_city
+    client.force_login(c.users["shi"])
+    resp = client.get(reverse("assessments:city"), {"period": "2023Q3"})
+    html = resp.content.decode()
+    assert "双五星：各乡镇（街道）党支部堡垒指数（2023年度）" in html
+    # 甲镇: 甲二村 100 (四星), 甲一村第一 61.83 (二星), 甲一村第二 10 (后进) → 3 rated, average 57.28
+    assert "57.28" in html
+    # 乙镇: 乙一村 10 → 1 rated, 后进
+    assert html.count('data-label="后进" class="num">1<') == 2
