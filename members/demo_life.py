@@ -33,6 +33,7 @@ def build(ctx: DemoContext) -> None:
     _records(ctx, rng)
     _development(ctx, rng, today)
     _transfers(ctx, rng, today)
+    _floating(ctx, rng, today)
 
 
 def _secretary_orgs() -> dict[str, object]:
@@ -273,3 +274,72 @@ def _transfers(ctx: DemoContext, rng: random.Random, today: date) -> None:
 _REASONS = ["工作调动", "迁居", "考入高校", "退休返乡", "单位改制"]
 _OUTSIDE = ["中共杭州市西湖区某街道工作委员会", "中共深圳市南山区某社区委员会", "中共某大学委员会组织部",
             "中共苏州工业园区某公司委员会"]  # fmt: skip
+
+
+# --- 流动党员 ------------------------------------------------------------------------------------
+
+_CITIES = [
+    "广东省深圳市南山区",
+    "浙江省杭州市余杭区",
+    "江苏省苏州市工业园区",
+    "上海市浦东新区",
+    "北京市朝阳区",
+]
+_JOBS = ["电子厂技术员", "建筑工地施工员", "快递员", "个体餐饮", "网约车司机", "外贸公司业务员"]
+
+
+def _floating(ctx: DemoContext, rng: random.Random, today: date) -> None:
+    """Outflow from the status 流动 members (most, with contacts; some not contacted for months),
+    inflow at a few units; one ended record."""
+    from . import floating as fl
+    from .services import member_transfer_out
+
+    orgs = _secretary_orgs()
+    # The roster demo marks ~4 % as 流动 without a record: give each a record (status back to 正常
+    # first, the service sets 流动 again with the record).
+    floating_members = list(Member.objects.filter(status=MemberStatus.FLOATING).select_related("organization")
+                            .order_by("pk")[:120])  # fmt: skip
+    n_out = n_in = 0
+    for i, m in enumerate(floating_members):
+        member_transfer_out(
+            actor=SYSTEM, member=m, status=MemberStatus.NORMAL, on=today - timedelta(days=400)
+        )
+        started = today - timedelta(days=rng.randint(40, 700))
+        r = fl.floating_out_start(actor=SYSTEM, member=m, place=rng.choice(_CITIES), work=rng.choice(_JOBS),
+                                  contact=m.phone or f"13{rng.randrange(10**9):09d}",
+                                  card_no=f"流{started.year}-{i + 1:04d}" if rng.random() < 0.8 else "",
+                                  activity_org_name=f"中共{rng.choice(_CITIES)}流动党员党支部" if rng.random() < 0.7 else "",
+                                  started_on=started)  # fmt: skip
+        n_out += 1
+        if rng.random() < 0.7:  # the rest: no contact since they left (reminders on the home pages)
+            for _k in range(rng.randint(1, 3)):
+                on = min(today, started + timedelta(days=rng.randint(10, (today - started).days)))
+                if (today - on).days < 100 or rng.random() < 0.5:
+                    fl.floating_contact_add(actor=SYSTEM, record=r, contacted_on=on, way=rng.choice(["电话", "微信", "视频"]),
+                                            notes=rng.choice(["工作稳定，按时交纳党费", "参加流入地支部主题党日", "春节返乡见面"]))  # fmt: skip
+    # The demo secretaries' units: one outflow each not contacted for months, one inflow each.
+    for key in ("cun", "cun2"):
+        org = orgs.get(key)
+        if org is None:
+            continue
+        m = Member.objects.filter(organization=org, status=MemberStatus.NORMAL).order_by("-pk").first()
+        if m is not None:
+            fl.floating_out_start(actor=SYSTEM, member=m, place="广东省东莞市", work="模具厂工人", contact=m.phone or "13800000000",
+                                  card_no="粤流-0099", started_on=today - timedelta(days=150))  # fmt: skip
+            n_out += 1
+        r = fl.floating_in_start(actor=SYSTEM, organization=org, name=_person(rng), gender="M", place="安徽省阜阳市",
+                                 work="蔬菜大棚承包", contact=f"13{rng.randrange(10**9):09d}", card_no="皖流-0321",
+                                 origin_org_name="中共阜阳市某村党支部", started_on=today - timedelta(days=200))  # fmt: skip
+        fl.floating_contact_add(actor=SYSTEM, record=r, contacted_on=today - timedelta(days=20), way="走访",
+                                notes="参加本村主题党日")  # fmt: skip
+        n_in += 1
+    for leaf in rng.sample(ctx.leaves, min(6, len(ctx.leaves))):
+        fl.floating_in_start(actor=SYSTEM, organization=leaf, name=_person(rng), place=rng.choice(["河南省周口市", "四川省南充市"]),
+                             work=rng.choice(_JOBS), contact=f"13{rng.randrange(10**9):09d}", origin_org_name="外地某村党支部",
+                             started_on=today - timedelta(days=rng.randint(30, 300)))  # fmt: skip
+        n_in += 1
+    if floating_members:
+        r = fl.FloatingRecord.objects.filter(member=floating_members[0]).first()
+        if r is not None:
+            fl.floating_end(actor=SYSTEM, record=r, ended_on=today - timedelta(days=5))
+    ctx.log(f"流动党员：流出 {n_out} 人，流入 {n_in} 人（含超过三个月未联系）")

@@ -6,7 +6,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Education, Gender
-from .models_life import FloatDirection
 from .records import KINDS
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -120,25 +119,32 @@ class ReceiptForm(forms.Form):
     returned_on = forms.DateField(label=_("回执退回日期"), widget=_DATE)
 
 
-class FloatingForm(forms.Form):
-    direction = forms.ChoiceField(label=_("流向"), choices=FloatDirection.choices)
-    member = forms.ModelChoiceField(label=_("党员（流出）"), queryset=None, required=False)
-    name = forms.CharField(label=_("姓名（流入）"), max_length=40, required=False)
-    gender = forms.ChoiceField(
-        label=_("性别（流入）"), choices=[("", "—")] + list(Gender.choices), required=False
-    )
-    organization = forms.ModelChoiceField(label=_("本地党组织（流入）"), queryset=None, required=False)
-    place = forms.CharField(label=_("流向地（来源地）"), max_length=100)
+class FloatingOutForm(forms.Form):
+    """流出登记, from the member's page."""
+
+    place = forms.CharField(label=_("流向地"), max_length=100, help_text=_("如 广东省深圳市南山区"))
     work = forms.CharField(label=_("从事工作"), max_length=100, required=False)
     contact = forms.CharField(label=_("联系方式"), max_length=40)
     card_no = forms.CharField(label=_("流动党员活动证号码"), max_length=40, required=False)
-    activity_org_name = forms.CharField(label=_("参加活动的党组织（流出）"), max_length=120, required=False)
-    origin_org_name = forms.CharField(label=_("组织关系所在党组织（流入）"), max_length=120, required=False)
-    started_on = forms.DateField(label=_("外出（流入）日期"), widget=_DATE)
+    activity_org_name = forms.CharField(label=_("参加活动的党组织（流入地）"), max_length=120, required=False)
+    started_on = forms.DateField(label=_("外出日期"), widget=_DATE)
 
-    def __init__(self, *args, members, organizations, **kwargs):
+
+class FloatingInForm(forms.Form):
+    """流入登记: a member from elsewhere who joins our activities."""
+
+    organization = forms.ModelChoiceField(label=_("参加活动的本地党组织"), queryset=None)
+    name = forms.CharField(label=_("姓名"), max_length=40)
+    gender = forms.ChoiceField(label=_("性别"), choices=[("", "—")] + list(Gender.choices), required=False)
+    origin_org_name = forms.CharField(label=_("组织关系所在党组织"), max_length=120)
+    place = forms.CharField(label=_("来源地"), max_length=100)
+    work = forms.CharField(label=_("从事工作"), max_length=100, required=False)
+    contact = forms.CharField(label=_("联系方式"), max_length=40)
+    card_no = forms.CharField(label=_("流动党员活动证号码"), max_length=40, required=False)
+    started_on = forms.DateField(label=_("流入日期"), widget=_DATE)
+
+    def __init__(self, *args, organizations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = members
         self.fields["organization"].queryset = organizations
 
 

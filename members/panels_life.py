@@ -24,6 +24,11 @@ def home_panels(request) -> list[Panel]:
         panels.append(
             Panel("members/_panel_home_transfers.html", {"awaiting": awaiting, "overdue": overdue}, order=32)
         )
+    from . import floating
+
+    late = floating.not_contacted(user=request.user, today=today)
+    if late:
+        panels.append(Panel("members/_panel_home_floating.html", {"late": late}, order=33))
     return panels
 
 
@@ -36,10 +41,19 @@ def org_panels(request, org) -> list[Panel]:
     from .models_life import DevStage
 
     rows = [(o, [counts[o.path][s] for s in DevStage.values]) for o in [org] + children]
-    if not any(sum(c) for _o, c in rows):
-        return []
-    return [
-        Panel(
-            "members/_panel_org_life.html", {"org": org, "rows": rows, "stages": DevStage.choices}, order=31
+    panels = []
+    if any(sum(c) for _o, c in rows):
+        panels.append(
+            Panel(
+                "members/_panel_org_life.html",
+                {"org": org, "rows": rows, "stages": DevStage.choices},
+                order=31,
+            )
         )
-    ]
+    from . import floating
+
+    fc = floating.floating_counts(org_paths=[org.path] + [c.path for c in children])
+    if fc[org.path]["out"] or fc[org.path]["in"]:
+        rows_fc = [(o, fc[o.path]) for o in [org] + children]
+        panels.append(Panel("members/_panel_org_floating.html", {"rows": rows_fc}, order=32))
+    return panels

@@ -42,4 +42,10 @@ urlpatterns = [
     path("transfers/<int:transfer_id>/cancel/", views_life.transfer_cancel, name="transfer_cancel"),
     path("transfers/<int:transfer_id>/receipt/", views_life.transfer_receipt, name="transfer_receipt"),
     path("transfers/<int:transfer_id>/letter.pdf", views_life.transfer_letter, name="transfer_letter"),
+    path("<int:member_id>/floating/", views_life.floating_out, name="floating_out"),
+    path("floating/", views_life.floating_list, name="floating_list"),
+    path("floating/in/", views_life.floating_in, name="floating_in"),
+    path("floating/<int:record_id>/", views_life.floating_detail, name="floating_detail"),
+    path("floating/<int:record_id>/contact/", views_life.floating_contact, name="floating_contact"),
+    path("floating/<int:record_id>/end/", views_life.floating_end, name="floating_end"),
 ]

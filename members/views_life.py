@@ -18,10 +18,14 @@ from branches.policy import Action, allows, require
 from branches.scoping import get_visible_or_404, org_for_user_or_404, scope_q
 
 from . import development as dev_rules
-from . import importing, records, selectors, transfers
+from . import floating, importing, records, selectors, transfers
 from .forms_life import (
+    ContactForm,
     DevelopmentStartForm,
     DevelopmentStepForm,
+    EndFloatingForm,
+    FloatingInForm,
+    FloatingOutForm,
     ReceiptForm,
     RefuseForm,
     StopForm,
@@ -192,8 +196,13 @@ def _detail(request, dev, form=None, status=200):
         "d": dev, "stages": stages, "next": nxt, "form": form, "rules": dev_rules.RULES,
         "may_next": bool(nxt) and dev_rules.may_do_step(request.user, dev, nxt.number),
         "can_manage": allows(request.user, Action.MANAGE, dev.organization), "stop_form": StopForm(), "history": history,
-        "today": timezone.localdate(),
+        "today": timezone.localdate(), "see_member": _sees_member(request.user, dev.member_id),
     }, status=status)  # fmt: skip
+
+
+def _sees_member(user, member_id) -> bool:
+    """The member may have moved on (a transfer accepted elsewhere): link only what the user can open."""
+    return bool(member_id) and Member.objects.visible_to(user).filter(pk=member_id).exists()
 
 
 @login_required
@@ -317,7 +326,7 @@ def _transfer_page(request, t, refuse_form=None, receipt_form=None, status=200):
         "refuse_form": refuse_form or RefuseForm(), "history": history, "today": timezone.localdate(),
         "receipt_form": receipt_form or ReceiptForm(initial={"returned_on": timezone.localdate()}),
         # After acceptance the member's page belongs to the receiving side; before it, to the sender.
-        "see_member": bool(t.member_id) and Member.objects.visible_to(request.user).filter(pk=t.member_id).exists(),
+        "see_member": _sees_member(request.user, t.member_id),
     }, status=status)  # fmt: skip
 
 
@@ -406,3 +415,122 @@ def transfer_letter(request, transfer_id: int):
         else f"介绍信回执-{t.letter_no}.pdf"
     )
     return attachment(HttpResponse(data, content_type="application/pdf"), name)
+
+
+# --- 流动党员 ------------------------------------------------------------------------------------
+
+
+@login_required
+def floating_list(request):
+    """Counts for an organization and each one under it, the reminders and the records."""
+    from .models_life import FloatDirection, FloatingRecord
+
+    org = org_for_user_or_404(request.user, request.GET["org"]) if request.GET.get("org") else None
+    direction = request.GET.get("direction") if request.GET.get("direction") in FloatDirection.values else ""
+    if org is not None:
+        roots = [org]
+        children = list(Organization.objects.get_children(org).order_by("path").only("id", "name", "path"))
+    else:
+        from branches.selectors import my_organizations
+
+        roots, children = list(my_organizations(user=request.user)), []
+    today = timezone.localdate()
+    counts = floating.floating_counts(org_paths=[o.path for o in roots + children], today=today)
+    qs = FloatingRecord.objects.visible_to(request.user).select_related("organization")
+    if request.GET.get("ended") != "1":
+        qs = qs.active()
+    if org is not None:
+        qs = qs.filter(organization__path__startswith=org.path)
+    if direction:
+        qs = qs.filter(direction=direction)
+    page = Paginator(qs.order_by("organization__path", "-started_on", "id"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "members/floating_list.html", {
+        "org": org, "direction": direction, "directions": FloatDirection.choices, "page": page,
+        "rows": [(o, counts[o.path]) for o in roots + children], "n_roots": len(roots),
+        "late": floating.not_contacted(user=request.user, today=today), "cutoff": floating.contact_cutoff(today),
+        "can_register": importing.manage_prefixes(request.user) != (), "ended": request.GET.get("ended") == "1",
+    })  # fmt: skip
+
+
+@login_required
+def floating_out(request, member_id: int):
+    m = selectors.member_get(user=request.user, member_id=member_id)
+    if not allows(request.user, Action.MANAGE, m.organization):
+        raise PermissionDenied
+    form = FloatingOutForm(
+        request.POST or None, initial={"started_on": timezone.localdate(), "contact": m.phone}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            r = floating.floating_out_start(actor=request.user, member=m, **form.cleaned_data)
+            messages.success(request, _("已登记流出，党员状态为“流动”。"))
+            return redirect("members:floating_detail", r.pk)
+        except ValidationError as e:
+            _form_errors(form, e)
+    return render(
+        request, "members/transfer_form.html", {"form": form, "m": m, "title": _("登记流动党员（流出）")}
+    )
+
+
+@login_required
+def floating_in(request):
+    if importing.manage_prefixes(request.user) == ():
+        raise PermissionDenied
+    form = FloatingInForm(request.POST or None, organizations=manageable_orgs(request.user),
+                          initial={"started_on": timezone.localdate()})  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        try:
+            r = floating.floating_in_start(actor=request.user, **form.cleaned_data)
+            messages.success(request, _("已登记流入党员。"))
+            return redirect("members:floating_detail", r.pk)
+        except ValidationError as e:
+            _form_errors(form, e)
+    return render(request, "members/transfer_form.html", {"form": form, "title": _("登记流动党员（流入）")})
+
+
+def _floating_page(request, r, contact_form=None, end_form=None, status=200):
+    may = allows(request.user, Action.MANAGE, r.organization)
+    today = timezone.localdate()
+    return render(request, "members/floating_detail.html", {
+        "r": r, "contacts": list(r.contacts.all()[:50]), "may": may, "today": today,
+        "see_member": _sees_member(request.user, r.member_id),
+        "late": (r.last_contact_on or r.started_on) < floating.contact_cutoff(today) and not r.ended_on,
+        "contact_form": contact_form or ContactForm(initial={"contacted_on": today}),
+        "end_form": end_form or EndFloatingForm(initial={"ended_on": today}),
+    }, status=status)  # fmt: skip
+
+
+@login_required
+def floating_detail(request, record_id: int):
+    return _floating_page(request, floating.floating_get(user=request.user, record_id=record_id))
+
+
+def _floating_action(request, record_id, form_class, key, fn, done):
+    r = floating.floating_get(user=request.user, record_id=record_id)
+    if not allows(request.user, Action.MANAGE, r.organization):
+        raise PermissionDenied
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            fn(actor=request.user, record=r, **form.cleaned_data)
+            messages.success(request, done)
+            return redirect("members:floating_detail", r.pk)
+        except ValidationError as e:
+            _form_errors(form, e)
+    return _floating_page(request, r, **{key: form})
+
+
+@login_required
+@require_POST
+def floating_contact(request, record_id: int):
+    return _floating_action(request, record_id, ContactForm, "contact_form", floating.floating_contact_add,
+                            _("已记录联系情况。"))  # fmt: skip
+
+
+@login_required
+@require_POST
+def floating_end(request, record_id: int):
+    return _floating_action(request, record_id, EndFloatingForm, "end_form", floating.floating_end,
+                            _("已结束流动登记。"))  # fmt: skip

@@ -22,6 +22,7 @@ def build(city):
         development.development_step(actor=SYSTEM, development=dev, number=3, done_on=date(2024, 3, 1))
         city.extra[key] = dev
     build_transfers(city)
+    build_floating(city)
 
 
 def _fresh_record(city):
@@ -115,4 +116,38 @@ CASES += [
     Case("members:transfer_receipt", _TR("tr_fresh"), allow("shi", "zhen", "cun"), method="post", ok_status=(302,),
          data=lambda c: {"returned_on": "2024-05-20"}, setup=_fresh("out")),
     Case("members:transfer_letter", _TR("tr_out"), allow("shi", "zhen", "cun")),
+]  # fmt: skip
+
+
+# --- floating members -----------------------------------------------------------------------------
+
+
+def build_floating(city):
+    from branches.policy import SYSTEM
+    from members import floating
+    from tests.members.helpers import add_member
+
+    m = add_member(city.a1_branch, 880, actor=SYSTEM)
+    city.extra["fl_a1"] = floating.floating_out_start(actor=SYSTEM, member=m, place="广东省深圳市", contact="13800000880",
+                                                      started_on=date(2024, 3, 1))  # fmt: skip
+    city.extra["fl_b1"] = floating.floating_in_start(actor=SYSTEM, organization=city.b1, name="外来党员", place="安徽省阜阳市",
+                                                     contact="13900000001", started_on=date(2024, 3, 1),
+                                                     origin_org_name="中共阜阳市某村支部")  # fmt: skip
+    city.extra["m_a1_normal"] = add_member(city.a1_branch, 881, actor=SYSTEM)
+
+
+_FL = lambda key: lambda c: {"record_id": c[key].pk}  # noqa: E731
+
+CASES += [
+    Case("members:floating_list", allowed=EVERYONE),
+    Case("members:floating_list", allowed=allow("shi", "zhen", "cun"), query=lambda c: {"org": c.a1.pk},
+         label="members:floating_list?org=a1"),
+    Case("members:floating_in", allowed=IMPORTERS),
+    Case("members:floating_out", lambda c: {"member_id": c["m_a1_normal"].pk}, allow("shi", "zhen", "cun")),
+    Case("members:floating_detail", _FL("fl_a1"), allow("shi", "zhen", "cun"), label="members:floating_detail:a1"),
+    Case("members:floating_detail", _FL("fl_b1"), allow("shi", "cun2"), label="members:floating_detail:b1"),
+    Case("members:floating_contact", _FL("fl_a1"), allow("shi", "zhen", "cun"), method="post", ok_status=(302,),
+         data=lambda c: {"contacted_on": "2024-06-01", "way": "电话", "notes": "在深圳务工，情况良好"}),
+    # An incomplete form (no date) re-renders the page: nothing ends between roles.
+    Case("members:floating_end", _FL("fl_b1"), allow("shi", "cun2"), method="post", data=lambda c: {}),
 ]  # fmt: skip
