@@ -100,8 +100,10 @@ def transfer_start(
         raise ValidationError({"kind": _("无效的转接类型。")})
     t.full_clean()
     t.save()
-    _audit(actor, t, "transfer.start" if kind == TransferKind.WITHIN else "transfer.letter",
-           {"党员": [None, t.name], "接收党组织": [None, t.to_label], "介绍信编号": [None, t.letter_no or None]})  # fmt: skip
+    changes = {"党员": [None, t.name], "接收党组织": [None, t.to_label]}
+    if t.letter_no:
+        changes["介绍信编号"] = [None, t.letter_no]
+    _audit(actor, t, "transfer.start" if kind == TransferKind.WITHIN else "transfer.letter", changes)
     if kind == TransferKind.OUT:
         from .services import member_transfer_out
 

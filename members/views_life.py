@@ -315,7 +315,9 @@ def _transfer_page(request, t, refuse_form=None, receipt_form=None, status=200):
     pending = t.status == TransferStatus.PENDING
     may_receive = pending and t.to_org_id and allows(request.user, Action.MANAGE, t.to_org)
     may_send = t.from_org_id and allows(request.user, Action.MANAGE, t.from_org)
-    history = selectors._history_rows(audit_for(t).order_by("-at")[:30])
+    # Each event is written once per side; the page lists one side's copy.
+    side = t.from_org_id or t.to_org_id
+    history = selectors._history_rows(audit_for(t).filter(organization_id=side).order_by("-at")[:30])
     return render(request, "members/transfer_detail.html", {
         "t": t, "age": transfers.age_on(t, t.started_on), "may_receive": may_receive,
         "may_cancel": pending and t.kind == TransferKind.WITHIN and may_send,
