@@ -406,8 +406,8 @@ def child_limits() -> tuple[int, int, int]:
     """(address-space bytes, CPU seconds, wall seconds) for one parse."""
     return (
         getattr(settings, "SHEET_CHILD_MEMORY_MB", 768) * 1024 * 1024,
-        getattr(settings, "SHEET_CHILD_CPU_SECONDS", 120),
-        getattr(settings, "SHEET_CHILD_WALL_SECONDS", 180),
+        getattr(settings, "SHEET_CHILD_CPU_SECONDS", 90),
+        getattr(settings, "SHEET_CHILD_WALL_SECONDS", 100),
     )
 
 

@@ -164,8 +164,8 @@ UPLOAD_TEMP_DIR = Path(str(env.path("UPLOAD_TEMP_DIR", default=BASE_DIR / "var" 
 FILE_UPLOAD_TEMP_DIR = str(UPLOAD_TEMP_DIR / "spool")  # Django spools uploads > 5 MB here
 # Spreadsheets are parsed in a child process with these limits (branches/sheets.py).
 SHEET_CHILD_MEMORY_MB = env.int("SHEET_CHILD_MEMORY_MB", default=768)
-SHEET_CHILD_CPU_SECONDS = env.int("SHEET_CHILD_CPU_SECONDS", default=120)
-SHEET_CHILD_WALL_SECONDS = env.int("SHEET_CHILD_WALL_SECONDS", default=180)
+SHEET_CHILD_CPU_SECONDS = env.int("SHEET_CHILD_CPU_SECONDS", default=90)
+SHEET_CHILD_WALL_SECONDS = env.int("SHEET_CHILD_WALL_SECONDS", default=100)  # below gunicorn's --timeout 120
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000
 
 

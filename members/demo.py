@@ -99,6 +99,27 @@ def build(ctx: DemoContext) -> None:
     from . import demo_life
 
     demo_life.build(ctx)  # records, development, transfers, floating members
+    _duplicate_refusals(ctx)
+
+
+def _duplicate_refusals(ctx: DemoContext) -> None:
+    """The other village's secretary (cun2) once tried to add two of cun's members: the refusals
+    stand on those members' histories (他人录入此号码被拒) and in the audit trail, with a preview."""
+    from branches.audit import audit_record
+
+    from .services import IMPORT_PREVIEWED, duplicate_ids_refused
+
+    cun2, v1 = ctx.users.get("cun2"), ctx.account_orgs.get("cun")
+    if cun2 is None or v1 is None:
+        return
+    ids = list(
+        Member.objects.filter(organization__path__startswith=v1.path, status=MemberStatus.NORMAL)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:2]
+    )
+    duplicate_ids_refused(actor=cun2, member_ids=ids)
+    audit_record(actor=cun2, action=IMPORT_PREVIEWED, obj=cun2,
+                 changes={"文件": "花名册.xlsx", "行数": 12, "新增": 0, "更新": 0, "错误": 2, "无法添加的号码": 2})  # fmt: skip
 
 
 def _pioneer(ctx: DemoContext) -> None:

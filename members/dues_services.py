@@ -262,20 +262,22 @@ def dues_import_preview(*, actor, upload) -> tuple[dues_importing.DuesPlan, str 
     key = uuid.uuid4().hex
     _sweep_old_uploads(_import_dir())
     path = _import_dir() / f"dues-{key}{ext}"
-    with open(path, "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+    keep = False  # the file stays only for a token; every other way out removes it
     try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
         with open(path, "rb") as fh:
             plan = dues_importing.build_plan(fh, upload.name, user=actor)
-    except importing.ImportFileError:
-        path.unlink(missing_ok=True)
-        raise
-    if not plan.ok:
-        path.unlink(missing_ok=True)
-        return plan, None
-    token = signing.dumps({"k": key, "e": ext, "u": actor.pk, "n": upload.name[:100]}, salt=_SALT)
-    return plan, token
+        if not plan.ok:
+            return plan, None
+        token = signing.dumps({"k": key, "e": ext, "u": actor.pk, "n": upload.name[:100]}, salt=_SALT)
+        keep = True
+        return plan, token
+    finally:
+        if not keep:
+            path.unlink(missing_ok=True)
 
 
 def dues_import_confirm(*, actor, token: str) -> dues_importing.DuesPlan:
