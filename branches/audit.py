@@ -6,7 +6,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from .middleware import current_ip
-from .models import AuditEvent, ExportLog
+from .models import AuditAction, AuditEvent, ExportLog
+
+
+def _checked(action) -> str:
+    if action not in AuditAction.values:
+        raise ValueError(f"unknown audit action {action!r}: add it to branches.models.AuditAction")
+    return str(action)
 
 
 def _plain(value):
@@ -29,13 +35,13 @@ def diff(before: dict, after: dict) -> dict:
 
 
 def audit_record(
-    *, actor, action: str, obj: models.Model, changes: dict | None = None, organization=None
+    *, actor, action: AuditAction | str, obj: models.Model, changes: dict | None = None, organization=None
 ) -> AuditEvent:
     """Record one change. ``changes`` must already be masked where it holds personal data."""
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         ip_address=current_ip(),
-        action=action,
+        action=_checked(action),
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
         object_id=str(obj.pk),
         object_repr=str(obj)[:200],
@@ -50,6 +56,7 @@ def audit_bulk(*, actor, action: str, objs, organization_of=lambda o: None, chan
     if not objs:
         return 0
     ct = ContentType.objects.get_for_model(objs[0], for_concrete_model=False)
+    action = _checked(action)
     ip = current_ip()
     actor = actor if getattr(actor, "pk", None) else None
     AuditEvent.objects.bulk_create(

@@ -263,6 +263,69 @@ class Role(models.Model):
         return f"{self.user} · {self.get_kind_display()} · {self.organization}"
 
 
+class AuditAction(models.TextChoices):
+    """What an audit row records — an enumerated vocabulary (``audit_record`` refuses any other).
+
+    A new service adds its action here (and nowhere else); the label is what the back office
+    shows."""
+
+    ORG_CREATE = "org.create", _("新建党组织")
+    ORG_UPDATE = "org.update", _("修改党组织")
+    ORG_MOVE = "org.move", _("调整上级组织")
+    ROLE_GRANT = "role.grant", _("授予角色")
+    ROLE_UPDATE = "role.update", _("修改角色权限")
+    ROLE_REVOKE = "role.revoke", _("撤销角色")
+    MEMBER_CREATE = "member.create", _("添加党员")
+    MEMBER_UPDATE = "member.update", _("修改党员信息")
+    MEMBER_STATUS = "member.status", _("变更党员状态")
+    MEMBER_EID = "member.eid", _("电子身份认证")
+    MEMBER_IMPORT_CREATE = "member.import_create", _("导入新增党员")
+    MEMBER_IMPORT_UPDATE = "member.import_update", _("导入更新党员")
+    MEMBER_VIEW_FULL_ID = "member.view_full_id", _("查看完整身份证号")
+    MEMBER_CARE_VISIT = "member.care_visit", _("润心走访")
+    MEMBER_CARE_PAYMENT = "member.care_payment", _("关爱资金发放")
+    PIONEER_SCHEME_PUBLISH = "pioneer.scheme_publish", _("发布先锋指数方案")
+    PIONEER_SCHEME_COPY = "pioneer.scheme_copy", _("复制先锋指数方案")
+    PIONEER_ENTRIES = "pioneer.entries", _("录入先锋指数评价")
+    REPORT_SUBMIT = "report_submit", _("报送清单事项")
+    REPORT_ACCEPT = "report_accept", _("审核通过")
+    REPORT_RETURN = "report_return", _("审核退回")
+    NOTICE_SEND = "notice_send", _("发送通知")
+    ACTIVITY_RECORD = "activity_record", _("记录组织生活")
+    INCOME_MEASURE_ADD = "income_measure_add", _("添加集体经济措施")
+    CENTER_CREATE = "servicecenterproject_create", _("新增阵地建设项目")
+    HONOR_CREATE = "honor_create", _("登记荣誉")
+    HONOR_TARGET_CREATE = "honortarget_create", _("设定争创目标")
+    FUNDING_CREATE = "fundingrecord_create", _("登记经费")
+    COMMITMENT_ADD = "commitment_add", _("添加承诺")
+    COMMITMENT_PROGRESS = "commitment_progress", _("更新承诺进度")
+    MEETING_RECORD = "meeting_record", _("记录周例会")
+    DECISION_CLOSE = "decision_close", _("议定事项办结")
+    BRAND_PUBLISH = "brand_publish", _("发布品牌")
+    BRAND_UNPUBLISH = "brand_unpublish", _("撤回品牌")
+    SCHEME_PUBLISH = "scheme_publish", _("发布指标体系")
+    SCHEME_NEW_VERSION = "scheme_new_version", _("指标体系新版本")
+    SCORE_RUN_START = "score_run_start", _("启动计分")
+    SCORE_RUN_PUBLISH = "score_run_publish", _("发布得分")
+    SCORE_RUN_NOTICE = "score_run_notice", _("计分批次说明")
+    ENTRY_SET = "entry_set", _("录入评定分值")
+    STANDARD_SELF_CHECK = "standard_self_check", _("标准自查")
+    STANDARD_VERIFY = "standard_verify", _("标准核定")
+    INSPECTION_RECORD = "inspection_record", _("记录督查")
+    FINDING_ANSWER = "finding_answer", _("反馈整改")
+    FINDING_VERIFY = "finding_verify", _("核查销号")
+    APPEAL_FILE = "appeal_file", _("提出申诉")
+    APPEAL_RULE = "appeal_rule", _("裁定申诉")
+    DUTY_REPORT_SAVE = "duty_report_save", _("保存述职报告")
+    RECTIFICATION_PLAN_CREATE = "rectification_plan_create", _("制定整改方案")
+    RECTIFICATION_PLAN_UPDATE = "rectification_plan_update", _("更新整改方案")
+    REPORT_BATCH_START = "report_batch_start", _("批量生成考核报告")
+    REPORT_BATCH_RESUME = "report_batch_resume", _("续跑考核报告")
+    ADMIN_SAVE = "admin.save", _("后台修改")
+    ADMIN_DELETE = "admin.delete", _("后台删除")
+    ADMIN_IMPORT = "admin.import", _("后台导入")
+
+
 class AuditEvent(models.Model):
     """Who changed what, when and from where — the audit trail as data.
 
@@ -279,6 +342,8 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     ip_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    # Values of ``AuditAction`` (checked by ``audit_record``; not a DB choice list, so a new action
+    # needs no migration).
     action = models.CharField(_("操作"), max_length=40)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.CharField(max_length=40)
@@ -301,7 +366,14 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id", "-at"], name="audit_target")]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action_label} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        try:
+            return AuditAction(self.action).label
+        except ValueError:
+            return self.action
 
 
 class ExportLog(models.Model):

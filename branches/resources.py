@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources
 from import_export.widgets import DateWidget, ForeignKeyWidget, IntegerWidget
 
+from . import services
 from .models import BranchType, Organization
-from .services import _township_for
 
 
 class OrganizationResource(resources.ModelResource):
@@ -45,7 +45,13 @@ class OrganizationResource(resources.ModelResource):
         # All or nothing: a file with any bad row imports no row at all.
         kwargs.setdefault("use_transactions", True)
         kwargs["rollback_on_validation_errors"] = True
+        self._actor = kwargs.get("user")  # the admin passes who imports: every row is audited as theirs
         return super().import_data(dataset, **kwargs)
+
+    def after_import(self, dataset, result, **kwargs):
+        # Rows are written through the services; a last set-based pass keeps every township link right.
+        if not result.has_errors() and not result.has_validation_errors():
+            services.organization_relink_townships()
 
     def dehydrate_parent_code(self, org):
         parent = Organization.objects.get_parent(org)
@@ -66,20 +72,17 @@ class OrganizationResource(resources.ModelResource):
                 ) from None
 
     def do_instance_save(self, instance, is_create):
+        """Through the services, as the pages and the admin form: audited, township links kept."""
+        actor = getattr(self, "_actor", None)
         parent = instance._new_parent
+        fields = {f: getattr(instance, f) for f in self._meta.fields if f in services.EDITABLE}
         if is_create:
-            if parent is None:
-                Organization.objects.add_root(instance=instance)
-            else:
-                parent.refresh_from_db()
-                instance.township = _township_for(parent)
-                Organization.objects.add_child(parent, instance=instance)
-            if instance.level == "township":
-                Organization.objects.filter(pk=instance.pk).update(township=instance)
+            org = services.organization_create(actor=actor, parent=parent, **fields)
+            instance.pk, instance.path, instance.township_id = org.pk, org.path, org.township_id
             return
-        instance.save()
-        current = Organization.objects.get_parent(instance, update=True)
+        org = services.organization_update(
+            actor=actor, org=Organization.objects.get(pk=instance.pk), **fields
+        )
+        current = Organization.objects.get_parent(org, update=True)
         if parent is not None and (current is None or current.pk != parent.pk):
-            from .services import organization_move
-
-            organization_move(actor=None, org=instance, new_parent=parent)
+            services.organization_move(actor=actor, org=org, new_parent=parent)

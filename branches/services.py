@@ -7,12 +7,27 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .audit import audit_record, diff
-from .models import Level, Organization, OrgStatus, Role
+from .models import AuditAction, Level, Organization, OrgStatus, Role
 
 _TRACKED = [
-    "code", "name", "short_name", "level", "domain", "org_form", "branch_type_id", "secretary_name",
-    "secretary_phone", "founded_on", "last_election_on", "term_years", "status", "address",
-]  # fmt: skip
+    "code",
+    "name",
+    "short_name",
+    "level",
+    "domain",
+    "org_form",
+    "branch_type_id",
+    "secretary_name",
+    "secretary_phone",
+    "founded_on",
+    "last_election_on",
+    "term_years",
+    "status",
+    "status_changed_on",
+    "merged_into_id",
+    "address",
+]  # fmt: skip  (one field per word keeps the audited list readable and its diffs one line each)
+EDITABLE = [f.removesuffix("_id") for f in _TRACKED]
 
 
 def _snapshot(org: Organization) -> dict:
@@ -41,7 +56,13 @@ def organization_create(*, actor, parent: Organization | None, **fields) -> Orga
     if org.level == Level.TOWNSHIP:
         Organization.objects.filter(pk=org.pk).update(township=org)
         org.township_id = org.pk
-    audit_record(actor=actor, action="create", obj=org, changes=diff({}, _snapshot(org)), organization=org)
+    audit_record(
+        actor=actor,
+        action=AuditAction.ORG_CREATE,
+        obj=org,
+        changes=diff({}, _snapshot(org)),
+        organization=org,
+    )
     return org
 
 
@@ -55,7 +76,7 @@ def organization_update(*, actor, org: Organization, **fields) -> Organization:
     if not changes:
         return org
     org.save()
-    audit_record(actor=actor, action="update", obj=org, changes=changes, organization=org)
+    audit_record(actor=actor, action=AuditAction.ORG_UPDATE, obj=org, changes=changes, organization=org)
     return org
 
 
@@ -69,17 +90,38 @@ def organization_move(*, actor, org: Organization, new_parent: Organization) -> 
     old_parent = Organization.objects.get_parent(org)
     if old_parent and old_parent.pk == new_parent.pk:
         return org
+    old_township = org.township
+    new_parent.refresh_from_db()
     Organization.objects.move(org, new_parent, "last-child")
     org.refresh_from_db()
     if org.level not in (Level.CITY, Level.COUNTY, Level.TOWNSHIP):
         # Everything in the moved subtree now belongs to the new parent's township.
         Organization.objects.filter(path__startswith=org.path).update(township=_township_for(new_parent))
     org.refresh_from_db()
+    changes = {"parent": [str(old_parent) if old_parent else None, str(new_parent)]}
+    if old_township != org.township:
+        changes["township"] = [
+            str(old_township) if old_township else None,
+            str(org.township) if org.township else None,
+        ]
+    audit_record(actor=actor, action=AuditAction.ORG_MOVE, obj=org, changes=changes, organization=org)
+    return org
+
+
+@transaction.atomic
+def organization_set_linked_villages(*, actor, org: Organization, villages) -> Organization:
+    """联村党委: the village organizations this committee links besides its tree parent."""
+    before = sorted(org.linked_villages.values_list("code", flat=True))
+    villages = list(villages)
+    after = sorted(v.code for v in villages)
+    if before == after:
+        return org
+    org.linked_villages.set(villages)
     audit_record(
         actor=actor,
-        action="move",
+        action=AuditAction.ORG_UPDATE,
         obj=org,
-        changes={"parent": [str(old_parent) if old_parent else None, str(new_parent)]},
+        changes={"linked_villages": ["、".join(before), "、".join(after)]},
         organization=org,
     )
     return org
@@ -114,32 +156,58 @@ def organization_relink_townships() -> int:
     return updated
 
 
+_ROLE_FLAGS = ("can_export", "can_view_full_id")
+
+
 @transaction.atomic
 def role_grant(
     *, actor, user, organization: Organization, kind: str, can_export=False, can_view_full_id=False
 ) -> Role:
-    role, created = Role.objects.get_or_create(
-        user=user, organization=organization, kind=kind,
-        defaults={"can_export": can_export, "can_view_full_id": can_view_full_id},
+    """Give ``user`` a role on ``organization`` (idempotent); audited with its flags, full-ID access
+    included. Granting an existing role again sets its flags as given (audited when they change)."""
+    role = Role.objects.filter(user=user, organization=organization, kind=kind).first()
+    if role is not None:
+        return role_update(actor=actor, role=role, can_export=can_export, can_view_full_id=can_view_full_id)
+    role = Role(user=user, organization=organization, kind=kind, can_export=can_export,
+                can_view_full_id=can_view_full_id)  # fmt: skip
+    role.full_clean()
+    role.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.ROLE_GRANT,
+        obj=role,
+        changes={"user": [None, user.get_username()], "kind": [None, kind],
+                 "can_export": [None, bool(can_export)], "can_view_full_id": [None, bool(can_view_full_id)]},
+        organization=organization,
     )  # fmt: skip
-    if created:
-        audit_record(
-            actor=actor,
-            action="grant_role",
-            obj=role,
-            changes={"kind": [None, kind]},
-            organization=organization,
-        )
+    return role
+
+
+@transaction.atomic
+def role_update(*, actor, role: Role, can_export: bool, can_view_full_id: bool) -> Role:
+    """Change a role's flags (export, full-ID access); who, kind and organization stay — a different
+    one is a revocation and a new grant."""
+    before = {f: getattr(role, f) for f in _ROLE_FLAGS}
+    role.can_export, role.can_view_full_id = bool(can_export), bool(can_view_full_id)
+    changes = diff(before, {f: getattr(role, f) for f in _ROLE_FLAGS})
+    if not changes:
+        return role
+    role.save(update_fields=list(_ROLE_FLAGS))
+    audit_record(
+        actor=actor, action=AuditAction.ROLE_UPDATE, obj=role, changes=changes, organization=role.organization
+    )
     return role
 
 
 @transaction.atomic
 def role_revoke(*, actor, role: Role) -> None:
+    """Take a role away; the audit row keeps who held it, with which flags."""
     audit_record(
         actor=actor,
-        action="revoke_role",
+        action=AuditAction.ROLE_REVOKE,
         obj=role,
-        changes={"kind": [role.kind, None]},
+        changes={"user": [role.user.get_username(), None], "kind": [role.kind, None],
+                 **{f: [getattr(role, f), None] for f in _ROLE_FLAGS}},
         organization=role.organization,
-    )
+    )  # fmt: skip
     role.delete()

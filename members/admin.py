@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from branches.admin_mixins import LoggedImportExportMixin
+from branches.admin_mixins import AuditedAdminMixin, LoggedImportExportMixin, ReadOnlyAdminMixin
 
 from . import importing, services
 from .forms import ImportForm
@@ -25,9 +25,11 @@ from .resources import MemberResource
 
 
 @admin.register(Member)
-class MemberAdmin(LoggedImportExportMixin, admin.ModelAdmin):
+class MemberAdmin(ReadOnlyAdminMixin, LoggedImportExportMixin, admin.ModelAdmin):
     """Export through django-import-export; import through ``members.importing`` (every roster rule,
-    preview, all-or-nothing, 10,000+ rows/s), behind the ``members.import_member`` permission."""
+    preview, all-or-nothing, 10,000+ rows/s), behind the ``members.import_member`` permission.
+    Read-only otherwise: the roster rules and the encrypted ID are kept by ``members.services``
+    (the member pages), never by a bare admin save."""
 
     resource_classes = [MemberResource]
     list_display = [
@@ -46,6 +48,9 @@ class MemberAdmin(LoggedImportExportMixin, admin.ModelAdmin):
     exclude = ["resident_id"]
     readonly_fields = ["masked_id", "created_at", "updated_at"]
     change_list_template = "admin/members/member/change_list.html"
+    # Ours lists the roster import and the export itself (import-export's own shows its object
+    # tools only to those who may add, and nobody adds a member here).
+    import_export_change_list_template = None
 
     @admin.display(description=_("公民身份号码"))
     def masked_id(self, obj):
@@ -113,7 +118,7 @@ class PioneerIndicatorInline(admin.TabularInline):
 
 
 @admin.register(PioneerScheme)
-class PioneerSchemeAdmin(admin.ModelAdmin):
+class PioneerSchemeAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["year", "name", "version", "status", "published_at"]
     list_filter = ["year", "status"]
     inlines = [PioneerIndicatorInline]
@@ -148,7 +153,7 @@ class PioneerSchemeAdmin(admin.ModelAdmin):
 
 
 @admin.register(PioneerScore)
-class PioneerScoreAdmin(admin.ModelAdmin):
+class PioneerScoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["member", "year", "total", "stars", "vetoed"]
     list_filter = ["year", "stars", "vetoed"]
     raw_id_fields = ["member"]
@@ -159,14 +164,14 @@ class PioneerScoreAdmin(admin.ModelAdmin):
 
 
 @admin.register(CareVisit)
-class CareVisitAdmin(admin.ModelAdmin):
+class CareVisitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["member", "visited_on", "visitor"]
     raw_id_fields = ["member"]
     date_hierarchy = "visited_on"
 
 
 @admin.register(CarePayment)
-class CarePaymentAdmin(admin.ModelAdmin):
+class CarePaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["member", "paid_on", "amount", "approver"]
     raw_id_fields = ["member"]
     date_hierarchy = "paid_on"

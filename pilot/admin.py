@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from branches.admin_mixins import LoggedImportExportMixin
+from branches.admin_mixins import AuditedAdminMixin, LoggedImportExportMixin, ReadOnlyAdminMixin
 
 from . import models as m
 from .resources import TaskResource
@@ -17,19 +17,19 @@ class YearInline(admin.TabularInline):
 
 
 @admin.register(m.Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "start_year", "end_year"]
     inlines = [YearInline]
 
 
 @admin.register(m.PlanYear)
-class PlanYearAdmin(admin.ModelAdmin):
+class PlanYearAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["year", "theme", "plan"]
     inlines = [GoalInline]
 
 
 @admin.register(m.Task)
-class TaskAdmin(LoggedImportExportMixin, admin.ModelAdmin):
+class TaskAdmin(AuditedAdminMixin, LoggedImportExportMixin, admin.ModelAdmin):
     resource_classes = [TaskResource]
     list_display = ["code", "title", "plan_year", "element", "function", "cadence", "is_common", "is_active"]
     list_filter = ["plan_year", "element", "function", "cadence", "is_common", "is_active"]
@@ -38,7 +38,9 @@ class TaskAdmin(LoggedImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(m.ChecklistItem)
-class ChecklistItemAdmin(admin.ModelAdmin):
+class ChecklistItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Reported, reviewed and marked late through ``pilot.services`` only (one definition of late)."""
+
     list_display = ["organization", "task", "period", "due_date", "status", "is_late"]
     list_filter = ["status", "is_late", "period"]
     search_fields = ["organization__name", "organization__code", "task__code"]
@@ -46,6 +48,10 @@ class ChecklistItemAdmin(admin.ModelAdmin):
     list_select_related = ["organization", "task"]
     show_full_result_count = False
 
+
+# Records with a service of their own (attendance from the roster, publishing, closing, progress,
+# recipients) are read-only here; the rest are plain records, edited with an audit row each.
+SERVICED = {m.Activity, m.Brand, m.MeetingDecision, m.Commitment, m.Notice, m.WeeklyMeeting}
 
 for model, fields in [
     (m.Commitment, ["content", "organization", "year", "percent", "fulfilled"]),
@@ -62,7 +68,7 @@ for model, fields in [
 ]:
     admin.site.register(
         model,
-        type(f"{model.__name__}Admin", (admin.ModelAdmin,), {"list_display": fields, "raw_id_fields": [
+        type(f"{model.__name__}Admin", (ReadOnlyAdminMixin if model in SERVICED else AuditedAdminMixin, admin.ModelAdmin), {"list_display": fields, "raw_id_fields": [
             f.name for f in model._meta.get_fields() if (f.many_to_one or f.many_to_many) and not f.auto_created and
             f.related_model._meta.model_name in ("organization", "member", "user")]}),
     )  # fmt: skip

@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources
 from import_export.widgets import DateWidget, ForeignKeyWidget, IntegerWidget
 
+from branches.admin_mixins import AuditedImportMixin
+
 from .models import PlanYear, Task
 
 
@@ -19,7 +21,7 @@ class ListWidget(fields.widgets.Widget):
         return ",".join(value or [])
 
 
-class TaskResource(resources.ModelResource):
+class TaskResource(AuditedImportMixin, resources.ModelResource):
     year = fields.Field(
         attribute="plan_year", column_name="年度", widget=ForeignKeyWidget(PlanYear, field="year")
     )

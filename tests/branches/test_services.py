@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from branches.audit import audit_for
-from branches.models import Level, Organization, OrgStatus
+from branches.models import AuditAction, Level, Organization, OrgStatus
 from branches.services import organization_move, organization_set_status, organization_update
 from tests.factories import make_org
 
@@ -26,7 +26,7 @@ def test_moving_a_subtree_moves_paths_and_township_links(small_city):
     }
     assert not Organization.objects.get_descendants(small_city.town_a).filter(name="甲一村党总支").exists()
     ev = audit_for(a1).first()
-    assert ev.action == "move" and ev.actor == small_city.users["shi"]
+    assert ev.action == AuditAction.ORG_MOVE and ev.actor == small_city.users["shi"]
     assert Organization.objects.find_problems() == ([], [], [], [], [])
 
 
