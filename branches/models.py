@@ -319,6 +319,7 @@ class AuditAction(models.TextChoices):
     SCORE_RUN_START = "score_run_start", _("启动计分")
     SCORE_RUN_PUBLISH = "score_run_publish", _("发布得分")
     SCORE_RUN_NOTICE = "score_run_notice", _("计分批次说明")
+    SCORE_RUN_RETRY = "score_run_retry", _("重试计分批次")
     ENTRY_SET = "entry_set", _("录入评定分值")
     STANDARD_SELF_CHECK = "standard_self_check", _("标准自查")
     STANDARD_VERIFY = "standard_verify", _("标准核定")
