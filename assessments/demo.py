@@ -410,11 +410,7 @@ def _rectification_plans(ctx: DemoContext) -> None:
         if i % 5 == 1:
             continue  # a few still have no plan: the lagging list says 尚未制定
         overdue = i % 7 == 3
-        deadline = (
-            today - timedelta(days=rng.randint(5, 40))
-            if overdue
-            else date(year + 1, rng.choice([3, 6, 9]), 30)
-        )
+        deadline = today + timedelta(days=-rng.randint(5, 40) if overdue else rng.randint(20, 150))
         progress = 100 if i % 6 == 0 else rng.choice([0, 20, 40, 60, 80])
         if overdue:
             progress = min(progress, 60)
