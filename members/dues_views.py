@@ -259,7 +259,7 @@ def dues_import_template(request):
     if not _may_import(request.user):
         raise PermissionDenied
     today = timezone.localdate()
-    example = ["张三", "410102198001010016", "15.00", today.isoformat(), f"{today:%Y-%m}", "20250305000123"]
+    example = ["张三", "410102198001010018", "15.00", today.isoformat(), f"{today:%Y-%m}", "20250305000123"]
     data, _n = workbook_bytes(
         dues_importing.HEADERS, [example], sheet="党费流水", text_columns=(1, 5), widths={0: 12, 3: 14, 4: 12}
     )

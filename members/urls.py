@@ -32,7 +32,7 @@ urlpatterns = [
     path("development/<int:development_id>/", views_life.development_detail, name="development_detail"),
     path("development/<int:development_id>/step/", views_life.development_step, name="development_step"),
     path("development/<int:development_id>/stop/", views_life.development_stop, name="development_stop"),
-    path("", include("members.dues_urls")),
+    path("", include("members.urls_more")),
     path("<int:member_id>/relation/", views_life.transfer_start, name="transfer_start"),
     path("transfers/", views_life.transfer_list, name="transfer_list"),
     path("transfers/in/", views_life.transfer_in, name="transfer_in"),

@@ -7,13 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from branches.exporting import attachment, xlsx_bytes, xlsx_response
+from branches.exporting import xlsx_response
 from branches.policy import Action, action_q, allows, may_anywhere, require
 from branches.scoping import org_for_user_or_404
 
@@ -81,6 +81,7 @@ def member_list(request):
     can_act = importing.manage_prefixes(request.user) != ()
     return render(request, "members/member_list.html", {
         "form": form, "page": page, "org": org, "query": query.urlencode(), "can_act": can_act,
+        "can_export_full": allows(request.user, Action.VIEW_FULL_ID, org),
         "can_export": allows(request.user, Action.EXPORT, org),
         "by_id": bool(filters.get("rid")),
     })  # fmt: skip
@@ -272,19 +273,9 @@ def roster_import_confirm(request):
     return redirect("members:list")
 
 
-@login_required
-def roster_template(request):
-    """The import template: the exact header row and one example row (a valid demo ID)."""
-    if not _may_import(request.user):
-        raise PermissionDenied
-    example = ["张三", "男", "汉族", "410102198001010016", "1980-01-01", "本科", "13800000000",
-               "2005-07-01", "2006-07-01", "正式党员", "（本支部组织代码）", "是", "正常"]  # fmt: skip
-    data, _n = xlsx_bytes(importing.HEADERS, [example], sheet="党员花名册")
-    resp = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    return attachment(resp, "党员花名册导入模板.xlsx")
-
+# The import template (with the secretary's organization code, a text ID column and drop-downs)
+# is built beside the full-ID export it round-trips with: members/roundtrip.py.
+from .roundtrip import roster_template  # noqa: E402, F401
 
 # --- pioneer index grid -----------------------------------------------------------------------
 

@@ -30,6 +30,13 @@ def _grid_post(c):
 
 
 CASES = [
+    Case("members:export_full", allowed=allow("shi", "cun")),
+    Case(
+        "members:export_full",
+        allowed=allow("shi", "cun"),
+        query=lambda c: {"org": c.a1.pk},
+        label="members:export_full?org=a1",
+    ),  # fmt: skip
     Case("members:dues_unpaid", allowed=allow("shi", "zhen", "cun", "cun2", "ducha")),
     Case(
         "members:dues_unpaid",

@@ -1,10 +1,12 @@
-"""党费 URLs, included into the ``members`` namespace."""
+"""URLs of 党费, the full-ID export and the member card, included into the ``members`` namespace."""
 
 from django.urls import path
 
 from . import dues_views as views
+from . import roundtrip
 
 urlpatterns = [
+    path("export/full/", roundtrip.member_export_full, name="export_full"),
     path("dues/", views.dues_unpaid, name="dues_unpaid"),
     path("dues/branch/<int:org_id>/", views.dues_branch, name="dues_branch"),
     path("dues/totals/<int:org_id>/", views.dues_totals, name="dues_totals"),
