@@ -94,6 +94,7 @@ def build(ctx: DemoContext) -> None:
     total += len(batch)
     ctx.log(f"党员：{total} 名")
     build_dues(ctx)
+    build_cards(ctx)
     _pioneer(ctx)
     _care(ctx)
     from . import demo_life
@@ -187,10 +188,8 @@ _VISIT_NOTES = [
 
 
 def build_dues(ctx: DemoContext) -> None:
-    """党费: every current member's basis under the 2008 rule, and a year of monthly payments (the
-    demo year; for the default city also the twelve months up to this one), most on time, some
-    late (补交), some still unpaid — more of them in the latest months."""
-    from datetime import date as _date
+    """党费: every current member's basis under the 2008 rule, and a year of monthly payments up to
+    this month, most on time, some late (补交), some still unpaid — most of them in the latest months."""
 
     from .dues import FIXED_KINDS, DuesImport, DuesPayment, DuesProfile, PayerKind, PaymentSource
     from .dues_services import dues_rule_current, month_end
@@ -234,15 +233,14 @@ def build_dues(ctx: DemoContext) -> None:
         profiles.append((pk, kind, base, fixed, amount, rule.pk, now))
     bulk.insert_rows(DuesProfile, ("member_id", "kind", "base", "fixed_amount", "monthly", "rule_id", "updated_at"),
                      profiles)  # fmt: skip
-    today = timezone.localdate()
-    months = [_date(ctx.year, m, 1) for m in range(1, 13)]
-    if ctx.members_target <= 20_000:
-        last = today.replace(day=1)
-        recent = [
-            _date(last.year - (last.month - k <= 0), (last.month - k - 1) % 12 + 1, 1)
-            for k in range(11, -1, -1)
-        ]
-        months += [m for m in recent if m.year > ctx.year]
+    today = ctx.today
+    # A year of dues up to this month (three months for a benchmark-scale city).
+    n_months = 12 if ctx.members_target <= 20_000 else 3
+    months = []
+    m = today.replace(day=1)
+    for _k in range(n_months):
+        months.insert(0, m)
+        m = (m - timedelta(days=1)).replace(day=1)
     unpaid_bias = {t.pk: rng.uniform(0.0, 0.08) for t in ctx.townships}
     batches = {m: DuesImport.objects.create(filename=f"{m:%Y年%m月}党费代扣流水.xlsx") for m in months}
     cols = ("member_id", "organization_id", "month", "amount", "due", "paid_on", "on_time", "source", "reference",
@@ -284,3 +282,55 @@ def build_dues(ctx: DemoContext) -> None:
         DuesImport.objects.filter(pk=b.pk).update(rows=agg["n"] or 0, amount=agg["s"] or 0, imported_at=timezone.make_aware(
             timezone.datetime(m.year, m.month, 28, 10, 0)))  # fmt: skip
     ctx.log(f"党费：{len(profiles)} 名党员核定基数，{len(months)} 个月 {total} 笔交纳记录")
+
+
+def build_cards(ctx: DemoContext) -> None:
+    """党员证 for every current member (a few reissued after a loss), and check-ins: in the demo
+    village's branches a 主题党日 last week with most members scanned in and one today with a few,
+    so the secretary opens check-in on a live activity."""
+    from branches.policy import SYSTEM
+    from pilot.models import ActivityKind
+    from pilot.services import activity_record
+
+    from .cards import MemberCard
+    from .cards_services import checkin_record
+
+    rng = ctx.rng
+    now = timezone.now()
+    current = list(
+        Member.objects.filter(status__in=[MemberStatus.NORMAL, MemberStatus.FLOATING]).values_list(
+            "pk", flat=True
+        )
+    )
+    rows = []
+    for pk in current:
+        lost = rng.random() < 0.01
+        rows.append((pk, 2 if lost else 1, now, now if lost else None))
+    bulk.insert_rows(MemberCard, ("member_id", "version", "issued_at", "revoked_at"), rows)
+    village = ctx.account_orgs.get("cun") if hasattr(ctx, "account_orgs") else None
+    units = [village] if village else ctx.leaves[:1]
+    units += [u for u in ctx.units if u.level == "unit" and u not in units][:4]
+    n = 0
+    for unit in units:
+        members = list(
+            Member.objects.filter(organization__path__startswith=unit.path, status=MemberStatus.NORMAL)
+            .select_related("organization").order_by("pk")
+        )  # fmt: skip
+        if not members:
+            continue
+        for held_on, share, topic in (
+            (ctx.today - timedelta(days=7), 0.85, "重温入党誓词，学习党章"),
+            (ctx.today, 0.2, "主题党日：志愿服务进社区"),
+        ):
+            act = activity_record(actor=SYSTEM, organization=unit, kind=ActivityKind.THEME_DAY, held_on=held_on,
+                                  topic=topic)  # fmt: skip
+            for m in members:
+                if m.joined_on <= held_on and rng.random() < share:
+                    checkin_record(
+                        actor=SYSTEM,
+                        activity=act,
+                        member=m,
+                        method="scan" if rng.random() < 0.9 else "manual",
+                    )
+                    n += 1
+    ctx.log(f"党员证：{len(rows)} 张；扫码签到 {n} 人次")

@@ -329,6 +329,7 @@ class CarePayment(models.Model):
 # A member's life beyond the roster (records, development, transfers, floating) lives in its own
 # module so it can grow without touching the roster's models.
 # 党费 and the member card live in their own modules (models registered with this app).
+from .cards import CheckIn, MemberCard  # noqa: E402, F401
 from .dues import DuesBand, DuesImport, DuesPayment, DuesProfile, DuesRule  # noqa: E402, F401
 from .models_life import (  # noqa: E402, F401
     Development,

@@ -2,8 +2,8 @@
 
 from django.urls import path
 
+from . import cards_views, roundtrip
 from . import dues_views as views
-from . import roundtrip
 
 urlpatterns = [
     path("export/full/", roundtrip.member_export_full, name="export_full"),
@@ -15,4 +15,10 @@ urlpatterns = [
     path("dues/import/template/", views.dues_import_template, name="dues_import_template"),
     path("<int:member_id>/dues/", views.dues_member, name="dues_member"),
     path("<int:member_id>/dues/pay/", views.dues_pay, name="dues_pay"),
+    path("<int:member_id>/card/", cards_views.member_card, name="card"),
+    path("<int:member_id>/card/revoke/", cards_views.card_revoke, name="card_revoke"),
+    path("checkin/", cards_views.checkin_home, name="checkin_home"),
+    path("checkin/<int:activity_id>/", cards_views.checkin, name="checkin"),
+    path("checkin/<int:activity_id>/scan/", cards_views.checkin_scan, name="checkin_scan"),
+    path("checkin/<int:activity_id>/manual/", cards_views.checkin_manual, name="checkin_manual"),
 ]

@@ -9,6 +9,9 @@
       });
     });
   });
+  document.querySelectorAll("[data-print]").forEach(function (b) {
+    b.addEventListener("click", function () { window.print(); });
+  });
   var grid = document.getElementById("pioneer-grid");
   if (grid) {
     grid.addEventListener("keydown", function (ev) {

@@ -2,17 +2,30 @@
 
 from django.utils import timezone
 
-from tests.access import Case, allow
+from tests.access import EVERYONE, Case, allow
 
 IMPORTERS = allow("shi", "zhen", "cun", "cun2")
 
 
 def build(city):
-    """Uses the members ``m_a1`` / ``m_a2`` / ``m_b1`` that access_cases.build adds."""
+    """Uses the members ``m_a1`` / ``m_a2`` / ``m_b1`` that access_cases.build adds; adds an
+    activity in 甲一村 and one in 甲二村 for the check-in pages."""
+    from datetime import date
+
+    from branches.policy import SYSTEM
+    from pilot import services
+
+    for key, org in (("act_a1", city.a1), ("act_a2", city.a2)):
+        city.extra[key] = services.activity_record(actor=SYSTEM, organization=org, kind="theme_day",
+                                                   held_on=date(2025, 6, 1), topic="主题党日")  # fmt: skip
 
 
 def _m(key):
     return lambda c: {"member_id": c[key].pk}
+
+
+def _act(key):
+    return lambda c: {"activity_id": c[key].pk}
 
 
 def _month():
@@ -110,5 +123,53 @@ CASES = [
         method="post",
         data=lambda c: {"month": _month(), "amount": "15", "paid_on": timezone.localdate().isoformat()},
         ok_status=(302,),
+    ),  # fmt: skip
+    Case("members:card", _m("m_a1"), allow("shi", "zhen", "cun"), label="members:card:a1"),
+    Case("members:card", _m("m_a2"), allow("shi", "zhen", "ducha"), label="members:card:a2"),
+    Case(
+        "members:card_revoke",
+        _m("m_a1"),
+        allow("shi", "zhen", "cun"),
+        method="post",
+        ok_status=(302,),
+        label="members:card_revoke:a1",
+    ),  # fmt: skip
+    Case(
+        "members:card_revoke",
+        _m("m_a2"),
+        allow("shi", "zhen"),
+        method="post",
+        ok_status=(302,),
+        label="members:card_revoke:a2",
+    ),  # fmt: skip
+    Case("members:checkin_home", allowed=EVERYONE),
+    Case("members:checkin", _act("act_a1"), allow("shi", "zhen", "cun"), label="members:checkin:a1"),
+    Case("members:checkin", _act("act_a2"), allow("shi", "zhen", "ducha"), label="members:checkin:a2"),
+    Case(
+        "members:checkin_scan",
+        _act("act_a1"),
+        allow("shi", "zhen", "cun"),
+        method="post",
+        data=lambda c: {"token": "bogus"},
+        ok_status=(302,),
+        label="members:checkin_scan:a1",
+    ),  # fmt: skip
+    Case(
+        "members:checkin_scan",
+        _act("act_a2"),
+        allow("shi", "zhen"),
+        method="post",
+        data=lambda c: {"token": "bogus"},
+        ok_status=(302,),
+        label="members:checkin_scan:a2",
+    ),  # fmt: skip
+    Case(
+        "members:checkin_manual",
+        _act("act_a1"),
+        allow("shi", "zhen", "cun"),
+        method="post",
+        data=lambda c: {"member": c["m_a1"].pk},
+        ok_status=(302,),
+        label="members:checkin_manual:a1",
     ),  # fmt: skip
 ]
