@@ -171,7 +171,11 @@ class DuesPayment(models.Model):
             models.UniqueConstraint(fields=["member", "month"], name="dues_payment_member_month"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="dues_payment_positive"),
         ]
-        indexes = [models.Index(fields=["month", "organization", "on_time"], name="dues_month_org")]
+        indexes = [
+            models.Index(fields=["month", "organization", "on_time", "amount"], name="dues_month_org_amount"),
+            # A month's payment of each member with its amount, read from the index alone.
+            models.Index(fields=["member", "month", "amount"], name="dues_member_month_amount"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.amount}"

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -309,6 +309,39 @@ def dues_import_confirm(*, actor, token: str) -> dues_importing.DuesPlan:
     return plan
 
 
+_PAYMENT_COLUMNS = ("member_id", "organization_id", "month", "amount", "due", "paid_on", "on_time", "source",
+                    "reference", "batch_id", "created_by_id", "created_at")  # fmt: skip
+
+
+def _insert_payments(rows: list[tuple]) -> None:
+    """Many payments at once, set-based: ``COPY`` on PostgreSQL, one prepared ``executemany`` with
+    values adapted by hand on SQLite (Django's per-field ``get_db_prep_save`` was 80 % of the
+    import's write time), ``bulk_create`` elsewhere. ``rows`` follow ``_PAYMENT_COLUMNS``."""
+    if not rows:
+        return
+    table = DuesPayment._meta.db_table
+    cols = [DuesPayment._meta.get_field(c.removesuffix("_id")).column if c.endswith("_id")
+            else DuesPayment._meta.get_field(c).column for c in _PAYMENT_COLUMNS]  # fmt: skip
+    names = ", ".join(f'"{c}"' for c in cols)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur, cur.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
+            for r in rows:
+                copy.write_row(r)
+        return
+    if connection.vendor != "sqlite":
+        bulk.insert_rows(DuesPayment, _PAYMENT_COLUMNS, rows, batch_size=5000)
+        return
+    now = connection.ops.adapt_datetimefield_value(rows[0][11])
+    params = [
+        (mid, oid, month.isoformat(), str(amount), None if due is None else str(due), paid_on.isoformat(), on_time,
+         src, ref, batch, actor, now)
+        for mid, oid, month, amount, due, paid_on, on_time, src, ref, batch, actor, _now in rows
+    ]  # fmt: skip
+    marks = ", ".join(["%s"] * len(cols))
+    with connection.cursor() as cur:
+        cur.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', params)
+
+
 @transaction.atomic
 def dues_import_apply(plan: dues_importing.DuesPlan, *, actor, filename: str = "") -> DuesImport | None:
     """Write a validated plan: one batch row, the payments in set-based inserts, one audit row."""
@@ -322,14 +355,12 @@ def dues_import_apply(plan: dues_importing.DuesPlan, *, actor, filename: str = "
     )  # fmt: skip
     actor_id = getattr(actor, "pk", None)
     now = timezone.now()
-    cols = ("member_id", "organization_id", "month", "amount", "due", "paid_on", "on_time", "source",
-            "reference", "batch_id", "created_by_id", "created_at")  # fmt: skip
     rows = [
         (mid, oid, month, amount, due, paid_on, paid_on <= month_end(month), PaymentSource.BANK, ref, batch.pk,
          actor_id, now)
         for mid, oid, month, amount, due, paid_on, ref in plan.new
     ]  # fmt: skip
-    bulk.insert_rows(DuesPayment, cols, rows, batch_size=5000)
+    _insert_payments(rows)
     audit_record(actor=actor, action="member.dues_import", obj=batch, changes={
         "文件": filename[:120], "笔数": len(rows), "金额": str(plan.amount),
         "月份": sorted({f"{r[2]:%Y-%m}" for r in plan.new})[:24],

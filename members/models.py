@@ -102,6 +102,8 @@ class Member(models.Model):
                 fields=["organization", "status", "category", "eid_authenticated", "in_difficulty"],
                 name="member_rollup_cover",
             ),
+            # Covers who owed a month's dues (党费 unpaid list, the whole city without the table).
+            models.Index(fields=["status", "joined_on", "organization"], name="member_due_cover"),
         ]
         permissions = [("import_member", _("可导入党员")), ("export_member", _("可导出党员"))]
 
