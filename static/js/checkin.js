@@ -24,9 +24,11 @@
     result.className = "checkin-result " + (ok ? "ok" : "bad");
   }
 
-  function send(code) {
+  function send(code, chosen) {
     var now = Date.now();
-    if (busy || (recent[code] && now - recent[code] < 4000)) { return; }
+    // A frame of the camera repeats the card it sees: send it once every few seconds. A photo
+    // chosen on purpose is always sent (the server answers 已签到 for a repeat).
+    if (busy || (!chosen && recent[code] && now - recent[code] < 4000)) { return; }
     recent[code] = now;
     busy = true;
     var body = new FormData();
@@ -64,7 +66,7 @@
     if (!file) { return; }
     createImageBitmap(file).then(function (bmp) {
       var code = decode(bmp, bmp.width, bmp.height);
-      if (code) { send(code); } else { show("照片中没有识别到二维码，请对准党员证重拍。", false); }
+      if (code) { send(code, true); } else { show("照片中没有识别到二维码，请对准党员证重拍。", false); }
       photo.value = "";
     }).catch(function () { show("无法读取该照片。", false); });
   });

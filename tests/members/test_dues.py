@@ -159,7 +159,9 @@ def test_unpaid_list_per_month_and_scope_with_fixed_queries(
     # the whole city (counted from the indexes alone) agrees: 别镇的 is due too; a member who paid
     # and then left the roster counts neither as due nor as paid
     gone = add_member(small_city.b1, 6, name="已转出")
-    dues_services.dues_payment_record(actor=SYSTEM, member=gone, month=date(2025, 5, 1), amount="9", paid_on=TODAY)
+    dues_services.dues_payment_record(
+        actor=SYSTEM, member=gone, month=date(2025, 5, 1), amount="9", paid_on=TODAY
+    )
     services.member_transfer_out(actor=SYSTEM, member=gone, status="transferred")
     c = dues_selectors.month_counts(org_path=small_city.city.path, month=date(2025, 5, 1))
     assert (c.due, c.paid, c.unpaid, c.amount) == (4, 1, 3, Decimal("15.00"))
