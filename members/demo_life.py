@@ -143,6 +143,13 @@ _PROFILES = [
 ]
 
 
+def _dev_id(i: int, birth: date, male: bool) -> str:
+    """The i-th applicant's resident ID: distinct for every i whatever the birth dates (an area
+    code per 500 applicants, two sequence numbers each — the gender digit takes the second)."""
+    area = ("410108", "410185", "410184", "410225")[i // 500 % 4]
+    return make(area, birth, 2 * (i % 500), male)
+
+
 def _development(ctx: DemoContext, rng: random.Random, today: date) -> None:
     from .development import STEP, development_start, development_step, development_stop, people_options
 
@@ -161,7 +168,7 @@ def _development(ctx: DemoContext, rng: random.Random, today: date) -> None:
         applied = today - timedelta(days=_OFFSET[last] + since)
         male = rng.random() < 0.6
         birth = date(rng.randint(1992, 2003), rng.randint(1, 12), rng.randint(1, 28))
-        dev = development_start(actor=SYSTEM, organization=org, name=_person(rng), resident_id=make("410108", birth, 100 + i, male),
+        dev = development_start(actor=SYSTEM, organization=org, name=_person(rng), resident_id=_dev_id(i, birth, male),
                                 applied_on=applied, phone=f"13{rng.randrange(10**9):09d}", work=rng.choice(_WORK[:6]),
                                 education=rng.choice(["senior", "college", "bachelor"]),
                                 record="本人递交入党申请书")  # fmt: skip
