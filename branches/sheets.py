@@ -9,10 +9,11 @@ django-import-export imports) goes through two stages here:
 1. ``inspect_xlsx``: before any parser runs, the zip is checked from its central directory
    (entries, names, methods, declared sizes and each member's own compression ratio, the
    local headers agreeing with it) and then *streamed*: every member is inflated in 1 MB reads
-   with its actual size counted against the declared size and a cap, nested archives are
-   refused, and each worksheet's XML is run through expat, which reads the declared
-   ``<dimension>`` and every row and cell reference (explicit or implied). A reference beyond
-   ``max_columns`` or ``max_rows`` refuses the file. Memory stays a few MB whatever the file.
+   with its actual size counted against the declared size and a cap, nested archives and
+   UTF-16 or DOCTYPE-carrying XML are refused, and every XML part is scanned (byte-level
+   searches at C speed; expat where a cell's position is only implied) for the declared
+   ``<dimension>`` and every cell reference. A reference beyond ``max_columns`` or
+   ``max_rows`` refuses the file, naming the cell. Memory stays a few MB whatever the file.
 2. ``sheet_rows``: the parse itself runs in a child process (``branches/sheet_child.py``) with
    ``RLIMIT_AS``/``RLIMIT_CPU`` set in the child and a wall-clock timer in the parent. Rows come
    back as JSON lines, a batch at a time, so the parent never holds more than one batch; a
