@@ -78,8 +78,8 @@ def admin_publish(client, scheme: Scheme) -> str:
     return resp.content.decode()
 
 
-def compute(actor, period="2023", kind="fortress") -> ScoreRun:
-    run = services.run_start(actor=actor, period=period, kind=kind, enqueue=False)
+def compute(actor, period="2023", kind="fortress", chunk_size=None) -> ScoreRun:
+    run = services.run_start(actor=actor, period=period, kind=kind, enqueue=False, chunk_size=chunk_size)
     scoring.run_compute(run.pk)
     return ScoreRun.objects.get(pk=run.pk)
 
@@ -142,7 +142,17 @@ POLICE_BANDS = [("five", "五星", "100", 5, False), ("four", "四星", "90", 4,
                 ("three", "三星", "80", 3, False), ("two", "二星", "70", 2, False), ("one", "一星", "60", 1, False)]  # fmt: skip
 
 
-def test_police_bureau_five_star_scheme_runs_beside_the_citys(root, client, django_assert_max_num_queries):
+@pytest.fixture(params=["run", "chunk"])
+def source_scope(request, settings):
+    """Both ways a run reads its sources: once for the city, or per chunk (2 units) with quotas,
+    the 末位 rule and ranks applied in SQL at the end — the same rows either way."""
+    settings.ASSESSMENTS_SOURCE_SCOPE = request.param
+    return 2 if request.param == "chunk" else None
+
+
+def test_police_bureau_five_star_scheme_runs_beside_the_citys(
+    root, client, django_assert_max_num_queries, source_scope
+):
     city = make_org(None, name="示范市委", level=Level.CITY, code="C")
     bureau = make_org(city, name="市公安局党委", level=Level.COUNTY, code="GA", domain=Domain.ORGAN)
     p = {
@@ -219,7 +229,7 @@ def test_police_bureau_five_star_scheme_runs_beside_the_citys(root, client, djan
     post.update({f"v-{p[n].pk}-team": v for n, v in ((1, "15"), (2, "12"), (3, "15"), (4, "15"))})
     assert client.post(grid, post).status_code == 302
 
-    run = compute(root)
+    run = compute(root, chunk_size=source_scope)
     got = results(run)
     by = {n: got[f"派出所第{n}党支部"] for n in (1, 2, 3, 4)}
     assert [by[n].total for n in (1, 2, 3, 4)] == [D("107"), D("82.25"), D("65"), D("63.25")]
@@ -271,7 +281,7 @@ QH_BANDS = [("five", "五星", "90", 5, False), ("four", "四星", "80", 4, Fals
             ("two", "二星", "60", 2, False), ("one", "一星", "50", 1, False)]  # fmt: skip
 
 
-def test_qinghai_fortress_index_with_domain_parts_and_a_negative_list(root, client):
+def test_qinghai_fortress_index_with_domain_parts_and_a_negative_list(root, client, source_scope):
     city = make_org(None, name="示范市委", level=Level.CITY, code="C")
     town = make_org(city, name="甲镇党委", level=Level.TOWNSHIP, code="TA")
     organs = make_org(city, name="市直机关工委", level=Level.COUNTY, code="JG", domain=Domain.ORGAN)
@@ -331,7 +341,7 @@ def test_qinghai_fortress_index_with_domain_parts_and_a_negative_list(root, clie
     activities_in(o2, root, range(1, 13))
     honor(o2, root, "national")
 
-    got = results(compute(root))
+    got = results(compute(root, chunk_size=source_scope))
     rows = [got[n] for n in ("村1党支部", "村2党支部", "村3党支部", "机关1党支部", "机关2党支部")]
     assert [r.base for r in rows] == [D("92.5"), D("52.25"), D("85"), D("82"), D("54")]
     assert [r.total for r in rows] == [D("93.5"), D("52.25"), D("85"), D("0"), D("59")]
