@@ -54,7 +54,7 @@ def unit_result(
     return (
         published_results(user=user, kind=kind)
         .filter(organization=org, period=period)
-        .select_related("organization", "township", "run__scheme")
+        .select_related("organization", "township", "run__scheme", "scheme__scope")
         .first()
     )
 
