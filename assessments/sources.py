@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Case, Count, IntegerField, Max, Q, Sum, Value, When
+from django.db.models import Case, Count, Func, IntegerField, Max, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -491,28 +491,38 @@ def months_window(ctx: SourceContext) -> tuple[int, int]:
     return first, last
 
 
+class _MonthBit(Func):
+    """``1 << (last − month index)``: the bit of an activity's month, bit 0 = the period's last
+    month (``<<`` is the same in SQLite and PostgreSQL)."""
+
+    template = "(1 << (%(expressions)s))"
+    output_field = IntegerField()
+
+
 def pilot_life_months(ctx: SourceContext) -> dict:
     """组织生活 per month: for each organization a bitmask of the window's months in which it held
     at least one activity (主题党日、三会一课、组织生活会 …), bit 0 = the period's last month — one
-    ``GROUP BY organization, month`` statement. Key ``None`` carries the window length in
-    months, so "连续 n 个月未开展" can be judged for a unit with no row at all."""
-    from django.db.models.functions import ExtractMonth, ExtractYear
+    ``GROUP BY organization`` summing each month's bit once (``SUM(DISTINCT 1 << k)``). Key
+    ``None`` carries the window length in months, so "连续 n 个月未开展" can be judged for a unit
+    with no row at all."""
+    from django.db.models.functions import Cast, ExtractMonth, ExtractYear
 
     from pilot.models import Activity
 
     first, last = months_window(ctx)
     y0, m0 = divmod(first, 12)
     start = date(y0, m0 + 1, 1)
+    month = (
+        Cast(ExtractYear("held_on"), IntegerField()) * 12 + Cast(ExtractMonth("held_on"), IntegerField()) - 1
+    )
     rows = (
         Activity.objects.filter(**ctx.orgs(), held_on__gte=start, held_on__lte=ctx.end)
-        .annotate(y=ExtractYear("held_on"), m=ExtractMonth("held_on"))
-        .values("organization_id", "y", "m")
-        .annotate(n=Count("*"))
-        .values_list("organization_id", "y", "m")
+        .values("organization_id")
+        .annotate(mask=Sum(_MonthBit(Value(last) - month), distinct=True))
+        .values_list("organization_id", "mask")
     )
     out: dict = {None: last - first + 1}
-    for oid, y, m in rows:
-        out[oid] = out.get(oid, 0) | (1 << (last - (y * 12 + m - 1)))
+    out.update(rows)
     return out
 
 
