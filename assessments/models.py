@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -463,6 +464,18 @@ class FindingStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("申诉成立已撤销")
 
 
+def finding_overdue_q(today: date, prefix: str = "") -> models.Q:
+    """逾期未整改 — the one definition: still open (not answered, not closed, not withdrawn) after its
+    deadline. An answer awaiting the inspector's verification is not overdue: the unit has done its
+    part. Jobs (escalation), pages, contact counts and scores all use this."""
+    return models.Q(**{f"{prefix}status": FindingStatus.OPEN, f"{prefix}deadline__lt": today})
+
+
+class FindingQuerySet(ScopedQuerySet):
+    def overdue(self, today: date | None = None):
+        return self.filter(finding_overdue_q(today or timezone.localdate()))
+
+
 class Finding(models.Model):
     """A problem found on a visit; it opens a rectification item (问题整改) with owner and deadline."""
 
@@ -497,7 +510,7 @@ class Finding(models.Model):
     closed_on_time = models.BooleanField(_("按期整改"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("逾期上报时间"), null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = FindingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("督查问题")
@@ -509,8 +522,9 @@ class Finding(models.Model):
         return self.problem[:40]
 
     def is_overdue(self, today=None) -> bool:
+        """``finding_overdue_q`` for this one row."""
         today = today or timezone.localdate()
-        return self.status in (FindingStatus.OPEN, FindingStatus.ANSWERED) and self.deadline < today
+        return self.status == FindingStatus.OPEN and self.deadline < today
 
 
 class Appeal(models.Model):

@@ -27,6 +27,7 @@ from .models import (
     StandardCheck,
     StandardItem,
     SurveyResponse,
+    finding_overdue_q,
 )
 from .scoring import PeriodError, parse_period, quarters_of
 
@@ -193,9 +194,7 @@ def findings_list(
     if org is not None:
         qs = qs.filter(organization__path__startswith=org.path)
     if status == "overdue":
-        qs = qs.filter(
-            status__in=[FindingStatus.OPEN, FindingStatus.ANSWERED], deadline__lt=timezone.localdate()
-        )
+        qs = qs.overdue()
     elif status:
         qs = qs.filter(status=status)
     if period:
@@ -239,7 +238,7 @@ def contact_units(*, user):
         for r in Finding.objects.visible_to(user)
         .filter(status__in=[FindingStatus.OPEN, FindingStatus.ANSWERED])
         .values("organization__path")
-        .annotate(open=Count("id"), overdue=Count("id", filter=Q(deadline__lt=today)))
+        .annotate(open=Count("id"), overdue=Count("id", filter=finding_overdue_q(today)))
     }
     out = []
     for o in orgs:

@@ -586,11 +586,7 @@ def escalate_overdue(*, today: date | None = None) -> int:
     """Mark overdue rectification items as escalated to the level above (one UPDATE + events)."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        qs = Finding.objects.filter(
-            status__in=[FindingStatus.OPEN, FindingStatus.ANSWERED],
-            deadline__lt=today,
-            escalated_at__isnull=True,
-        )
+        qs = Finding.objects.overdue(today).filter(escalated_at__isnull=True)
         ids = list(qs.values_list("id", flat=True))
         if not ids:
             return 0

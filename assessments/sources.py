@@ -87,7 +87,7 @@ def _pilot_items(ctx: SourceContext) -> dict:
         return {
             oid: (c.due, c.accepted, c.on_time) for oid, c in completion_by_org(ctx.start, ctx.end).items()
         }
-    from pilot.models import ChecklistItem
+    from pilot.models import ChecklistItem, late_q
 
     done = Q(status__in=["submitted", "accepted"])
     rows = (
@@ -98,7 +98,7 @@ def _pilot_items(ctx: SourceContext) -> dict:
         .annotate(
             due=Count("*"),
             accepted=Count("id", filter=Q(status="accepted")),
-            on_time=Count("id", filter=done & Q(is_late=False)),
+            on_time=Count("id", filter=done & ~late_q(timezone.localdate())),
         )
         .values_list("organization_id", "due", "accepted", "on_time")
     )
@@ -249,12 +249,12 @@ def rectification_on_time(ctx: SourceContext) -> dict:
 def rectification_overdue(ctx: SourceContext) -> dict:
     """Rectification items due in the period not closed on time (still open past the deadline,
     or closed late)."""
-    from .models import Finding
+    from .models import Finding, finding_overdue_q
 
     as_of = min(ctx.end, timezone.localdate())
     rows = (
         Finding.objects.filter(**ctx.orgs(), deadline__gte=ctx.start, deadline__lt=as_of)
-        .filter(Q(closed_on_time=False) | Q(status__in=["open", "answered"]))
+        .filter(Q(closed_on_time=False) | finding_overdue_q(as_of))
         .values("organization_id")
         .annotate(n=Count("*"))
         .values_list("organization_id", "n")

@@ -217,12 +217,45 @@ class ItemStatus(models.TextChoices):
 OPEN_STATUSES = (ItemStatus.PENDING, ItemStatus.RETURNED)
 
 
+def overdue_q(today: date) -> models.Q:
+    """Still owed after its due date: pending or returned, and the due date has passed."""
+    return models.Q(status__in=OPEN_STATUSES, due_date__lt=today)
+
+
+def late_q(today: date) -> models.Q:
+    """逾期 — the one definition of a late checklist item: not submitted by its due date. Either it
+    was submitted after the due date (``is_late``, recorded when it happened) or it is still owed
+    after it (``overdue_q``). Pages, jobs, scores and reports all count this."""
+    return models.Q(is_late=True) | overdue_q(today)
+
+
 class ChecklistItemQuerySet(ScopedQuerySet):
     def for_period(self, period: date):
         return self.filter(period=period)
 
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, today: date | None = None):
+        return self.filter(overdue_q(today or timezone.localdate()))
+
+    def late(self, today: date | None = None):
+        return self.filter(late_q(today or timezone.localdate()))
+
+    def with_late(self, today: date | None = None):
+        """Each row with ``late_now`` (the same rule, for a matrix cell or a list row)."""
+        return self.annotate(
+            late_now=models.Case(
+                models.When(late_q(today or timezone.localdate()), then=models.Value(True)),
+                default=models.Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def mark_late(self, today: date | None = None) -> int:
+        """Record ``is_late`` on every item still owed after its due date (set-based, safe to rerun):
+        the generator and the daily job both call this, never a rule of their own."""
+        return self.overdue(today).filter(is_late=False).update(is_late=True)
 
 
 class ChecklistItem(models.Model):
@@ -285,6 +318,15 @@ class ChecklistItem(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    def late_on(self, today: date | None = None) -> bool:
+        """``late_q`` for this one row."""
+        today = today or timezone.localdate()
+        return self.is_late or (self.is_open and self.due_date < today)
+
+    @property
+    def late(self) -> bool:
+        return self.late_on()
 
 
 class ReportQuerySet(ScopedQuerySet):

@@ -37,6 +37,7 @@ from .models import (
     ProgressReport,
     ServiceCenterProject,
     Task,
+    late_q,
 )
 
 REMIND_DAYS = 3
@@ -69,6 +70,7 @@ class Completion:
 
 def completion_by_org(period_start: date, period_end: date, scope: Scope = CITY) -> dict[int, Completion]:
     """Task completion and timeliness per organization for the period — one grouped query."""
+    today = timezone.localdate()
     done = Q(status__in=[ItemStatus.SUBMITTED, ItemStatus.ACCEPTED])
     rows = (
         items_in(period_start, period_end, scope)
@@ -77,8 +79,8 @@ def completion_by_org(period_start: date, period_end: date, scope: Scope = CITY)
             due=Count("id"),
             submitted=Count("id", filter=done),
             accepted=Count("id", filter=Q(status=ItemStatus.ACCEPTED)),
-            on_time=Count("id", filter=done & Q(is_late=False)),
-            late=Count("id", filter=Q(is_late=True)),
+            on_time=Count("id", filter=done & ~late_q(today)),
+            late=Count("id", filter=late_q(today)),
         )
         .order_by()
     )
@@ -260,11 +262,11 @@ def reminders_for(*, user, today: date | None = None, limit: int = 10) -> Remind
     rows = list(
         base.filter(due_date__lte=today + timedelta(days=REMIND_DAYS)).order_by("due_date", "id")[: limit * 3]
     )
-    r.overdue_total = base.filter(due_date__lt=today).count()
+    r.overdue_total = base.overdue(today).count()
     for it in rows:
         if it.status == ItemStatus.RETURNED:
             r.returned.append(it)
-        elif it.due_date < today:
+        elif it.late_on(today):
             r.overdue.append(it)
         else:
             r.due_soon.append(it)
@@ -308,8 +310,10 @@ def matrix(*, user, org: Organization, period: date, domain: str = "", element: 
     if domain:
         units = units.filter(domain=domain)
     # Items of exactly those units: the id subquery uses the path index, then (organization, period).
-    items = ChecklistItem.objects.visible_to(user).filter(
-        period=period, organization_id__in=units.values("pk")
+    items = (
+        ChecklistItem.objects.visible_to(user)
+        .filter(period=period, organization_id__in=units.values("pk"))
+        .with_late()
     )
     if element:
         items = items.filter(task__element=element)
@@ -317,7 +321,7 @@ def matrix(*, user, org: Organization, period: date, domain: str = "", element: 
         items = items.filter(status=status)
     cells = list(
         items.values(
-            "id", "organization_id", "task_id", "status", "percent", "is_late", "due_date"
+            "id", "organization_id", "task_id", "status", "percent", "late_now", "due_date"
         ).order_by()
     )
     task_ids = {c["task_id"] for c in cells}
@@ -334,7 +338,7 @@ def matrix(*, user, org: Organization, period: date, domain: str = "", element: 
         counts = defaultdict(int)
         for c in mine.values():
             counts[c["status"]] += 1
-            counts["late"] += c["is_late"]
+            counts["late"] += c["late_now"]
         counts["total"] = len(mine)
         rows.append(MatrixRow(u, [mine.get(t.pk) for t in tasks], dict(counts)))
     return tasks, rows
@@ -355,7 +359,7 @@ def township_summary(*, user, period: date, domain: str = "", element: str = "")
             submitted=Count("id", filter=Q(status=ItemStatus.SUBMITTED)),
             returned=Count("id", filter=Q(status=ItemStatus.RETURNED)),
             accepted=Count("id", filter=Q(status=ItemStatus.ACCEPTED)),
-            late=Count("id", filter=Q(is_late=True)),
+            late=Count("id", filter=late_q(timezone.localdate())),
         )
         .order_by()
     )
@@ -424,5 +428,5 @@ def checklist_export_rows(*, user, org: Organization, period: date):
         yield [
             it.organization.code, it.organization.name, it.task.code, it.task.title, it.task.get_element_display(),
             it.get_status_display(), it.percent, it.due_date, it.last_submitted_at, it.accepted_at,
-            "是" if it.is_late else "", it.delay_reason, it.return_reason, it.narrative or "",
+            "是" if it.late else "", it.delay_reason, it.return_reason, it.narrative or "",
         ]  # fmt: skip

@@ -115,18 +115,14 @@ def checklist_generate(*, actor=None, period: date, scope: Scope = CITY) -> int:
                 cur.execute(sql, params)
                 created += max(cur.rowcount, 0)
         if created:
-            ChecklistItem.objects.filter(period=period, status=ItemStatus.PENDING, is_late=False,
-                                         due_date__lt=timezone.localdate()).update(is_late=True)  # fmt: skip
+            ChecklistItem.objects.filter(period=period).mark_late()
     log.info("checklist %s: %s items created", period.strftime("%Y-%m"), created)
     return created
 
 
 def checklist_mark_overdue(*, today: date | None = None) -> int:
     """Items still open after their due date are late (set-based, safe to rerun)."""
-    today = today or timezone.localdate()
-    return ChecklistItem.objects.filter(
-        status__in=[ItemStatus.PENDING, ItemStatus.RETURNED], is_late=False, due_date__lt=today
-    ).update(is_late=True)
+    return ChecklistItem.objects.mark_late(today)
 
 
 # --- progress reports -----------------------------------------------------------------------------

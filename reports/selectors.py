@@ -22,7 +22,7 @@ from branches.policy import Scope
 from branches.scoping import get_visible_or_404
 from members import selectors as members_selectors
 from pilot import selectors as pilot_selectors
-from pilot.models import Brand, CollectiveIncome, Function, Honor, ServiceCenterProject
+from pilot.models import Brand, CollectiveIncome, Function, Honor, ServiceCenterProject, late_q
 
 
 def default_year() -> int:
@@ -247,7 +247,7 @@ def completion_by(*, org: Organization, year: int, field_name: str) -> dict[str,
             units=Count("organization", distinct=True),
             accepted=Count("id", filter=Q(status="accepted")),
             submitted=Count("id", filter=Q(status__in=["submitted", "accepted"])),
-            late=Count("id", filter=Q(is_late=True)),
+            late=Count("id", filter=late_q(timezone.localdate())),
         )
         .order_by()
     )
