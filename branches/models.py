@@ -301,6 +301,8 @@ class AuditAction(models.TextChoices):
     TRANSFER_IN = "transfer.in", _("登记转入")
     TRANSFER_LETTER = "transfer.letter", _("开具介绍信")
     TRANSFER_RECEIPT = "transfer.receipt", _("登记回执")
+    MEMBER_CARD_REVOKE = "member.card_revoke", _("注销党员电子证")
+    ACTIVITY_CHECKIN = "activity.checkin", _("活动签到")
     FLOATING_START = "floating.start", _("登记流动党员")
     FLOATING_CONTACT = "floating.contact", _("流动党员联系")
     FLOATING_END = "floating.end", _("流动结束")
