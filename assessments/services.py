@@ -250,9 +250,11 @@ def run_start(
         changes={"period": [None, p.code], "notice_on_finish": [None, on_notice]},
     )
     if enqueue:
+        from config.jobs import enqueue_on_commit
+
         from .tasks import compute_run
 
-        compute_run.delay_on_commit(run.pk)
+        enqueue_on_commit(compute_run, run.pk)
     return run
 
 
@@ -274,9 +276,11 @@ def run_retry(*, actor, run: ScoreRun, enqueue: bool = True) -> ScoreRun:
         raise ValidationError(_("%(p)s 已有进行中的计分批次，不能重试这一批。") % {"p": run.period}) from None
     audit_record(actor=actor, action="score_run_retry", obj=run, changes={"failure": [old, ""]})
     if enqueue:
+        from config.jobs import enqueue_on_commit
+
         from .tasks import compute_run
 
-        compute_run.delay_on_commit(run.pk)
+        enqueue_on_commit(compute_run, run.pk)
     return run
 
 

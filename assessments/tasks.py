@@ -16,6 +16,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from config.jobs import enqueue
+
 from . import scoring
 
 log = logging.getLogger(__name__)
@@ -71,25 +73,37 @@ def sweep_stale_runs() -> list[int]:
         if status == RunStatus.FAILED and not scoring.requeue_transient_failure(rid):
             continue
         ids.append(rid)
-        compute_run.delay(rid)
+        enqueue(compute_run, rid)
     return ids
 
 
 @shared_task(name="assessments.quarter_end", acks_late=True)
 def quarter_end(today: str | None = None) -> list[int]:
-    """Beat, first day of each quarter: compute the quarter just ended (and the half-year/year).
+    """Beat, 1st and 2nd day of each quarter: compute the quarter just ended (and the half-year/year).
     Returns the started run ids; a period whose year has no published scheme is not silently
-    skipped — the reason is logged (``quarter_end_gaps`` gives the same reasons to pages)."""
+    skipped — the reason is logged (``quarter_end_gaps`` gives the same reasons to pages).
+    Idempotent: a period that already has a run (queued, running, draft, on notice or published)
+    is left alone, so the 2nd's call is a second chance for a 1st that was missed (beat down, a
+    container recreated), never a recomputation; a failed run does not count."""
     from datetime import date
 
     from django.core.exceptions import ValidationError
 
+    from .models import ACTIVE_RUN_STATUSES, RunStatus, ScoreRun
     from .services import kinds_for_period, no_published_scheme, run_start
 
     today = date.fromisoformat(today) if today else timezone.localdate()
+    periods = quarter_end_periods(today)
+    done = set(
+        ScoreRun.objects.filter(
+            period__in=periods, status__in=[*ACTIVE_RUN_STATUSES, RunStatus.PUBLISHED]
+        ).values_list("period", "kind")
+    )
     started = []
-    for p in quarter_end_periods(today):
+    for p in periods:
         for kind in kinds_for_period(p):
+            if (p, kind) in done:
+                continue  # computed already (the 1st's run, or the department's)
             reason = no_published_scheme(year=int(p[:4]), kind=kind)
             if reason:
                 log.warning("quarter_end %s %s: %s", p, kind, reason)

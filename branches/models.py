@@ -424,3 +424,18 @@ class ExportLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.what} ({self.rows})"
+
+
+class Heartbeat(models.Model):
+    """The last time a scheduled pulse went all the way round (beat → broker → worker → database),
+    read by ``/healthz/`` and the beat container's healthcheck. One row per pulse name."""
+
+    name = models.CharField(max_length=40, unique=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("运行心跳")
+        verbose_name_plural = _("运行心跳")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"

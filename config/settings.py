@@ -44,6 +44,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz/ first: answered before the host check and the SSL redirect (config/health.py)
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -51,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # after MessageMiddleware: a job the broker could not take says "已保存，稍后自动排队"
+    "config.jobs.DeferredJobsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "branches.middleware.RequestContextMiddleware",
@@ -61,7 +65,8 @@ MIDDLEWARE = [
 
 if not DEBUG:
     # Production serves collected static files itself (compressed, cache-busted names).
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                      "whitenoise.middleware.WhiteNoiseMiddleware")  # fmt: skip
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -85,7 +90,10 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# Persistent connections, checked before each request reuses one: after a PostgreSQL restart the
+# first request on a worker reconnects instead of answering 500.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server read while a job writes; a busy timeout instead of "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -98,8 +106,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+
+def _cache_url(broker_url: str) -> str:
+    """The cache never shares the broker's Redis database: the next one (15 → 14)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(broker_url)
+    db = int((parts.path or "/0").strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{db + 1 if db < 15 else db - 1}"))
+
+
+# CACHE_URL (a Redis URL) or, with REDIS_URL, the database after the broker's. Either way the
+# cache is optional: Redis down → pages still answer, from a per-process memory cache
+# (config/cache.py).
+CACHE_URL = env("CACHE_URL", default=_cache_url(REDIS_URL) if REDIS_URL else "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.TolerantRedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "pbcache",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0, "RETRY_AFTER": 10},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -206,7 +236,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BEAT_SCHEDULE = {
-    "health-heartbeat": {"task": "branches.heartbeat", "schedule": crontab(minute="*/15")},
+    "health-heartbeat": {"task": "branches.heartbeat", "schedule": crontab(minute="*")},
 }
 
 # Mail: reminders go to the console unless an SMTP URL is configured.
@@ -330,3 +360,51 @@ MEMBERS_DUPLICATE_ID_LIMIT_PER_HOUR = env.int("MEMBERS_DUPLICATE_ID_LIMIT_PER_HO
 CELERY_BEAT_SCHEDULE.update(
     {"branches-sweep-upload-temp": {"task": "branches.sweep_upload_temp", "schedule": crontab(minute=17)}}
 )
+
+# --- operations (ops): queues, time limits, fail-fast broker, beat ---
+# Three queues: "celery" (sweeps, reminders, the heartbeat), "scoring" (score runs) and "reports"
+# (year-end report rendering and zipping), so a scoring run or a sweep never waits behind report
+# chunks. docker-compose runs `worker` on celery,scoring and `worker-reports` on reports.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "assessments.compute_run": {"queue": "scoring"},
+    "reports.render_chunk": {"queue": "reports"},
+    "reports.zip_batch": {"queue": "reports"},
+}
+# Every task has a time limit (the long ones set their own, all below the visibility timeout, so
+# Redis never hands a live task to a second worker).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
+ASSESSMENTS_RUN_TIME_LIMIT = env.int("ASSESSMENTS_RUN_TIME_LIMIT", default=1800)
+ASSESSMENTS_RUN_MAX_ATTEMPTS = env.int("ASSESSMENTS_RUN_MAX_ATTEMPTS", default=6)
+REPORTS_CHUNK_TIME_LIMIT = env.int("REPORTS_CHUNK_TIME_LIMIT", default=600)
+REPORTS_ZIP_TIME_LIMIT = env.int("REPORTS_ZIP_TIME_LIMIT", default=900)
+REPORTS_ZIP_STALE_SECONDS = env.int("REPORTS_ZIP_STALE_SECONDS", default=180)
+# Publishing fails fast when the broker is away (config/jobs.py: the job row is saved and the
+# sweeper sends it): a one-second connect timeout and a single quick retry, not 19 s of them.
+# The worker itself keeps reconnecting for good (broker_connection_max_retries=None).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS.update(
+    {"socket_connect_timeout": 1, "socket_timeout": 5, "socket_keepalive": True}
+)
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_RESULT_EXPIRES = timedelta(days=1)
+# Beat keeps its schedule in a file on a volume (docker-compose: /data/beat), so a recreated
+# container does not forget a run it was due; runs that matter are also retried the next day.
+CELERY_BEAT_SCHEDULE_FILENAME = env(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "celerybeat-schedule")
+)
+CELERY_BEAT_SCHEDULE["assessments-quarter-end"]["schedule"] = crontab(
+    minute=30, hour=2, day_of_month="1,2", month_of_year="1,4,7,10"
+)  # the 2nd is a second chance: the task does nothing for a quarter already computed
+# /healthz/ calls the worker stale when the heartbeat (every minute) is older than this.
+HEALTH_HEARTBEAT_MAX_AGE = env.int("HEALTH_HEARTBEAT_MAX_AGE", default=300)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from branches.audit import audit_record
 from branches.models import Level, Organization, OrgStatus
 from branches.policy import Action, allows, person, require
+from config.jobs import enqueue
 
 from . import charts, pdf, selectors
 from .models import BatchStatus, FileStatus, ReportBatch, ReportFile, TownshipArchive
@@ -100,7 +101,7 @@ def enqueue_pending(*, batch_id: int) -> int:
     if not ids:
         from .tasks import zip_batch
 
-        zip_batch.delay(batch_id)  # on the reports queue, never inline in a page request
+        enqueue(zip_batch, batch_id)  # on the reports queue, never inline in a page request
         return 0
     try:
         with transaction.atomic():
@@ -111,7 +112,8 @@ def enqueue_pending(*, batch_id: int) -> int:
         raise ValidationError(_("该范围本年度已有进行中的报告批量生成任务。")) from None
     n = batch.chunk_size or 10
     for i in range(0, len(ids), n):
-        render_chunk.delay(batch_id, ids[i : i + n])
+        if not enqueue(render_chunk, batch_id, ids[i : i + n]):
+            break  # the broker is away: the sweeper sends the rest (the batch shows no progress)
     return len(ids)
 
 
@@ -336,7 +338,7 @@ def sweep_stale(*, older_than: timedelta = STALE_AFTER) -> int:
     for bid in batch_ids - to_zip:
         transaction.on_commit(lambda bid=bid: enqueue_pending(batch_id=bid))
     for bid in to_zip:
-        transaction.on_commit(lambda bid=bid: zip_batch.delay(bid))
+        transaction.on_commit(lambda bid=bid: enqueue(zip_batch, bid))
     return len(batch_ids | to_zip)
 
 

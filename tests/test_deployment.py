@@ -1,5 +1,6 @@
 """The production files are kept correct by reading them (no Docker engine runs here)."""
 
+import json
 import os
 import re
 import subprocess
@@ -28,14 +29,13 @@ def _compose():
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-def test_compose_runs_web_worker_beat_db_redis_from_one_image():
+def test_compose_runs_web_workers_beat_db_redis_from_one_image():
     svc = _compose()["services"]
-    assert {"web", "worker", "beat", "db", "redis", "migrate"} <= set(svc)
-    for name in ("web", "worker", "beat", "migrate"):
+    assert {"web", "worker", "worker-reports", "beat", "db", "redis", "migrate"} <= set(svc)
+    for name in ("web", "worker", "worker-reports", "beat", "migrate"):
         assert svc[name]["image"] == "partybuild:latest" and svc[name]["build"] == "."
-        assert svc[name]["environment"]["DATABASE_URL"].startswith("postgres://")
-        assert svc[name]["environment"]["REDIS_URL"].startswith("redis://redis:6379")
-        assert svc[name]["environment"]["DEBUG"] == "False"
+        assert svc[name]["env_file"] == ".env"
+        assert svc[name]["environment"] == {"DEBUG": "False"}  # nothing overrides .env's secrets
     assert "gunicorn" in svc["web"]["command"] and "config.wsgi:application" in svc["web"]["command"]
     assert svc["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
     assert svc["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
@@ -44,6 +44,80 @@ def test_compose_runs_web_worker_beat_db_redis_from_one_image():
     assert svc["web"]["depends_on"]["db"]["condition"] == "service_healthy"
     assert "pg_isready" in " ".join(svc["db"]["healthcheck"]["test"])
     assert svc["migrate"]["depends_on"] == {"db": {"condition": "service_healthy"}}
+
+
+def test_compose_secrets_come_only_from_env_file():
+    text = (ROOT / "docker-compose.yml").read_text()
+    svc = _compose()["services"]
+    assert "POSTGRES_PASSWORD" not in text.replace("POSTGRES_PASSWORD there", "")  # only a comment names it
+    assert "partybuild:partybuild@" not in text and "SECRET_KEY" not in text
+    assert svc["db"]["env_file"] == ".env" and "environment" not in svc["db"]
+    example = (ROOT / ".env.example").read_text()
+    user, password, db = (
+        re.search(rf"^POSTGRES_{k}=(.+)$", example, re.M).group(1) for k in ("USER", "PASSWORD", "DB")
+    )
+    url = re.search(r"^DATABASE_URL=(.+)$", example, re.M).group(1)
+    assert url == f"postgres://{user}:{password}@db:5432/{db}"  # the web side matches what db creates
+
+
+def test_every_compose_service_has_a_healthcheck_and_web_uses_healthz():
+    svc = _compose()["services"]
+    for name, s in svc.items():
+        if name != "migrate":
+            assert s.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
+    web = svc["web"]["healthcheck"]["test"]
+    assert "http://127.0.0.1:8000/healthz/" in web and "Host: localhost" in web
+    for name in ("worker", "worker-reports"):
+        test = " ".join(svc[name]["healthcheck"]["test"])
+        node = svc[name]["command"][svc[name]["command"].index("-n") + 1].split("@")[0]
+        assert "inspect ping" in test and f"-d {node}@$$HOSTNAME" in test
+    assert svc["beat"]["healthcheck"]["test"][:4] == ["CMD", "python", "manage.py", "healthcheck"]
+
+
+def test_workers_listen_on_every_routed_queue_and_reports_have_their_own():
+    from django.conf import settings
+
+    svc = _compose()["services"]
+
+    def queues(name):
+        cmd = svc[name]["command"]
+        return set(cmd[cmd.index("-Q") + 1].split(","))
+
+    routed = {r["queue"] for r in settings.CELERY_TASK_ROUTES.values()} | {settings.CELERY_TASK_DEFAULT_QUEUE}
+    assert queues("worker") | queues("worker-reports") == routed
+    assert queues("worker-reports") == {"reports"} and "reports" not in queues("worker")
+    assert settings.CELERY_TASK_ROUTES["assessments.compute_run"]["queue"] != "reports"
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert all(
+        q in re.search(r"celery -A config worker[\s\S]*?-Q (\S+)", ci).group(1).split(",") for q in routed
+    )
+
+
+def test_redis_runs_with_aof_everywhere_and_beat_keeps_its_schedule_on_a_volume():
+    svc = _compose()["services"]
+    redis_cmd = svc["redis"]["command"]
+    assert redis_cmd[redis_cmd.index("--appendonly") + 1] == "yes"
+    ci = (ROOT / ".ci" / "run").read_text()
+    line = next(ln for ln in ci.splitlines() if "redis-server" in ln)
+    assert "--appendonly yes" in line
+    ci_dir = re.search(r"--dir (\S+)", line).group(1)
+    assert f"mkdir -p {ci_dir}" in ci  # the directory exists before redis-server starts
+    readme = (ROOT / "README.md").read_text()
+    assert "redis-server --appendonly yes" in readme
+    beat = svc["beat"]["command"]
+    schedule = beat[beat.index("--schedule") + 1]
+    assert not schedule.startswith("/tmp") and any(
+        v.split(":")[0] in _compose()["volumes"] and schedule.startswith(v.split(":")[1] + "/")
+        for v in svc["beat"]["volumes"]
+    )
+
+
+def test_gunicorn_uses_threads_so_a_slow_download_cannot_pin_a_worker():
+    df = (ROOT / "Dockerfile").read_text()
+    cmd = json.loads(re.search(r"^CMD (\[.*\])$", df, re.M).group(1))
+    web = _compose()["services"]["web"]["command"]
+    for c in (cmd, web):
+        assert c[c.index("--worker-class") + 1] == "gthread" and int(c[c.index("--threads") + 1]) >= 4
 
 
 def test_compose_env_vars_are_the_ones_settings_read():

@@ -20,10 +20,33 @@ def test_quarter_end_computes_the_quarter_just_ended_and_the_half_year(
     runs = ScoreRun.objects.filter(pk__in=started)
     assert sorted(runs.values_list("period", "kind")) == [("2023H1", "half_year"), ("2023Q2", "supervision")]
     assert set(runs.values_list("status", flat=True)) == {RunStatus.DRAFT}
-    # run again the same day: the drafts are recomputed (superseded), never two active runs
+    # the next day's second chance finds the quarter computed and does nothing (no recomputation)
     with django_capture_on_commit_callbacks(execute=True):
-        quarter_end("2023-07-01")
-    assert ScoreRun.objects.filter(period="2023Q2", status=RunStatus.DRAFT).count() == 1
+        assert quarter_end("2023-07-02") == []
+    assert ScoreRun.objects.filter(period="2023Q2").count() == 1
+    assert set(ScoreRun.objects.values_list("pk", flat=True)) == set(started)
+
+
+def test_quarter_end_missed_on_the_first_day_runs_on_the_second(
+    small_city, django_capture_on_commit_callbacks
+):
+    from django.conf import settings
+
+    from assessments.models import SchemeKind
+
+    entry = settings.CELERY_BEAT_SCHEDULE["assessments-quarter-end"]["schedule"]
+    assert entry.day_of_month == {1, 2} and entry.month_of_year == {1, 4, 7, 10} and entry.hour == {2}
+    h.make_scheme(kind=SchemeKind.SUPERVISION)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = quarter_end("2023-10-02")  # beat was down on 1 October
+    assert list(ScoreRun.objects.filter(pk__in=started).values_list("period", "status")) == [
+        ("2023Q3", RunStatus.DRAFT)
+    ]
+    # a run that failed on the first day does not count as done: the second day starts a new one
+    ScoreRun.objects.filter(pk__in=started).update(status=RunStatus.FAILED, failure="error")
+    with django_capture_on_commit_callbacks(execute=True):
+        again = quarter_end("2023-10-02")
+    assert len(again) == 1 and ScoreRun.objects.get(pk=again[0]).status == RunStatus.DRAFT
 
 
 def test_demo_builds_a_year_of_supervision_with_published_scores(db):

@@ -40,6 +40,14 @@ def _start_worker(queue: str) -> subprocess.Popen:
     return subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
 
 
+def _set_routes(app, routes) -> None:
+    """Route tasks elsewhere for this test: both spellings (the CELERY_ settings key wins over
+    the plain one), and the router Celery caches built again."""
+    app.conf.update(task_routes=routes, CELERY_TASK_ROUTES=routes)
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)
+
+
 def _kill(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -84,7 +92,8 @@ def test_killed_worker_resumes_and_matches_an_undisturbed_run(small_city, settin
 
     queue = f"assess-test-{uuid.uuid4().hex[:8]}"
     old_routes = app.conf.task_routes
-    app.conf.task_routes = {"assessments.*": {"queue": queue}}
+    routes = {"assessments.*": {"queue": queue}}
+    _set_routes(app, routes)
     worker = _start_worker(queue)
     try:
         run = services.run_start(
@@ -109,6 +118,6 @@ def test_killed_worker_resumes_and_matches_an_undisturbed_run(small_city, settin
         assert killed_at < 13  # it really was killed half-way
     finally:
         _kill(worker)
-        app.conf.task_routes = old_routes
+        _set_routes(app, old_routes)
         with app.connection_for_write() as conn:
             conn.default_channel.queue_purge(queue)

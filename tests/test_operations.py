@@ -1,0 +1,224 @@
+"""Operations: the cache is optional, enqueueing fails fast, the cache keeps off the broker's
+database. Redis "down" here is a port nobody listens on (nothing shared is stopped)."""
+
+import socket
+import time
+
+import pytest
+from django.urls import reverse
+
+from assessments import services as assessment_services
+from assessments.models import RunStatus, ScoreRun
+from tests.assessments import helpers as h
+
+
+def _closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nobody listens there now: connections are refused at once
+    return port
+
+
+@pytest.fixture
+def redis_down(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.TolerantRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/1",
+            "KEY_PREFIX": "pbcache",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0, "RETRY_AFTER": 10},
+        }
+    }
+    from django.core.cache import cache
+
+    return cache
+
+
+def test_the_cache_falls_back_to_memory_while_redis_is_down(redis_down):
+    cache = redis_down
+    t0 = time.monotonic()
+    assert cache.get("missing", "default") == "default"
+    assert cache.add("k", 0, 60) is True and cache.add("k", 0, 60) is False  # one-time tokens still hold
+    assert cache.incr("k") == 1 and cache.incr("k") == 2  # rate limits count per process
+    cache.set("figure", {"a": 1}, 60)
+    assert cache.get("figure") == {"a": 1}
+    assert cache.clear() is False  # Redis not reachable: only the memory side was cleared
+    assert cache.get("figure") is None
+    assert time.monotonic() - t0 < 2  # one refused connection, then memory until RETRY_AFTER
+
+
+def test_pages_and_the_public_survey_answer_while_redis_is_down(small_city, client, redis_down):
+    client.force_login(small_city.users["cun"])
+    t0 = time.monotonic()
+    assert client.get(reverse("branches:home")).status_code == 200
+    client.force_login(small_city.users["shi"])
+    assert client.get(reverse("branches:home")).status_code == 200
+    page = assessment_services.public_page_for(small_city.a1)
+    url = reverse("assessments:survey", args=[page.key])
+    html = client.get(url).content.decode()
+    token = html.split('name="token" value="')[1].split('"')[0]
+    resp = client.post(url, {"token": token, "rating": "satisfied"})
+    assert resp.status_code == 200 and "感谢您的评价" in resp.content.decode()
+    assert "页面已过期" in client.post(url, {"token": token, "rating": "satisfied"}).content.decode()
+    assert time.monotonic() - t0 < 10
+
+
+def test_the_cache_uses_the_database_after_the_brokers():
+    from config.settings import _cache_url
+
+    assert _cache_url("redis://redis:6379/0") == "redis://redis:6379/1"
+    assert _cache_url("redis://:secret@127.0.0.1:6379/2") == "redis://:secret@127.0.0.1:6379/3"
+    assert _cache_url("redis://127.0.0.1:6379/15") == "redis://127.0.0.1:6379/14"  # there is no 16
+    assert _cache_url("redis://127.0.0.1:6379") == "redis://127.0.0.1:6379/1"
+
+
+def test_clear_deletes_only_the_caches_own_keys(settings):
+    """On a real Redis (CI's PostgreSQL pass): clear() never FLUSHDBs a database it may share."""
+    import os
+
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("needs REDIS_URL")
+    from config.settings import _cache_url
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.TolerantRedisCache",
+            "LOCATION": _cache_url(url),
+            "KEY_PREFIX": "pbcache",
+        }
+    }
+    import redis
+    from django.core.cache import cache
+
+    raw = redis.Redis.from_url(_cache_url(url))
+    raw.set("someone-else:key", "1")
+    try:
+        cache.set("mine", 1)
+        assert cache.clear() is True
+        assert cache.get("mine") is None and raw.get("someone-else:key") == b"1"
+    finally:
+        raw.delete("someone-else:key")
+
+
+def test_enqueueing_fails_fast_when_the_broker_is_unreachable():
+    from celery import Celery
+
+    from config.jobs import enqueue
+
+    app = Celery("fail-fast")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    closed = f"redis://127.0.0.1:{_closed_port()}/0"
+    # both spellings: the CELERY_ settings key wins over the plain one
+    app.conf.update(broker_url=closed, CELERY_BROKER_URL=closed, task_always_eager=False,
+                    CELERY_TASK_ALWAYS_EAGER=False)  # fmt: skip
+    assert app.conf.broker_url == closed and not app.conf.task_always_eager
+    t0 = time.monotonic()
+
+    @app.task(name="ops.noop")
+    def noop():
+        return 1
+
+    assert enqueue(noop) is False
+    assert time.monotonic() - t0 < 3  # was 19 s with the client's defaults
+
+
+@pytest.mark.django_db(transaction=True)  # the job is sent on commit, inside the request
+def test_a_run_started_while_the_broker_is_down_is_saved_and_queued_later(
+    small_city, client, monkeypatch, settings
+):
+    from kombu.exceptions import OperationalError
+
+    from assessments import tasks
+
+    h.make_scheme()
+
+    def broker_down(*a, **k):
+        raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.compute_run, "delay", broker_down)
+    client.force_login(small_city.users["shi"])
+    resp = client.post(reverse("assessments:run_start"), {"period": "2023Q3", "kind": "supervision"})
+    assert resp.status_code == 302
+    page = client.get(resp["Location"]).content.decode()
+    assert "已保存，稍后自动排队" in page
+    run = ScoreRun.objects.get(period="2023Q3")
+    assert run.status == RunStatus.QUEUED
+    monkeypatch.undo()
+    settings.ASSESSMENTS_RUN_STALE_SECONDS = 0
+    assert tasks.sweep_stale_runs() == [run.pk]  # the broker is back: the sweeper sends it
+    run.refresh_from_db()
+    assert run.status == RunStatus.DRAFT
+
+
+# --- /healthz/ ----------------------------------------------------------------------------------
+
+
+def test_healthz_answers_any_host_without_the_ssl_redirect_and_holds_only_statuses(db, client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from branches.models import Heartbeat
+    from branches.tasks import heartbeat
+
+    settings.ALLOWED_HOSTS = ["dangjian.example.gov.cn"]
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/", HTTP_HOST="127.0.0.1:8000").status_code == 400  # the host check is on …
+    resp = client.get("/healthz/", HTTP_HOST="localhost")  # … but not for the healthcheck
+    assert resp.status_code == 200 and resp["Cache-Control"] == "no-store"
+    body = resp.json()
+    assert set(body) == {"status", "database", "cache", "broker", "worker", "heartbeat_age_seconds"}
+    assert body["database"] == "ok"
+    assert all(isinstance(v, str) for k, v in body.items() if k != "heartbeat_age_seconds")
+
+    # with a broker (as in production): the worker status follows the heartbeat's age
+    from config import health
+
+    health_broker = health.check_broker
+    health.check_broker = lambda: "ok"
+    try:
+        assert client.get("/healthz/").json()["worker"] == "unknown"
+        heartbeat.delay()  # eager here: what the worker does every minute
+        body = client.get("/healthz/").json()
+        assert (body["worker"], body["heartbeat_age_seconds"]) == ("ok", 0)
+        Heartbeat.objects.filter(name="worker").update(at=timezone.now() - timedelta(minutes=6))
+        body = client.get("/healthz/").json()
+        assert (body["status"], body["worker"]) == ("degraded", "stale") and body[
+            "heartbeat_age_seconds"
+        ] >= 360
+    finally:
+        health.check_broker = health_broker
+
+
+def test_healthz_is_503_without_the_database_and_degraded_without_redis(db, client, monkeypatch, redis_down):
+    from config import health
+
+    resp = client.get("/healthz/")
+    assert resp.status_code == 200  # pages still answer without Redis
+    assert (resp.json()["status"], resp.json()["cache"]) == ("degraded", "degraded")
+    monkeypatch.setattr(health, "check_database", lambda: "error")
+    resp = client.get("/healthz/")
+    assert resp.status_code == 503 and resp.json()["status"] == "error"
+
+
+def test_healthcheck_command_exit_codes(db, monkeypatch):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from branches.models import Heartbeat
+    from config import health
+
+    call_command("healthcheck")  # embedded: database ok, tasks eager → 0
+    monkeypatch.setattr(health, "check_broker", lambda: "ok")
+    with pytest.raises(SystemExit) as e:
+        call_command("healthcheck", heartbeat_max_age=300)  # never recorded
+    assert e.value.code == 1
+    Heartbeat.objects.create(name="worker", at=timezone.now() - timedelta(seconds=30))
+    call_command("healthcheck", heartbeat_max_age=300)
+    monkeypatch.setattr(health, "check_database", lambda: "error")
+    with pytest.raises(SystemExit):
+        call_command("healthcheck")
