@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # /healthz/ first: answered before the host check and the SSL redirect (config/health.py)
     "config.health.HealthCheckMiddleware",
+    "config.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -284,11 +285,28 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# One structured line per record: time, level, logger, request id, user id, task id, message
+# (LOG_FORMAT=json: the same as JSON). Resident IDs are masked in the message and the traceback.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_ids": {"()": "branches.logging.MaskResidentIdFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_ids"]}},
+    "filters": {
+        "mask_ids": {"()": "branches.logging.MaskResidentIdFilter"},
+        "context": {"()": "config.logs.ContextFilter"},
+    },
+    "formatters": {
+        "structured": {
+            "()": "config.logs.StructuredFormatter",
+            "json_lines": env("LOG_FORMAT", default="text") == "json",
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["mask_ids", "context"],
+            "formatter": "structured",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
@@ -408,3 +426,6 @@ CELERY_BEAT_SCHEDULE["assessments-quarter-end"]["schedule"] = crontab(
 )  # the 2nd is a second chance: the task does nothing for a quarter already computed
 # /healthz/ calls the worker stale when the heartbeat (every minute) is older than this.
 HEALTH_HEARTBEAT_MAX_AGE = env.int("HEALTH_HEARTBEAT_MAX_AGE", default=300)
+# Behind nginx: private downloads (report zips) are sent by nginx from an internal location
+# with this prefix (X-Accel-Redirect, config/downloads.py); empty: streamed by the app.
+PRIVATE_MEDIA_ACCEL_PREFIX = env("PRIVATE_MEDIA_ACCEL_PREFIX", default="")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from branches.exporting import attachment, xlsx_response
 from branches.models import Level, Organization
 from branches.policy import Action, allows, orgs_for
 from branches.scoping import get_visible_or_404
+from config.downloads import private_file_response
 
 from . import charts, selectors, services
 from .models import ReportBatch, TownshipArchive
@@ -251,6 +252,5 @@ def archive_download(request, archive_id: int):
     arc = get_visible_or_404(TownshipArchive.objects.visible_to(request.user).select_related("organization", "batch"),
                              pk=archive_id)  # fmt: skip
     name = f"{arc.batch.year}年度考核报告-{arc.organization.name}.zip"
-    return FileResponse(
-        arc.file.open("rb"), as_attachment=True, filename=name, content_type="application/zip"
-    )
+    # nginx sends it when PRIVATE_MEDIA_ACCEL_PREFIX says it is in front; otherwise streamed
+    return private_file_response(arc.file, filename=name, content_type="application/zip")

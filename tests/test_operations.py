@@ -1,6 +1,7 @@
 """Operations: the cache is optional, enqueueing fails fast, the cache keeps off the broker's
 database. Redis "down" here is a port nobody listens on (nothing shared is stopped)."""
 
+import re
 import socket
 import time
 
@@ -222,3 +223,113 @@ def test_healthcheck_command_exit_codes(db, monkeypatch):
     monkeypatch.setattr(health, "check_database", lambda: "error")
     with pytest.raises(SystemExit):
         call_command("healthcheck")
+
+
+# --- structured logs ----------------------------------------------------------------------------
+
+
+def test_log_lines_carry_time_level_logger_request_and_user_and_mask_id_numbers(
+    small_city, client, monkeypatch
+):
+    import logging
+
+    from config.logs import ContextFilter, StructuredFormatter
+
+    lines = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            lines.append(self.format(record))
+
+    handler = Keep()
+    handler.addFilter(ContextFilter())
+    handler.setFormatter(StructuredFormatter())
+    logger = logging.getLogger("branches.views")
+    logger.addHandler(handler)
+    try:
+        from django.http import HttpResponse
+        from django.test import RequestFactory
+
+        from config.logs import RequestIdMiddleware
+
+        def view(request):
+            try:
+                raise ValueError("bad row 110101199003074578")
+            except ValueError:
+                logger.exception("import of 11010119900307457X failed")
+            return HttpResponse("ok")
+
+        request = RequestFactory().get("/", HTTP_X_REQUEST_ID="proxy-req-123456")
+        request._cached_user = small_city.users["cun"]  # what AuthenticationMiddleware leaves behind
+        resp = RequestIdMiddleware(view)(request)
+    finally:
+        logger.removeHandler(handler)
+    assert resp["X-Request-ID"] == "proxy-req-123456"
+    assert len(lines) == 1, lines
+    line = lines[0]
+    # 2026-12-01T18:22:32.200+08:00 level=ERROR logger=branches.views request=… user=… task=- msg="…"
+    assert re.match(
+        r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d level=ERROR logger=branches.views ", line
+    )
+    assert "request=proxy-req-123456" in line and f"user={small_city.users['cun'].pk}" in line
+    assert "110101199003074578" not in line and "11010119900307457X" not in line  # message and traceback
+    assert "1101**********4578" in line and "1101**********457X" in line
+    assert "\n" not in line  # one line per record, the traceback escaped inside msg
+
+
+def test_a_made_up_request_id_replaces_an_insane_one(db, client):
+    resp = client.get("/accounts/login/", HTTP_X_REQUEST_ID="<script>")
+    assert re.fullmatch(r"[0-9a-f]{16}", resp["X-Request-ID"])
+
+
+# --- admin exports --------------------------------------------------------------------------------
+
+
+def test_admin_exports_xlsx_and_csv_only_the_csv_with_a_bom(small_city, client):
+    import tablib
+    from django.contrib import admin
+
+    from branches.admin_mixins import ExcelCSV, LoggedImportExportMixin
+    from tests.factories import UserFactory
+
+    for model_admin in admin.site._registry.values():
+        if isinstance(model_admin, LoggedImportExportMixin):
+            assert [f().get_title() for f in model_admin.get_export_formats()] == ["csv", "xlsx"]
+    data = ExcelCSV().export_data(tablib.Dataset(("甲一村党总支", "3"), headers=["单位", "人数"]))
+    raw = data.encode("utf-8")
+    assert raw.startswith(b"\xef\xbb\xbf")  # the UTF-8 byte-order mark Excel looks for
+    assert raw[3:].decode("utf-8").splitlines() == ["单位,人数", "甲一村党总支,3"]
+
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    html = client.get(reverse("admin:members_member_export")).content.decode()
+    assert ">xlsx<" in html and ">csv<" in html
+    for gone in ("tsv", "json", "yaml", "html", "ods", "xls<"):
+        assert f">{gone}" not in html
+
+
+# --- private downloads ------------------------------------------------------------------------------
+
+
+def test_a_townships_zip_is_streamed_or_handed_to_nginx(small_city, client, settings):
+    from django.core.files.base import ContentFile
+
+    from reports.models import BatchStatus, ReportBatch, TownshipArchive
+
+    batch = ReportBatch.objects.create(organization=small_city.city, year=2023, status=BatchStatus.DONE)
+    arc = TownshipArchive(batch=batch, organization=small_city.town_a, count=1, size=4)
+    arc.file.save("2023-batch-ta.zip", ContentFile(b"PK\x03\x04"), save=False)
+    arc.save()
+    client.force_login(small_city.users["shi"])
+    url = reverse("reports:archive_download", args=[arc.pk])
+
+    resp = client.get(url)  # no proxy: streamed in blocks by the app
+    assert resp.status_code == 200 and resp.streaming and b"".join(resp.streaming_content) == b"PK\x03\x04"
+    assert "attachment" in resp["Content-Disposition"]
+
+    settings.PRIVATE_MEDIA_ACCEL_PREFIX = "/_protected/"
+    resp = client.get(url)  # nginx in front: the view checks access, nginx sends the bytes
+    assert resp.status_code == 200 and resp.content == b""
+    assert resp["X-Accel-Redirect"] == "/_protected/" + arc.file.name
+    assert resp["Content-Type"] == "application/zip" and "attachment" in resp["Content-Disposition"]
+    client.force_login(small_city.users["cun2"])  # another township's village: 404 as before
+    assert client.get(url).status_code == 404
