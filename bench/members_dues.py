@@ -74,7 +74,7 @@ def prepare(orgs: int, members: int, paid: float, path: Path) -> dict:
         ctx = build_tree(rng=random.Random(2023), orgs_target=orgs, log=lambda *a: None)
         ctx.members_target = members
         # Only the roster: the other demo parts (pioneer index, care, dues) are not what is measured.
-        demo._pioneer = demo._care = demo.build_dues = lambda ctx: None
+        demo._pioneer = demo._care = demo.build_dues = demo.build_cards = lambda ctx: None
         demo.build(ctx)
         from django.contrib.auth import get_user_model
 

@@ -223,6 +223,11 @@ class PioneerIndicator(models.Model):
     weight = models.PositiveSmallIntegerField(_("分值"), default=0)
     is_veto = models.BooleanField(_("清零项"), default=False)
     order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    # Where the value comes from: entered in the grid, or computed from records (members/participation.py).
+    source = models.CharField(_("数据来源"), max_length=16, blank=True, default="", choices=[
+        ("", _("评议录入")),
+        ("participation", _("系统计算：按时交纳党费、参加组织生活（无记录时用评议录入值）")),
+    ])  # fmt: skip
 
     class Meta:
         verbose_name = _("先锋指数指标")

@@ -39,6 +39,7 @@ from .models import (
     PioneerScore,
     SchemeStatus,
 )
+from .participation import participation_values
 
 AUDITED = (
     "name", "gender", "ethnicity", "resident_id", "birth_date", "education", "phone", "joined_on",
@@ -315,8 +316,10 @@ def care_payment_add(
 
 # --- pioneer index ----------------------------------------------------------------------------
 
+# The first indicator is computed from the dues and check-in records where a member has them.
+PARTICIPATION = "按时参加组织生活、交纳党费"
 DEFAULT_INDICATORS = [
-    (Element.COVERAGE, "按时参加组织生活、交纳党费", 20),
+    (Element.COVERAGE, PARTICIPATION, 20),
     (Element.TEAM, "学习教育与能力提升", 20),
     (Element.ACTIVITY, "参加主题党日与志愿服务", 20),
     (Element.SYSTEM, "遵规守纪、履行党员义务", 20),
@@ -335,7 +338,8 @@ def pioneer_scheme_default(*, year: int) -> PioneerScheme:
                .first() or 0) + 1  # fmt: skip
     scheme = PioneerScheme.objects.create(year=year, version=version, name="先锋指数评价方案")
     PioneerIndicator.objects.bulk_create(
-        [PioneerIndicator(scheme=scheme, element=e, name=n, weight=w, order=i)
+        [PioneerIndicator(scheme=scheme, element=e, name=n, weight=w, order=i,
+                          source="participation" if n == PARTICIPATION else "")
          for i, (e, n, w) in enumerate(DEFAULT_INDICATORS)]
         + [PioneerIndicator(scheme=scheme, element=Element.SYSTEM, name=DEFAULT_VETO, is_veto=True, order=99)]
     )  # fmt: skip
@@ -444,6 +448,9 @@ def pioneer_scores_compute(*, scheme: PioneerScheme, member_ids=None) -> int:
     per_member: dict[int, dict[str, tuple]] = {}
     for mid, part, values, vetoed in entries.values_list("member_id", "part", "values", "vetoed"):
         per_member.setdefault(mid, {})[part] = (values, vetoed)
+    # Indicators computed from records (按时交纳党费、参加组织生活): the same value in every part.
+    sourced = {str(i.pk) for i in scheme.indicators.all() if i.source == "participation" and not i.is_veto}
+    auto = participation_values(member_ids=member_ids, year=scheme.year) if sourced else {}
     scores = []
     now = timezone.now()
     for mid, parts in per_member.items():
@@ -461,7 +468,7 @@ def pioneer_scores_compute(*, scheme: PioneerScheme, member_ids=None) -> int:
         for p, (values, p_vetoed) in parts.items():
             part_x100 = 0
             for key, name, w in indicators:
-                v = values.get(key, 0)
+                v = auto[mid] if key in sourced and mid in auto else values.get(key, 0)
                 part_x100 += w * v
                 breakdown["indicators"][name][p] = v
             breakdown["parts"][p] = {"score": str(_q(Decimal(part_x100) / 100)), "weight": weights[p]}
@@ -469,6 +476,8 @@ def pioneer_scores_compute(*, scheme: PioneerScheme, member_ids=None) -> int:
             vetoed = vetoed or p_vetoed
         total = Decimal(0) if vetoed else _q(Decimal(numerator) / (100 * total_w))
         breakdown["vetoed"] = vetoed
+        if mid in auto and sourced:
+            breakdown["computed"] = auto[mid]
         stars = 0 if vetoed else scheme.stars_for(total)
         scores.append((mid, scheme.pk, scheme.year, total, stars, vetoed, breakdown, now))
     bulk.insert_rows(
