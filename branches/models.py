@@ -294,8 +294,6 @@ class AuditAction(models.TextChoices):
     MEMBER_DUES_PROFILE = "member.dues_profile", _("党费基数")
     MEMBER_DUES_PAYMENT = "member.dues_payment", _("党费缴纳")
     MEMBER_DUES_IMPORT = "member.dues_import", _("导入党费")
-    MEMBER_CARD_REVOKE = "member.card_revoke", _("作废并补发党员证")
-    ACTIVITY_CHECKIN = "activity.checkin", _("活动签到")
     TRANSFER_START = "transfer.start", _("发起组织关系转接")
     TRANSFER_ACCEPT = "transfer.accept", _("接收组织关系")
     TRANSFER_REFUSE = "transfer.refuse", _("退回组织关系转接")
