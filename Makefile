@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format bench migrate demo clean worker upgrade
+.PHONY: run test install lint format bench migrate demo clean worker upgrade backup restore
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -61,6 +61,15 @@ bench: install
 
 worker: install
 	$(BIN)/celery -A config worker -l info
+
+# Encrypted backup of the database and the media files (BACKUP_KEY, BACKUP_DIR in .env);
+# restore into a fresh, empty database: make restore BACKUP=backups/x.pbbak DATABASE_URL=postgres://…/new
+backup: install
+	$(BIN)/python manage.py backup
+
+restore: install
+	@test -n "$(BACKUP)" || (echo "usage: make restore BACKUP=path/to/file.pbbak [DATABASE_URL=…]"; exit 2)
+	$(BIN)/python manage.py restore "$(BACKUP)"
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -429,3 +429,7 @@ HEALTH_HEARTBEAT_MAX_AGE = env.int("HEALTH_HEARTBEAT_MAX_AGE", default=300)
 # Behind nginx: private downloads (report zips) are sent by nginx from an internal location
 # with this prefix (X-Accel-Redirect, config/downloads.py); empty: streamed by the app.
 PRIVATE_MEDIA_ACCEL_PREFIX = env("PRIVATE_MEDIA_ACCEL_PREFIX", default="")
+# Backups (manage.py backup / restore, make backup / restore): their own key, never the field
+# encryption keys; where they are written.
+BACKUP_KEY = env("BACKUP_KEY", default="")
+BACKUP_DIR = env("BACKUP_DIR", default=str(BASE_DIR / "backups"))
