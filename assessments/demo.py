@@ -28,6 +28,7 @@ from .models import (
     FindingStatus,
     Inspection,
     PublicPage,
+    SchemeKind,
     ScoreRun,
     Standard,
     StandardCheck,
@@ -351,9 +352,10 @@ def score_periods(ctx: DemoContext) -> list[str]:
 
 
 def _scores(ctx: DemoContext, shi) -> int:
-    """Every period computed by the production engine. The latest quarter (and what ended with it)
-    is on public notice (公示) until a few days from today; every earlier one went through its notice
-    and is published (定级)."""
+    """Every period computed by the production engine. The latest quarter's score (and the half-year
+    that ended with it) is on public notice (公示) until a few days from today; everything else —
+    the year's 堡垒指数 and 年度考核 included, so branches always have a published fortress index —
+    went through its notice and is published (定级)."""
     periods = score_periods(ctx)
     quarters = [p for p in periods if "Q" in p]
     latest_end = scoring.parse_period(quarters[-1]).end if quarters else None
@@ -365,7 +367,7 @@ def _scores(ctx: DemoContext, shi) -> int:
             run = services.run_start_notice(actor=shi, run=ScoreRun.objects.get(pk=run.pk))
             n += 1
             ended = scoring.parse_period(p).end
-            if ended == latest_end:
+            if ended == latest_end and kind in (SchemeKind.SUPERVISION, SchemeKind.HALF_YEAR):
                 ScoreRun.objects.filter(pk=run.pk).update(notice_until=ctx.today + timedelta(days=3))
                 continue
             ScoreRun.objects.filter(pk=run.pk).update(

@@ -54,19 +54,21 @@ def test_demo_builds_a_year_of_supervision_with_published_scores(db):
     from branches.demo import build_accounts, build_tree
     from members import demo as members_demo
 
-    # On 2026-02-10 the four quarters to end last are 2025Q1–Q4: all published but the latest,
-    # 2025Q4, and what ended with it (2025H2, the year 2025), which are on 公示.
+    # On 2026-02-10 the four quarters to end last are 2025Q1–Q4: all published but the latest
+    # quarter's score, 2025Q4, and the half-year that ended with it (2025H2), which are on 公示;
+    # the year 2025 (堡垒指数, 年度考核) is published.
     ctx = build_tree(rng=random.Random(1), orgs_target=None, log=lambda *_: None, today=date(2026, 2, 10))
     build_accounts(ctx)
     members_demo.build(ctx)  # the fortress index reads the branches' members and pioneer index
     demo.build(ctx)
     published = ScoreRun.objects.filter(status=RunStatus.PUBLISHED)
-    assert set(published.values_list("period", flat=True)) == {"2025Q1", "2025Q2", "2025Q3", "2025H1"}
+    assert set(published.values_list("period", flat=True)) == {"2025Q1", "2025Q2", "2025Q3", "2025H1", "2025"}
     notice = ScoreRun.objects.filter(status=RunStatus.NOTICE)
     assert sorted(notice.values_list("period", "kind")) == [
-        ("2025", "annual"), ("2025", "fortress"), ("2025H2", "half_year"), ("2025Q4", "supervision")
-    ]  # fmt: skip
-    assert ScoreResult.objects.filter(run__in=notice, kind="fortress").exclude(stars=0).exists()
+        ("2025H2", "half_year"),
+        ("2025Q4", "supervision"),
+    ]
+    assert ScoreResult.objects.filter(run__in=published, kind="fortress").exclude(stars=0).exists()
     # 后进整改方案 in every state: done, under way, overdue — and some lagging branches still without
     from assessments.models import RectificationPlan
 
