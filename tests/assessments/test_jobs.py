@@ -75,5 +75,5 @@ def test_demo_builds_a_year_of_supervision_with_published_scores(db):
     plans = RectificationPlan.objects.all()
     assert plans.filter(progress=100).exists() and plans.filter(progress__lt=100).exists()
     assert any(p.is_overdue() for p in plans)
-    lagging = ScoreResult.objects.filter(run__in=notice, kind="fortress", lagging=True).count()
+    lagging = ScoreResult.objects.filter(run__in=published, kind="fortress", lagging=True).count()
     assert 0 < plans.count() < lagging
