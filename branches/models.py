@@ -309,8 +309,6 @@ class AuditAction(models.TextChoices):
     DEVELOPMENT_START = "development.start", _("发展党员：开始")
     DEVELOPMENT_STEP = "development.step", _("发展党员：记录步骤")
     DEVELOPMENT_STOP = "development.stop", _("发展党员：终止")
-    ACTIVITY_CHECKIN = "activity.checkin", _("活动签到")
-    MEMBER_CARD_REVOKE = "member.card_revoke", _("作废党员证")
     PIONEER_SCHEME_PUBLISH = "pioneer.scheme_publish", _("发布先锋指数方案")
     PIONEER_SCHEME_COPY = "pioneer.scheme_copy", _("复制先锋指数方案")
     PIONEER_ENTRIES = "pioneer.entries", _("录入先锋指数评价")
