@@ -385,7 +385,9 @@ def stage_counts(*, org_paths: list[str]) -> dict[str, dict[str, int]]:
 def people_options(dev: Development):
     """Who can be named as 培养联系人 / 入党介绍人: current full members of the unit's subtree."""
     org = dev.organization
-    unit = org.get_parent() if org.level == "branch" and org.depth > 1 else org
+    # A branch inside a 党总支/村党委 may name members of the whole unit; never wider than the unit.
+    parent = org.get_parent() if org.level == "branch" and org.depth > 1 else None
+    unit = parent if parent is not None and parent.level == "unit" else org
     return (
         Member.objects.current()
         .filter(category=Category.FULL, organization__path__startswith=unit.path)

@@ -57,7 +57,9 @@ def test_transfer_that_the_receiving_village_accepts_on_a_phone(live_server, pho
     city = build_small_city()
     m = add_member(city.a1_branch, 31, actor=SYSTEM, name="吴转接")
     browser_login(phone, live_server, "cun")
-    phone.goto(f"{live_server.url}/members/{m.pk}/")
+    phone.goto(f"{live_server.url}/members/{m.pk}/?tab=rewards")
+    assert "暂无奖惩记录" in phone.inner_text("#records")  # the records tabs, on the phone
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.click("#start-transfer")
     phone.select_option("#id_kind", "within")
     phone.fill("#id_to_org_code", city.b1.code)
