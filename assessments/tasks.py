@@ -38,6 +38,7 @@ def _limits(name: str, soft_default: int) -> dict:
 
 @shared_task(
     name="assessments.compute_run",
+    ignore_result=True,  # fire and forget: no result-backend round trip when a page enqueues
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,

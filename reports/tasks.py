@@ -30,7 +30,7 @@ def _retry_transient(task, e: Exception):
     raise task.retry(exc=e, countdown=_backoff(task.request.retries)) from None
 
 
-@shared_task(name="reports.render_chunk", acks_late=True, reject_on_worker_lost=True, bind=True,
+@shared_task(name="reports.render_chunk", ignore_result=True, acks_late=True, reject_on_worker_lost=True, bind=True,
              max_retries=RETRIES, **_limits("REPORTS_CHUNK_TIME_LIMIT", 600))  # fmt: skip
 def render_chunk(self, batch_id: int, file_ids: list[int]) -> int:
     """Render a chunk of a batch's unit reports; the last chunk to finish zips the batch."""
@@ -44,7 +44,7 @@ def render_chunk(self, batch_id: int, file_ids: list[int]) -> int:
     return n
 
 
-@shared_task(name="reports.zip_batch", acks_late=True, reject_on_worker_lost=True, bind=True,
+@shared_task(name="reports.zip_batch", ignore_result=True, acks_late=True, reject_on_worker_lost=True, bind=True,
              max_retries=RETRIES, **_limits("REPORTS_ZIP_TIME_LIMIT", 900))  # fmt: skip
 def zip_batch(self, batch_id: int) -> bool:
     """Zip a batch whose files are all finished (继续, the sweeper); a no-op while another
