@@ -130,6 +130,15 @@ def pilot_activities(ctx: SourceContext) -> dict:
     return dict(rows)
 
 
+def pilot_attendance(ctx: SourceContext) -> dict:
+    """组织生活出勤率: members present (check-in or the activity's roster) / members expected, over the
+    period's activities — Σ 实到人数 / Σ 应到人数."""
+    from pilot.models import Activity
+
+    qs = Activity.objects.filter(**ctx.orgs(), held_on__gte=ctx.start, held_on__lte=ctx.end, expected__gt=0)
+    return _ratio_rows(qs, Sum("attended"), Sum("expected"))
+
+
 # --- members ---------------------------------------------------------------------------------------
 
 
@@ -530,6 +539,7 @@ SOURCES: dict[str, Source] = {
     "pilot.completion": Source(_("一月一清单完成率"), pilot_completion, "ratio", "pilot"),
     "pilot.timeliness": Source(_("按时报送率"), pilot_timeliness, "ratio", "pilot"),
     "pilot.activities": Source(_("组织活动次数"), pilot_activities, "value", "pilot"),
+    "pilot.attendance": Source(_("组织生活出勤率"), pilot_attendance, "ratio", "pilot"),
     "members.eid_rate": Source(_("党员电子身份认证率"), members_eid_rate, "ratio", "members"),
     "members.five_star_rate": Source(_("五星党员占比"), members_five_star_rate, "ratio", "members"),
     "members.pioneer_index": Source(

@@ -113,3 +113,16 @@ def test_checkin_pages_scan_by_json_and_refuse_out_of_scope(small_city, client, 
     act2 = _activity(small_city.a2)
     assert client.get(reverse("members:checkin", args=[act2.pk])).status_code == 200  # sees, does not scan
     assert client.post(reverse("members:checkin_scan", args=[act2.pk]), {"token": "x"}).status_code == 403
+
+
+def test_attendance_feeds_the_scores_as_a_ratio_source(small_city, today):
+    from assessments.sources import SOURCES, SourceContext
+
+    ms = [add_member(small_city.a1_branch, i) for i in (1, 2, 3)]
+    act = _activity(small_city.a1)  # 应到 3
+    for m in ms[:2]:
+        cards_services.checkin_scan(actor=SYSTEM, activity=act, token=cards_services.card_token(m))
+    ctx = SourceContext(org_ids=None, start=date(2025, 4, 1), end=date(2025, 6, 30), period="2025Q2", year=2025,
+                        domains={})  # fmt: skip
+    source = SOURCES["pilot.attendance"]
+    assert source.shape == "ratio" and source.fn(ctx) == {small_city.a1.pk: (2, 3)}  # 实到 2 / 应到 3
