@@ -421,62 +421,75 @@ def compute_chunk(
         if raw is None:
             raw = run_sources(period=period, index=index, indicators=indicators, org_ids=list(owner))
         rolled = rollup_all({n: raw[n] for n in source_names(indicators)}, owner)
+    zeroing = {ind.pk for ind in indicators if (ind.veto_effect or scheme.veto_effect) == VetoEffect.ZERO}
+    q4 = Decimal("0.0001")
+    zero = Decimal(0)
+    kinds = {IndicatorKind.BASE: 0, IndicatorKind.BONUS: 1, IndicatorKind.DEDUCTION: 2, IndicatorKind.VETO: 3}
+
+    def line_maker(ind, shape, default, values, mapper, head, tail):
+        """raw value → (kind slot, points, fires, zeroes, the breakdown line) — computed once per
+        distinct raw value of the indicator (few: most units share a value)."""
+        slot = kinds.get(ind.kind, -1)
+        zeroes = ind.pk in zeroing
+        window = values.get(None, 0)
+
+        def make(r):
+            if shape == "months":
+                value = months_value(ind, r, window, period)
+            else:
+                value = raw_value(shape, r, default)
+            pts = mapper(value)
+            hit = slot == 3 and veto_hit(ind, value)
+            return (
+                slot,
+                pts,
+                hit,
+                hit and zeroes,
+                head
+                + ',"raw":' + ("null" if value is None else _json(float(value.quantize(q4))))
+                + ',"num":' + (_json(list(r)) if isinstance(r, tuple) else "null")
+                + ',"points":' + _json(float(-pts if slot == 2 else pts))
+                + tail
+                + (',"vetoed":true}' if hit else ',"vetoed":false}'),
+            )  # fmt: skip
+
+        return make
+
     plans: dict[str, list] = {}
     for ind in indicators:
         head = _json({"code": ind.code, "name": ind.name, "kind": ind.kind, "source": ind.source})[:-1]
-        plans.setdefault(ind.domain, []).append(
-            (ind, get_source(ind.source).shape, (ind.params or {}).get("default"), rolled[ind.source],
-             make_mapper(ind), head, ',"max":' + _json(float(ind.weight)), {})
-        )  # fmt: skip
-    zeroing = {ind.pk for ind in indicators if (ind.veto_effect or scheme.veto_effect) == VetoEffect.ZERO}
+        values = rolled[ind.source]
+        make = line_maker(ind, get_source(ind.source).shape, (ind.params or {}).get("default"), values,
+                          make_mapper(ind), head, ',"max":' + _json(float(ind.weight)))  # fmt: skip
+        plans.setdefault(ind.domain, []).append((ind, values, {}, make))
     common = plans.get("", [])
     ordered = {
-        d: sorted(common + lst, key=lambda x: (x[0].sort_order, x[0].pk or 0))
+        d: [x[1:] for x in sorted(common + lst, key=lambda x: (x[0].sort_order, x[0].pk or 0))]
         for d, lst in plans.items()
         if d
     }
-    ordered[""] = sorted(common, key=lambda x: (x[0].sort_order, x[0].pk or 0))
-    q4 = Decimal("0.0001")
-    zero = Decimal(0)
+    ordered[""] = [x[1:] for x in sorted(common, key=lambda x: (x[0].sort_order, x[0].pk or 0))]
     innovations = rolled["entered:innovation"]
 
     out = []
     for sid in chunk:
         path, domain, township_id = index.info[sid]
-        base = bonus = deduction = zero
+        sums = [zero, zero, zero, zero]
         vetoed = zeroed = False
         lines = []
-        for ind, shape, default, values, mapper, head, tail, memo in ordered.get(domain or "", ordered[""]):
+        for values, memo, make in ordered.get(domain or "", ordered[""]):
             r = values.get(sid)
             m = memo.get(r)
             if m is None:
-                if shape == "months":
-                    value = months_value(ind, r, values.get(None, 0), period)
-                else:
-                    value = raw_value(shape, r, default)
-                pts = mapper(value)
-                m = memo[r] = (
-                    pts,
-                    ind.kind == IndicatorKind.VETO and veto_hit(ind, value),
-                    ',"raw":' + ("null" if value is None else _json(float(value.quantize(q4))))
-                    + ',"num":' + (_json(list(r)) if isinstance(r, tuple) else "null"),
-                    ',"points":' + _json(float(pts)),
-                    ',"points":' + _json(float(-pts)),
-                )  # fmt: skip
-            pts, positive, raw_s, pts_s, neg_s = m
-            kind = ind.kind
-            hit = False
-            if kind == IndicatorKind.BASE:
-                base += pts
-            elif kind == IndicatorKind.BONUS:
-                bonus += pts
-            elif kind == IndicatorKind.DEDUCTION:
-                deduction += pts
-                pts_s = neg_s
-            elif kind == IndicatorKind.VETO and positive:
-                vetoed = hit = True
-                zeroed = zeroed or ind.pk in zeroing
-            lines.append(head + raw_s + pts_s + tail + (',"vetoed":true}' if hit else ',"vetoed":false}'))
+                m = memo[r] = make(r)
+            slot, pts, hit, zeroes, line = m
+            if slot >= 0:
+                sums[slot] += pts
+            if hit:
+                vetoed = True
+                zeroed = zeroed or zeroes
+            lines.append(line)
+        base, bonus, deduction = sums[0], sums[1], sums[2]
         if scheme.bonus_cap is not None:
             bonus = min(bonus, scheme.bonus_cap)
         if scheme.deduction_cap is not None:
