@@ -281,6 +281,33 @@ def test_chunk_scoped_sources_give_the_same_rows_as_run_wide_ones(scored_city, s
     assert {r[4] for r in run_wide} == {1, 2, 3}
 
 
+def test_checklist_sources_count_as_the_pilots_selector_in_both_scopes(scored_city):
+    """The score's checklist counts are the pilot pages' (completion_by_org), run-wide and per
+    chunk. By hand, 2023Q3: a1 July 4 items, 3 accepted on the 20th (due the 25th), 1 pending
+    past its due date (late) → (4 due, 3 accepted, 3 on time); its branch August 4/4 → (4, 4, 4);
+    a2 September (4, 4, 4); b1 July 2 of 4 → (4, 2, 2); a1's June items are another quarter.
+    One more a2 item submitted but flagged late: due 5, on time still 4."""
+    from assessments.sources import SourceContext, _pilot_items
+    from pilot.models import ChecklistItem
+    from pilot.selectors import completion_by_org
+
+    c = scored_city
+    h.checklist(c.a2, month=SEP, accepted=1, total=1)
+    last = ChecklistItem.objects.filter(organization=c.a2).latest("pk")
+    ChecklistItem.objects.filter(pk=last.pk).update(status="submitted", accepted_at=None, is_late=True)
+    expected = {c.a1.pk: (4, 3, 3), c.a1_branch.pk: (4, 4, 4), c.a2.pk: (5, 4, 4), c.b1.pk: (4, 2, 2)}
+
+    def ctx(org_ids):
+        return SourceContext(
+            org_ids=org_ids, start=JUL, end=date(2023, 9, 30), period="2023Q3", year=2023, domains={}
+        )
+
+    assert _pilot_items(ctx(None)) == expected
+    assert _pilot_items(ctx([c.a2.pk, c.b1.pk])) == {k: expected[k] for k in (c.a2.pk, c.b1.pk)}
+    pages = completion_by_org(JUL, date(2023, 9, 30))
+    assert {oid: (x.due, x.accepted, x.on_time) for oid, x in pages.items()} == expected
+
+
 def test_five_star_member_rate_source_reads_the_members_pioneer_index(small_city):
     from assessments.sources import SourceContext, members_five_star_rate
     from members.models import Member, PioneerScheme, PioneerScore
