@@ -285,7 +285,11 @@ def development_step(
 ) -> DevelopmentStep:
     """Record the next step. Refused (``ValidationError`` with the reason) when a rule is broken;
     403 when the step belongs to the level above and the actor is the unit."""
-    dev = Development.objects.select_for_update().select_related("organization").get(pk=development.pk)
+    dev = (
+        Development.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=development.pk)
+    )
     if not may_do_step(actor, dev, number):
         raise PermissionDenied
     people = list(people)

@@ -38,7 +38,7 @@ def floating_out_start(
     activity_org_name: str = "",
 ) -> FloatingRecord:  # fmt: skip
     """流出: the member goes to work elsewhere; the status becomes 流动, the record keeps where and how to reach them."""
-    member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
+    member = Member.objects.select_for_update(of=("self",)).select_related("organization").get(pk=member.pk)
     require(actor, Action.MANAGE, member.organization)
     if member.status not in CURRENT_STATUSES:
         raise ValidationError(_("只有在册党员才能登记为流动党员。"))

@@ -75,7 +75,7 @@ def transfer_start(
     to_org_name: str = "", dues_paid_until: str = "", valid_days: int | None = None,
 ) -> Transfer:  # fmt: skip
     """The sending unit starts a transfer within the city, or issues a letter out of it."""
-    member = Member.objects.select_for_update().select_related("organization").get(pk=member.pk)
+    member = Member.objects.select_for_update(of=("self",)).select_related("organization").get(pk=member.pk)
     require(actor, Action.MANAGE, member.organization)
     if member.status not in CURRENT_STATUSES:
         raise ValidationError(_("只有在册（正常、流动）党员才能转接组织关系。"))
@@ -145,7 +145,11 @@ def _parse(rid: str):
 
 
 def _pending(t: Transfer) -> Transfer:
-    t = Transfer.objects.select_for_update().select_related("from_org", "to_org", "member").get(pk=t.pk)
+    t = (
+        Transfer.objects.select_for_update(of=("self",))
+        .select_related("from_org", "to_org", "member")
+        .get(pk=t.pk)
+    )
     if t.status != TransferStatus.PENDING:
         raise ValidationError(_("该转接已%(s)s，不能再办理。") % {"s": t.get_status_display()})
     return t
@@ -221,7 +225,7 @@ def transfer_cancel(*, actor, transfer: Transfer) -> Transfer:
 @transaction.atomic
 def transfer_receipt(*, actor, transfer: Transfer, returned_on: date) -> Transfer:
     """The receipt (回执) of a letter out of the city came back."""
-    t = Transfer.objects.select_for_update().select_related("from_org").get(pk=transfer.pk)
+    t = Transfer.objects.select_for_update(of=("self",)).select_related("from_org").get(pk=transfer.pk)
     require(actor, Action.MANAGE, t.from_org)
     if t.status != TransferStatus.LETTER_ISSUED:
         raise ValidationError(_("该转接已%(s)s，不能再登记回执。") % {"s": t.get_status_display()})
