@@ -154,9 +154,20 @@ class ItemInline(admin.TabularInline):
 
 @admin.register(models.Standard)
 class StandardAdmin(admin.ModelAdmin):
-    list_display = ["name", "domain", "year"]
-    list_filter = ["year", "domain"]
+    list_display = ["name", "domain", "year", "status"]
+    list_filter = ["year", "domain", "status"]
+    readonly_fields = ["status"]
     inlines = [ItemInline]
+    actions = ["publish"]
+
+    @admin.action(description=_("发布所选草稿标准"))
+    def publish(self, request, queryset):
+        for s in queryset:
+            try:
+                services.standard_publish(actor=request.user, standard=s)
+                messages.success(request, _("已发布：%(s)s") % {"s": s})
+            except ValidationError as e:
+                messages.error(request, f"{s}：" + "；".join(e.messages))
 
 
 @admin.register(models.ScoreRun)

@@ -347,10 +347,22 @@ class AssessorEntry(models.Model):
 # --- qualified-branch standards (合格支部标准) -------------------------------------------------------
 
 
+class StandardStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("已发布")
+
+
 class Standard(models.Model):
+    """合格支部标准 of a domain and year. A draft (a copied year being edited) is seen by nobody
+    but the department: branches self-check, the level above verifies and scores count only
+    published standards."""
+
     domain = models.CharField(_("领域"), max_length=20, choices=Domain.choices)
     year = models.PositiveSmallIntegerField(_("年度"))
     name = models.CharField(_("名称"), max_length=120)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=StandardStatus.choices, default=StandardStatus.PUBLISHED
+    )
 
     class Meta:
         verbose_name = _("合格支部标准")

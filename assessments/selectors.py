@@ -26,6 +26,7 @@ from .models import (
     ScoreRun,
     StandardCheck,
     StandardItem,
+    StandardStatus,
     SurveyResponse,
     finding_overdue_q,
 )
@@ -251,9 +252,9 @@ def contact_units(*, user):
 def standards_for(*, user, org: Organization, year: int):
     """The domain's checklist with this organization's self-check and verification, item by item."""
     items = list(
-        StandardItem.objects.filter(standard__domain=org.domain, standard__year=year).order_by(
-            "sort_order", "id"
-        )
+        StandardItem.objects.filter(
+            standard__domain=org.domain, standard__year=year, standard__status=StandardStatus.PUBLISHED
+        ).order_by("sort_order", "id")
     )
     checks = {
         c.item_id: c for c in StandardCheck.objects.visible_to(user).filter(organization=org, item__in=items)

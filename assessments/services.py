@@ -35,8 +35,10 @@ from .models import (
     SchemeKind,
     SchemeStatus,
     ScoreRun,
+    Standard,
     StandardCheck,
     StandardItem,
+    StandardStatus,
     SurveyResponse,
 )
 from .scoring import PeriodError, parse_period
@@ -152,6 +154,24 @@ def scheme_publish(*, actor, scheme: Scheme) -> Scheme:
     scheme.save(update_fields=["status", "published_at", "supersedes"])
     audit_record(actor=actor, action="scheme_publish", obj=scheme)
     return scheme
+
+
+@transaction.atomic
+def standard_publish(*, actor, standard: Standard) -> Standard:
+    """Publish a draft 合格支部标准 (a copied year, once edited): from now on branches self-check it
+    and the fortress index counts it. Only the department publishes; publishing twice does nothing."""
+    require(actor, Action.PUBLISH)
+    standard = Standard.objects.select_for_update().get(pk=standard.pk)
+    if standard.status == StandardStatus.PUBLISHED:
+        return standard
+    if not standard.items.exists():
+        raise ValidationError(_("%(s)s 没有标准条目，不能发布。") % {"s": standard.name})
+    standard.status = StandardStatus.PUBLISHED
+    standard.save(update_fields=["status"])
+    audit_record(
+        actor=actor, action="standard_publish", obj=standard, changes={"status": ["draft", "published"]}
+    )
+    return standard
 
 
 @transaction.atomic

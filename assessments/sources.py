@@ -179,16 +179,21 @@ def members_pioneer_index(ctx: SourceContext) -> dict:
 
 def standards_met(ctx: SourceContext) -> dict:
     """合格支部标准: items verified as met by the level above / items of the domain's standard."""
-    from .models import StandardCheck, StandardItem
+    from .models import StandardCheck, StandardItem, StandardStatus
 
     met = dict(
-        StandardCheck.objects.filter(**ctx.orgs(), item__standard__year=ctx.year, verified_met=True)
+        StandardCheck.objects.filter(
+            **ctx.orgs(),
+            item__standard__year=ctx.year,
+            item__standard__status=StandardStatus.PUBLISHED,
+            verified_met=True,
+        )
         .values("organization_id")
         .annotate(n=Count("*"))
         .values_list("organization_id", "n")
     )
     per_domain = dict(
-        StandardItem.objects.filter(standard__year=ctx.year)
+        StandardItem.objects.filter(standard__year=ctx.year, standard__status=StandardStatus.PUBLISHED)
         .values("standard__domain")
         .annotate(n=Count("*"))
         .values_list("standard__domain", "n")

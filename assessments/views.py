@@ -44,6 +44,7 @@ from .models import (
     Severity,
     StandardCheck,
     StandardItem,
+    StandardStatus,
 )
 from .scoring import PeriodError, parse_period
 
@@ -752,7 +753,11 @@ def standards(request, org_id: int):
     year = int(y) if y.isdigit() and len(y) == 4 else timezone.localdate().year
     if request.method == "POST":
         try:
-            item = StandardItem.objects.get(pk=request.POST.get("item"), standard__domain=org.domain)
+            item = StandardItem.objects.get(
+                pk=request.POST.get("item"),
+                standard__domain=org.domain,
+                standard__status=StandardStatus.PUBLISHED,
+            )
             met = request.POST.get("met") == "1"
             if request.POST.get("step") == "verify":
                 chk = get_visible_or_404(

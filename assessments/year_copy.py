@@ -10,7 +10,7 @@ from django.db import models
 
 from branches.audit import audit_record
 
-from .models import Scheme, SchemeStatus, Standard, StandardItem
+from .models import Scheme, SchemeStatus, Standard, StandardItem, StandardStatus
 
 
 def _clone(obj: models.Model, **overrides) -> models.Model:
@@ -65,11 +65,11 @@ def schemes_copy_as_drafts(*, actor, source_year: int, year: int) -> list[Scheme
 
 
 def standards_copy(*, actor, source_year: int, year: int) -> list[Standard]:
-    """Copy the source year's 合格支部标准 (per domain, with their items) for ``year``. The branches
-    self-check them only once that year begins."""
+    """Copy the source year's 合格支部标准 (per domain, with their items) for ``year`` as drafts:
+    nobody self-checks or scores a draft until the department publishes it (``standard_publish``)."""
     out = []
     for src in Standard.objects.filter(year=source_year).order_by("domain"):
-        new = _clone(src, year=year, name=_renamed(src.name, source_year, year))
+        new = _clone(src, year=year, name=_renamed(src.name, source_year, year), status=StandardStatus.DRAFT)
         new.save()
         StandardItem.objects.bulk_create(
             [_clone(i, standard_id=new.pk) for i in src.items.order_by("sort_order", "id")]

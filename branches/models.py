@@ -331,6 +331,7 @@ class AuditAction(models.TextChoices):
     PLAN_YEAR_START = "plan_year_start", _("启动新年度")
     SCHEME_COPY = "scheme_copy", _("复制指标体系")
     STANDARD_COPY = "standard_copy", _("复制合格标准")
+    STANDARD_PUBLISH = "standard_publish", _("发布合格标准")
     SCHEME_PUBLISH = "scheme_publish", _("发布指标体系")
     SCHEME_NEW_VERSION = "scheme_new_version", _("指标体系新版本")
     SCORE_RUN_START = "score_run_start", _("启动计分")

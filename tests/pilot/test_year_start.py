@@ -133,3 +133,35 @@ def test_the_plan_page_links_the_new_year_for_the_department_only(client, small_
     client.force_login(small_city.users["zhen"])
     assert link not in client.get(reverse("pilot:plan")).content.decode()
     assert client.get(link).status_code == 403
+
+
+def test_copied_standards_are_drafts_nobody_checks_until_the_department_publishes(
+    client, small_city, year_2024
+):
+    from assessments import selectors
+    from assessments.models import StandardStatus
+    from assessments.services import standard_publish
+
+    shi, cun = small_city.users["shi"], small_city.users["cun"]
+    plan_year_start(actor=shi, source=year_2024, year=2025, theme="质量提升年")
+    draft = Standard.objects.get(year=2025)
+    assert draft.status == StandardStatus.DRAFT
+    # A draft is not on the village's checklist of standards (nor counted by the standards source).
+    assert selectors.standards_for(user=cun, org=small_city.a1, year=2025) == []
+    # Only the department publishes (a village secretary gets 403), from the back office's action.
+    with pytest.raises(PermissionDenied):
+        standard_publish(actor=cun, standard=draft)
+    shi.is_staff = shi.is_superuser = True  # the department's back-office account
+    shi.save()
+    client.force_login(shi)
+    url = reverse("admin:assessments_standard_changelist")
+    resp = client.post(url, {"action": "publish", "_selected_action": [draft.pk]})
+    assert resp.status_code == 302, resp.content.decode()[:2000]
+    msgs = [str(m) for m in resp.wsgi_request._messages]
+    draft.refresh_from_db()
+    assert draft.status == StandardStatus.PUBLISHED, (resp.url, msgs)
+    assert draft.status == StandardStatus.PUBLISHED
+    assert len(selectors.standards_for(user=cun, org=small_city.a1, year=2025)) == 3
+    assert AuditEvent.objects.filter(action="standard_publish", actor=shi).count() == 1
+    standard_publish(actor=shi, standard=draft)  # publishing twice does nothing
+    assert AuditEvent.objects.filter(action="standard_publish").count() == 1
