@@ -577,6 +577,16 @@ class Appeal(models.Model):
         ]
 
 
+class FindingEventAction(models.TextChoices):
+    FOUND = "found", _("发现问题")
+    ANSWERED = "answered", _("反馈整改")
+    CLOSED = "closed", _("核查销号")
+    REOPENED = "reopened", _("核查退回")
+    APPEALED = "appealed", _("提出申诉")
+    RULED = "ruled", _("申诉裁定")
+    ESCALATED = "escalated", _("逾期上报")
+
+
 class FindingEvent(models.Model):
     """The finding's history: found, answered, verified, reopened, appealed, ruled, escalated."""
 
@@ -585,7 +595,7 @@ class FindingEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    action = models.CharField(max_length=20)
+    action = models.CharField(max_length=20, choices=FindingEventAction.choices)
     note = models.TextField(blank=True)
 
     class Meta:

@@ -221,6 +221,9 @@ def test_rectification_answer_verify_reopen_appeal_and_history(small_city, clien
     assert f.status == FindingStatus.CLOSED and f.closed_on_time
     html = client.get(reverse("assessments:finding_detail", args=[f.pk])).content.decode()
     assert "照片不清楚" in html and "已重新上传" in html
+    # The history names each step in Chinese, never its code.
+    assert "发现问题" in html and "核查退回" in html and "核查销号" in html
+    assert " found " not in html and "· answered" not in html and "· closed" not in html
 
 
 def test_appeal_for_more_time_moves_the_deadline(small_city):
