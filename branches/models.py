@@ -275,7 +275,7 @@ class AuditAction(models.TextChoices):
     ROLE_GRANT = "role.grant", _("授予角色")
     ROLE_UPDATE = "role.update", _("修改角色权限")
     ROLE_REVOKE = "role.revoke", _("撤销角色")
-    MEMBER_CREATE = "member.create", _("添加党员")
+    MEMBER_CREATE = "member.create", _("新增党员")
     MEMBER_UPDATE = "member.update", _("修改党员信息")
     MEMBER_STATUS = "member.status", _("变更党员状态")
     MEMBER_EID = "member.eid", _("电子身份认证")

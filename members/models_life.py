@@ -511,14 +511,3 @@ class FloatingContact(models.Model):
         verbose_name = _("流动党员联系记录")
         verbose_name_plural = _("流动党员联系记录")
         ordering = ["-contacted_on", "-id"]
-
-
-# How the audit trail names these actions on the member and procedure pages.
-LIFE_ACTIONS = {
-    "member.record.add": "添加记录", "member.record.update": "修改记录", "member.record.delete": "删除记录",
-    "development.start": "递交入党申请书", "development.step": "发展党员步骤", "development.stop": "终止培养",
-    "transfer.start": "发起转接", "transfer.accept": "接收", "transfer.refuse": "拒收", "transfer.cancel": "撤回",
-    "transfer.letter": "开具介绍信", "transfer.receipt": "回执退回", "transfer.in": "登记转入",
-    "member.transfer_out": "组织关系转出", "member.transfer_in": "组织关系转入",
-    "floating.start": "登记流动党员", "floating.contact": "联系流动党员", "floating.end": "结束流动",
-}  # fmt: skip

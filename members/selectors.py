@@ -22,7 +22,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from branches.audit import audit_for
-from branches.models import Organization
+from branches.models import AuditAction, Organization
 from branches.scoping import get_visible_or_404
 
 from .models import (
@@ -33,7 +33,6 @@ from .models import (
     Member,
     PioneerScore,
 )
-from .models_life import LIFE_ACTIONS
 
 
 @dataclass
@@ -193,13 +192,14 @@ def member_get(*, user, member_id) -> Member:
     return get_visible_or_404(Member.objects.visible_to(user).select_related("organization"), pk=member_id)
 
 
-ACTIONS = {
-    "member.create": "新增党员", "member.update": "修改信息", "member.status": "变更状态",
-    "member.eid": "电子身份认证", "member.care_visit": "润心走访", "member.care_payment": "关爱资金",
-    "member.import_create": "导入新增", "member.import_update": "导入更新",
-    "member.duplicate_id_refused": "他人录入此号码被拒", "member.view_full_id": "查看完整身份证号",
-}  # fmt: skip
-ACTIONS.update(LIFE_ACTIONS)
+def _action_label(code: str) -> str:
+    """The audit vocabulary's own (translated) label; one list of actions, not a copy per page."""
+    try:
+        return AuditAction(code).label
+    except ValueError:
+        return code
+
+
 _FIELD_LABELS = {f.name: str(f.verbose_name) for f in Member._meta.fields}
 
 
@@ -214,7 +214,7 @@ def _history_rows(events) -> list[dict]:
                 items.append(f"{label}：{old} → {new}" if old != "" else f"{label}：{new}")
             else:
                 items.append(f"{label}：{v}")
-        rows.append({"at": e.at, "actor": e.actor, "action": ACTIONS.get(e.action, e.action), "items": items})
+        rows.append({"at": e.at, "actor": e.actor, "action": _action_label(e.action), "items": items})
     return rows
 
 
