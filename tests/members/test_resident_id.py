@@ -12,9 +12,18 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from members import resident_id
 from members.models import Member
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    # The reasons are asserted in Chinese whatever language an earlier test left active.
+    with translation.override("zh-hans"):
+        yield
+
 
 # (number, birth date, gender) — each from a source outside this project.
 PUBLISHED_VALID = [
