@@ -175,3 +175,6 @@ class CarePaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["member", "paid_on", "amount", "approver"]
     raw_id_fields = ["member"]
     date_hierarchy = "paid_on"
+
+
+from . import admin_life  # noqa: E402,F401  the issue 11 records (read-only), registered with the site

@@ -299,7 +299,7 @@ def _floating(ctx: DemoContext, rng: random.Random, today: date) -> None:
     """Outflow from the status 流动 members (most, with contacts; some not contacted for months),
     inflow at a few units; one ended record."""
     from . import floating as fl
-    from .services import member_transfer_out
+    from .services import member_status_change
 
     orgs = _secretary_orgs()
     # The roster demo marks ~4 % as 流动 without a record: give each a record (status back to 正常
@@ -308,7 +308,7 @@ def _floating(ctx: DemoContext, rng: random.Random, today: date) -> None:
                             .order_by("pk")[:120])  # fmt: skip
     n_out = n_in = 0
     for i, m in enumerate(floating_members):
-        member_transfer_out(
+        member_status_change(
             actor=SYSTEM, member=m, status=MemberStatus.NORMAL, on=today - timedelta(days=400)
         )
         started = today - timedelta(days=rng.randint(40, 700))

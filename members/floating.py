@@ -53,9 +53,9 @@ def floating_out_start(
     r.save()
     audit_record(actor=actor, action="floating.start", obj=member, organization=member.organization,
                  changes={"流出": [None, f"{started_on:%Y-%m-%d} {r.place}"]})  # fmt: skip
-    from .services import member_transfer_out
+    from .services import member_status_change
 
-    member_transfer_out(actor=actor, member=member, status=MemberStatus.FLOATING, on=started_on)
+    member_status_change(actor=actor, member=member, status=MemberStatus.FLOATING, on=started_on)
     return r
 
 
@@ -120,9 +120,9 @@ def floating_end(*, actor, record: FloatingRecord, ended_on: date) -> FloatingRe
     if record.member_id:
         m = Member.objects.select_related("organization").get(pk=record.member_id)
         if m.status == MemberStatus.FLOATING:
-            from .services import member_transfer_out
+            from .services import member_status_change
 
-            member_transfer_out(actor=actor, member=m, status=MemberStatus.NORMAL, on=ended_on)
+            member_status_change(actor=actor, member=m, status=MemberStatus.NORMAL, on=ended_on)
     return record
 
 

@@ -85,9 +85,8 @@ class MemberForm(forms.ModelForm):
 class TransferForm(forms.Form):
     status = forms.ChoiceField(
         label=_("变更为"),
-        choices=[(MemberStatus.TRANSFERRED, _("转出")), (MemberStatus.LEFT, _("出党")),
-                 (MemberStatus.DECEASED, _("去世")), (MemberStatus.FLOATING, _("流动")),
-                 (MemberStatus.NORMAL, _("正常"))],
+        # 流动 and 转出 are not here: they come from the floating and transfer flows only.
+        choices=[(MemberStatus.LEFT, _("出党")), (MemberStatus.DECEASED, _("去世")), (MemberStatus.NORMAL, _("正常"))],
     )  # fmt: skip
     on = forms.DateField(label=_("日期"), widget=_DATE)
 

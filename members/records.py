@@ -102,7 +102,10 @@ def record_delete(*, actor, member: Member, kind: str, record) -> None:
 
 
 def records_for(*, user, member: Member) -> dict[str, list]:
-    """Every record of the member, one query a kind; family masked unless full view is allowed."""
+    """Every record of the member, one query a kind; family masked unless full view is allowed.
+
+    Family members' names and work units shown in full are a full view of personal data: audited
+    (``member.view_full_id``, naming what was shown) like a full resident ID on the roster."""
     full = can_view_full_id(user, member.organization)
     out = {}
     for slug, k in KINDS.items():
@@ -113,6 +116,9 @@ def records_for(*, user, member: Member) -> dict[str, list]:
         elif slug == "family":
             for r in rows:
                 r.shown_name, r.shown_work_unit = r.name, r.work_unit
+            if rows:
+                audit_record(actor=user, action="member.view_full_id", obj=member, organization=member.organization,
+                             changes={str(k.label): _("%(n)d 条（完整姓名、工作单位）") % {"n": len(rows)}})  # fmt: skip
         out[slug] = rows
     return out
 

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from branches import sheets
 from branches.audit import audit_bulk, audit_record, diff
@@ -234,10 +235,24 @@ def resident_id_viewed(*, actor, member: Member) -> None:
     audit_record(actor=actor, action="member.view_full_id", obj=member, organization=member.organization)
 
 
+_FLOWS = {MemberStatus.FLOATING: gettext_lazy("“流动”由流动党员登记办理（登记流出、结束流动），不能直接修改。"),
+          MemberStatus.TRANSFERRED: gettext_lazy("“转出”由组织关系转接办理（发起转接、开具介绍信），不能直接修改。")}  # fmt: skip
+
+
+def member_transfer_out(*, actor, member: Member, status: str, on: date | None = None) -> Member:
+    """出党 / 去世 / 正常 from the member page. 流动 and 转出 (to or from) come only from their flows
+    (``floating``, ``transfers``), which keep where the member went: refused here."""
+    _require_manage(actor, member.organization)
+    for s in (status, member.status):
+        if s in _FLOWS and member.status != status:
+            raise ValidationError({"status": _FLOWS[s]})
+    return member_status_change(actor=actor, member=member, status=status, on=on)
+
+
 @_audited_refusals
 @transaction.atomic
-def member_transfer_out(*, actor, member: Member, status: str, on: date | None = None) -> Member:
-    """转出 / 出党 / 去世: the record stays, only its status changes."""
+def member_status_change(*, actor, member: Member, status: str, on: date | None = None) -> Member:
+    """A status change, the record kept; the floating and transfer flows call it for 流动 / 转出."""
     _require_manage(actor, member.organization)
     if status not in (MemberStatus.TRANSFERRED, MemberStatus.LEFT, MemberStatus.DECEASED, MemberStatus.NORMAL,
                       MemberStatus.FLOATING):  # fmt: skip

@@ -105,9 +105,9 @@ def transfer_start(
         changes["介绍信编号"] = [None, t.letter_no]
     _audit(actor, t, "transfer.start" if kind == TransferKind.WITHIN else "transfer.letter", changes)
     if kind == TransferKind.OUT:
-        from .services import member_transfer_out
+        from .services import member_status_change
 
-        member_transfer_out(actor=actor, member=member, status=MemberStatus.TRANSFERRED, on=started_on)
+        member_status_change(actor=actor, member=member, status=MemberStatus.TRANSFERRED, on=started_on)
     return t
 
 

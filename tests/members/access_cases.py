@@ -66,7 +66,7 @@ CASES = [
         _m("m_b1"),
         allow("shi", "cun2"),
         method="post",
-        data=lambda c: {"status": "floating", "on": "2024-05-01"},
+        data=lambda c: {"status": "deceased", "on": "2024-05-01"},
         ok_status=(302,),
     ),  # fmt: skip
     Case(

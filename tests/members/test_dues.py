@@ -162,7 +162,7 @@ def test_unpaid_list_per_month_and_scope_with_fixed_queries(
     dues_services.dues_payment_record(
         actor=SYSTEM, member=gone, month=date(2025, 5, 1), amount="9", paid_on=TODAY
     )
-    services.member_transfer_out(actor=SYSTEM, member=gone, status="transferred")
+    services.member_transfer_out(actor=SYSTEM, member=gone, status="left")
     c = dues_selectors.month_counts(org_path=small_city.city.path, month=date(2025, 5, 1))
     assert (c.due, c.paid, c.unpaid, c.amount) == (4, 1, 3, Decimal("15.00"))
     names = [

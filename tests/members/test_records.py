@@ -111,3 +111,18 @@ def test_roster_export_carries_a_sheet_per_record_kind(client, small_city, djang
     assert pos[1][0] == m.resident_id_masked
     fam = list(wb["家庭成员"].iter_rows(values_only=True))
     assert fam[1][3] == "李**"
+
+
+def test_family_shown_in_full_is_audited_as_a_full_view(client, small_city):
+    m = add_member(small_city.a1_branch, 1)
+    records.record_save(actor=SYSTEM, member=m, kind="family",
+                        values=dict(relation="spouse", name="王小明", political_status="masses"))  # fmt: skip
+    full_views = AuditEvent.objects.filter(action="member.view_full_id", object_id=str(m.pk))
+    client.force_login(small_city.users["zhen"])  # masked: no full view, no row
+    assert "王**" in client.get(reverse("members:detail", args=[m.pk]), {"tab": "family"}).content.decode()
+    assert not full_views.exists()
+    client.force_login(small_city.users["cun"])  # full: the ID and the family record, each audited
+    assert "王小明" in client.get(reverse("members:detail", args=[m.pk]), {"tab": "family"}).content.decode()
+    rows = list(full_views.values_list("actor__username", "changes"))
+    assert ("cun", {"家庭成员": "1 条（完整姓名、工作单位）"}) in rows
+    assert all("王小明" not in str(c) for _u, c in rows)

@@ -85,3 +85,21 @@ def test_import_template_carries_own_org_code_text_id_and_drop_downs(small_city,
     f.name = "模板.xlsx"
     plan = client.post(reverse("members:import"), {"file": f}).context["plan"]
     assert plan.ok and plan.counts["new"] == 1
+
+
+def test_full_id_export_carries_the_record_sheets_with_full_ids_and_names(small_city, client):
+    from branches.policy import SYSTEM
+    from members import records
+
+    m = add_member(small_city.a1_branch, 1)
+    records.record_save(actor=SYSTEM, member=m, kind="family",
+                        values=dict(relation="son", name="李小华", political_status="league", work_unit="甲镇中学"))  # fmt: skip
+    records.record_save(actor=SYSTEM, member=m, kind="positions",
+                        values=dict(title="组织委员", unit="甲一村第一党支部", started_on=date(2021, 5, 1)))  # fmt: skip
+    client.force_login(small_city.users["cun"])
+    wb = load_workbook(io.BytesIO(_download(client, reverse("members:export_full"))), read_only=True)
+    assert wb.sheetnames == ["党员花名册", "职务", "奖惩", "家庭成员", "培训", "出国（境）"]
+    fam = list(wb["家庭成员"].iter_rows(values_only=True))
+    # headers: 公民身份号码, 姓名, 称谓, 家庭成员姓名, 出生年份, 政治面貌, 工作单位及职务 — in full here
+    assert fam[1][0] == rid(1) and fam[1][3] == "李小华" and fam[1][6] == "甲镇中学"
+    assert list(wb["职务"].iter_rows(values_only=True))[1][:3] == (rid(1), "党员1", "组织委员")

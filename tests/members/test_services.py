@@ -38,7 +38,9 @@ def test_member_create_refuses_joining_before_eighteen(small_city):
 
 def test_transfer_out_keeps_the_record_and_frees_the_id(small_city):
     m = add_member(small_city.a1_branch, 1)
-    services.member_transfer_out(actor=SYSTEM, member=m, status=MemberStatus.TRANSFERRED, on=date(2024, 3, 1))
+    services.member_status_change(
+        actor=SYSTEM, member=m, status=MemberStatus.TRANSFERRED, on=date(2024, 3, 1)
+    )
     m.refresh_from_db()
     assert m.status == MemberStatus.TRANSFERRED and m.status_changed_on == date(2024, 3, 1)
     again = add_member(small_city.b1, 1)  # the same person joins elsewhere
@@ -190,3 +192,27 @@ def test_member_rates_take_three_queries_for_any_number_of_organizations(
     assert (city.members, city.eid, city.difficulty) == (3, 2, 1)
     assert (town_a.members, town_a.eid) == (2, 1) and town_a.eid_rate == 0.5
     assert rates[small_city.b1.path].difficulty == 1
+
+
+def test_member_page_status_change_refuses_floating_and_transferred(small_city):
+    """流动 and 转出 come from their flows (流出登记, 组织关系转接), never from the status form."""
+    from members import floating
+    from members.forms import TransferForm
+
+    assert {c for c, _l in TransferForm.base_fields["status"].choices} == {"left", "deceased", "normal"}
+    m = add_member(small_city.a1_branch, 1)
+    for status, word in ((MemberStatus.FLOATING, "流动党员登记"), (MemberStatus.TRANSFERRED, "组织关系转接")):
+        with pytest.raises(ValidationError) as e:
+            services.member_transfer_out(actor=SYSTEM, member=m, status=status, on=date(2024, 3, 1))
+        assert word in " ".join(e.value.messages)
+    m.refresh_from_db()
+    assert m.status == MemberStatus.NORMAL
+    floating.floating_out_start(
+        actor=SYSTEM, member=m, place="深圳", contact="13800000001", started_on=date(2024, 3, 1)
+    )
+    m.refresh_from_db()
+    assert m.status == MemberStatus.FLOATING
+    with pytest.raises(ValidationError):  # back to 正常 only by ending the floating record
+        services.member_transfer_out(actor=SYSTEM, member=m, status=MemberStatus.NORMAL, on=date(2024, 4, 1))
+    services.member_transfer_out(actor=SYSTEM, member=add_member(small_city.a1_branch, 2), status="deceased",
+                                 on=date(2024, 4, 1))  # fmt: skip
