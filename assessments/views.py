@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +28,7 @@ from branches.middleware import current_ip
 from branches.models import Domain, Organization
 from branches.policy import Action, allows, may_anywhere, orgs_for, require
 from branches.scoping import get_visible_or_404, org_for_user_or_404
+from config.downloads import UPLOAD_HEADERS, private_file_response
 
 from . import selectors, services
 from .models import (
@@ -688,20 +689,13 @@ def finding_file(request, finding_id: int, which: str):
     stored = {"photo": f.photo, "evidence": f.evidence}.get(which)
     if not stored:
         raise Http404
-    try:
-        fh = stored.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
     ext = stored.name.rsplit(".", 1)[-1].lower()
     image = ext in ("jpg", "jpeg", "png")
     mime = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}.get(
         ext, "application/octet-stream"
     )
-    resp = FileResponse(fh, as_attachment=not image, filename=f"{which}-{f.pk}.{ext}", content_type=mime)
-    resp["X-Content-Type-Options"] = "nosniff"
-    resp["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    resp["Cache-Control"] = "private, max-age=3600"
-    return resp
+    return private_file_response(stored, filename=f"{which}-{f.pk}.{ext}", content_type=mime, as_attachment=not image,
+                                 headers={**UPLOAD_HEADERS, "Cache-Control": "private, max-age=3600"})  # fmt: skip
 
 
 @login_required

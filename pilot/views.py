@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, Sum
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from branches.exporting import xlsx_response
 from branches.models import Level, Organization
 from branches.policy import Action, Scope, allows, may_anywhere, orgs_for, require, role_orgs, scope_for
 from branches.scoping import get_visible_or_404
+from config.downloads import UPLOAD_HEADERS, private_file_response
 
 from . import selectors, services
 from .forms import (
@@ -186,15 +187,9 @@ def evidence_file(request, evidence_id: int, variant: str = "file"):
 
 
 def _serve(f, name: str, mime: str, *, inline: bool):
-    try:
-        fh = f.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    resp = FileResponse(fh, as_attachment=not inline, filename=name, content_type=mime)
-    resp["X-Content-Type-Options"] = "nosniff"
-    resp["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    resp["Cache-Control"] = "private, max-age=3600"
-    return resp
+    """Streamed by the app, or sent by nginx (X-Accel-Redirect) when PRIVATE_MEDIA_ACCEL_PREFIX is set."""
+    return private_file_response(f, filename=name, content_type=mime, as_attachment=not inline,
+                                 headers={**UPLOAD_HEADERS, "Cache-Control": "private, max-age=3600"})  # fmt: skip
 
 
 # --- township matrix and city view ------------------------------------------------------------------
