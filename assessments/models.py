@@ -707,6 +707,10 @@ class RunFailure(models.TextChoices):
     TIME_LIMIT = "time_limit", _("计算超出时间限制")
     ATTEMPTS = "attempts", _("多次尝试仍未完成（计算进程反复中断）")
     ERROR = "error", _("计算出错，请联系系统管理员查看日志")
+    RECURRING = (
+        "recurring",
+        _("多次自动重试仍未成功，已停止自动重试；请稍后点击“重试”，仍失败请联系系统管理员"),
+    )
 
 
 #: At most one run per period and kind in these states (a DB constraint, not a hope).
@@ -735,6 +739,10 @@ class ScoreRun(models.Model):
     heartbeat_at = models.DateTimeField(_("心跳"), null=True, blank=True)
     lease = models.CharField(max_length=32, blank=True, help_text="the worker currently holding the run")
     attempts = models.PositiveSmallIntegerField(default=0)
+    #: Times the sweeper sent the run again since its last chunk was written: a fault that keeps
+    #: coming back (a statement that always times out, a database that keeps refusing) ends the
+    #: run 失败 (``RunFailure.RECURRING``) at ``ASSESSMENTS_RUN_MAX_SWEEPS`` instead of forever.
+    sweeps = models.PositiveSmallIntegerField(default=0, editable=False)
     error = models.TextField(
         blank=True, help_text="the raw error, for the log and the admin; never shown on a page"
     )

@@ -866,8 +866,8 @@ def _write_chunk(run: ScoreRun, lease: str, n: int, chunk: list[int], rows: list
             ScoreResult.objects.filter(run=run, organization_id__in=chunk).delete()
         _insert_results(run, rows)
         ScoreRun.objects.filter(pk=run.pk).update(
-            chunks_done=F("chunks_done") + 1, heartbeat_at=timezone.now()
-        )
+            chunks_done=F("chunks_done") + 1, heartbeat_at=timezone.now(), sweeps=0
+        )  # progress: the sweeps so far were not a recurring fault
 
 
 RANK_SQL = """

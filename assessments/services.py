@@ -287,10 +287,10 @@ def run_retry(*, actor, run: ScoreRun, enqueue: bool = True) -> ScoreRun:
         raise ValidationError(_("只有失败的计分批次可以重试。"))
     old = run.failure
     run.status, run.failure, run.error, run.lease, run.task_id = RunStatus.QUEUED, "", "", "", ""
-    run.attempts, run.heartbeat_at, run.finished_at = 0, timezone.now(), None
+    run.attempts, run.sweeps, run.heartbeat_at, run.finished_at = 0, 0, timezone.now(), None
     try:
         with transaction.atomic():
-            run.save(update_fields=["status", "failure", "error", "lease", "task_id", "attempts",
+            run.save(update_fields=["status", "failure", "error", "lease", "task_id", "attempts", "sweeps",
                                     "heartbeat_at", "finished_at"])  # fmt: skip
     except IntegrityError:
         raise ValidationError(_("%(p)s 已有进行中的计分批次，不能重试这一批。") % {"p": run.period}) from None

@@ -6,7 +6,8 @@ once when the process running it dies (kill -9, the kernel's OOM killer); the re
 carries the same task id, so the engine lets it take the run over without waiting for the
 heartbeat to go stale. A database fault hands the run back and the task retries with backoff;
 ``sweep_stale_runs`` (beat, every minute) re-enqueues whatever is left: stale running runs,
-queued runs whose message was lost, and runs failed by a transient fault.
+queued runs whose message was lost, and runs failed by a transient fault — up to
+``ASSESSMENTS_RUN_MAX_SWEEPS`` times without progress, then the run ends 失败 (a recurring fault).
 """
 
 import logging
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from config.jobs import enqueue
 
-from . import scoring
+from . import recovery, scoring
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +68,11 @@ def compute_run(self, run_id: int) -> str:
 )
 def sweep_stale_runs() -> list[int]:
     """Put stuck runs back on the queue; the lease check keeps a slow-but-alive worker safe."""
-    from .models import RunStatus
-
     ids = []
     for rid, status in scoring.stale_runs().values_list("id", "status"):
-        if status == RunStatus.FAILED and not scoring.requeue_transient_failure(rid):
-            continue
-        ids.append(rid)
-        enqueue(compute_run, rid)
+        if recovery.sweep_or_give_up(rid, status):
+            ids.append(rid)
+            enqueue(compute_run, rid)
     return ids
 
 

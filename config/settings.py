@@ -395,6 +395,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 ASSESSMENTS_RUN_TIME_LIMIT = env.int("ASSESSMENTS_RUN_TIME_LIMIT", default=1800)
 ASSESSMENTS_RUN_MAX_ATTEMPTS = env.int("ASSESSMENTS_RUN_MAX_ATTEMPTS", default=6)
+# Sweeps without progress after which a run (or a report batch) that keeps meeting a fault ends
+# 失败 with a retry button, instead of being sent again forever.
+ASSESSMENTS_RUN_MAX_SWEEPS = env.int("ASSESSMENTS_RUN_MAX_SWEEPS", default=5)
+REPORTS_MAX_SWEEPS = env.int("REPORTS_MAX_SWEEPS", default=5)
 REPORTS_CHUNK_TIME_LIMIT = env.int("REPORTS_CHUNK_TIME_LIMIT", default=600)
 REPORTS_ZIP_TIME_LIMIT = env.int("REPORTS_ZIP_TIME_LIMIT", default=900)
 REPORTS_ZIP_STALE_SECONDS = env.int("REPORTS_ZIP_STALE_SECONDS", default=180)

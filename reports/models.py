@@ -65,6 +65,9 @@ class ReportBatch(models.Model):
     zipping_at = models.DateTimeField(_("打包心跳"), null=True, blank=True)
     zip_lease = models.CharField(max_length=32, blank=True, editable=False)
     zip_task_id = models.CharField(max_length=64, blank=True, editable=False)
+    #: Times the sweeper sent the batch again since a file was last rendered (the cap ends a
+    #: recurring fault 部分失败 instead of sending it forever; 继续 starts the count again).
+    sweeps = models.PositiveSmallIntegerField(default=0, editable=False)
 
     objects = ScopedQuerySet.as_manager()
 

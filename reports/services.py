@@ -15,9 +15,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from branches.audit import audit_record
 from branches.models import Level, Organization, OrgStatus
@@ -29,6 +30,14 @@ from .models import BatchStatus, FileStatus, ReportBatch, ReportFile, TownshipAr
 
 log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=getattr(settings, "REPORTS_STALE_MINUTES", 10))
+
+
+#: What the batch page shows for a unit whose report could not be rendered (stored translated).
+RENDER_FAILED_MESSAGE = gettext_lazy("报告生成出错，请点击“继续”重试；仍失败请联系系统管理员查看日志。")
+#: … and for a batch the sweeper stopped sending again (a recurring fault).
+GAVE_UP_MESSAGE = gettext_lazy(
+    "多次自动重试仍未完成，已停止自动重试；请点击“继续”重试，仍失败请联系系统管理员。"
+)
 
 
 class SystemUser:
@@ -139,9 +148,14 @@ def render_file(*, file_id: int) -> bool:
                     status=FileStatus.PENDING
                 )
             raise
-        ReportFile.objects.filter(pk=file_id).update(
-            status=FileStatus.FAILED, error=str(e)[:300], attempts=rf.attempts + 1, finished_at=timezone.now()
+        # The technical detail goes to the log only; the page shows a Chinese reason.
+        log.exception(
+            "report file %s (unit %s, %s): rendering failed", file_id, rf.organization.code, rf.batch.year
         )
+        ReportFile.objects.filter(pk=file_id).update(
+            status=FileStatus.FAILED, error=RENDER_FAILED_MESSAGE, attempts=rf.attempts + 1,
+            finished_at=timezone.now(),
+        )  # fmt: skip
         return False
     if rf.file:
         rf.file.delete(save=False)
@@ -152,6 +166,7 @@ def render_file(*, file_id: int) -> bool:
     rf.seconds = round(time.perf_counter() - t0, 3)
     rf.finished_at = timezone.now()
     rf.save(update_fields=["file", "status", "error", "attempts", "seconds", "finished_at"])
+    ReportBatch.objects.filter(pk=rf.batch_id, sweeps__gt=0).update(sweeps=0)  # progress
     return True
 
 
@@ -335,6 +350,21 @@ def sweep_stale(*, older_than: timedelta = STALE_AFTER) -> int:
         .filter(Q(zipping_at__lt=now - zip_stale_after()) | Q(zipping_at__isnull=True))
         .values_list("pk", flat=True)
     )
+    # A fault that keeps coming back (each sweep sends the batch, nothing moves) is not retried
+    # forever: after REPORTS_MAX_SWEEPS sweeps without a file rendered the batch ends 部分失败
+    # with a Chinese reason, and 继续 is the retry button.
+    given_up = set(
+        ReportBatch.objects.filter(pk__in=batch_ids | to_zip, sweeps__gte=max_sweeps())
+        .exclude(status__in=[BatchStatus.DONE, BatchStatus.FAILED])
+        .values_list("pk", flat=True)
+    )
+    if given_up:
+        log.error("report batches %s: %s sweeps without progress; failed", sorted(given_up), max_sweeps())
+        ReportBatch.objects.filter(pk__in=given_up).update(
+            status=BatchStatus.FAILED, finished_at=now, zip_lease="", zipping_at=None, error=GAVE_UP_MESSAGE
+        )
+    batch_ids, to_zip = batch_ids - given_up, to_zip - given_up
+    ReportBatch.objects.filter(pk__in=batch_ids | to_zip).update(sweeps=F("sweeps") + 1)
     for bid in batch_ids - to_zip:
         transaction.on_commit(lambda bid=bid: enqueue_pending(batch_id=bid))
     for bid in to_zip:
@@ -342,10 +372,15 @@ def sweep_stale(*, older_than: timedelta = STALE_AFTER) -> int:
     return len(batch_ids | to_zip)
 
 
+def max_sweeps() -> int:
+    return int(getattr(settings, "REPORTS_MAX_SWEEPS", 5))
+
+
 def batch_resume(*, actor, batch: ReportBatch) -> int:
     """继续: re-run the unfinished and failed files of a batch, or zip it again when every file
     is rendered (a zipper that died, a zip that failed). Returns how many files were sent."""
     require(actor, Action.RUN_REPORTS, batch.organization)
     ReportFile.objects.filter(batch=batch, status=FileStatus.RUNNING).update(status=FileStatus.PENDING)
+    ReportBatch.objects.filter(pk=batch.pk).update(sweeps=0)
     audit_record(actor=actor, action="report_batch_resume", obj=batch, organization=batch.organization)
     return enqueue_pending(batch_id=batch.pk)

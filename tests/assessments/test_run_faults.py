@@ -231,3 +231,66 @@ def test_the_sweeper_requeues_lost_messages_and_transient_failures(scored_city, 
     stale.update(status=RunStatus.FAILED, failure=RunFailure.TRANSIENT)
     assert sweep_stale_runs() == []
     assert stale.get().status == RunStatus.FAILED
+
+
+def test_a_fault_that_keeps_coming_back_ends_failed_after_the_sweep_cap_and_can_be_retried(
+    scored_city, monkeypatch, settings, client, django_capture_on_commit_callbacks
+):
+    """A statement that always times out (``QueryCanceled`` is an OperationalError, so it looks
+    transient): each delivery retries, gives up waiting and leaves the run queued; the sweeper
+    sends it again — five times without progress, then the run ends 失败 for good."""
+    settings.ASSESSMENTS_RUN_MAX_SWEEPS = 5
+    settings.ASSESSMENTS_RUN_STALE_SECONDS = 0
+    expected = _rows(_compute())
+    run = _start()
+    real = scoring._write_chunk
+
+    def times_out(*a, **k):
+        raise OperationalError("canceling statement due to statement timeout")
+
+    monkeypatch.setattr(scoring, "_write_chunk", times_out)
+    assert compute_run.delay(run.pk).get() == "deferred"
+    for n in range(1, 6):  # eager: each sweep's message runs (and gives up) at once
+        assert sweep_stale_runs() == [run.pk]
+        run.refresh_from_db()
+        assert (run.status, run.sweeps, run.chunks_done) == (RunStatus.QUEUED, n, 0)
+    assert sweep_stale_runs() == []  # the sixth sweep gives up instead of sending it again
+    run.refresh_from_db()
+    assert (run.status, run.failure) == (RunStatus.FAILED, RunFailure.RECURRING)
+    assert sweep_stale_runs() == []  # and it stays failed
+
+    client.force_login(scored_city.users["shi"])
+    page = client.get(reverse("assessments:run_detail", args=[run.pk])).content.decode()
+    assert "多次自动重试仍未成功，已停止自动重试" in page and "timeout" not in page
+    monkeypatch.setattr(scoring, "_write_chunk", real)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("assessments:run_retry", args=[run.pk]))
+    run.refresh_from_db()
+    assert (run.status, run.sweeps) == (RunStatus.DRAFT, 0) and _rows(run) == expected
+
+
+def test_sweeps_that_end_in_progress_do_not_count_toward_the_cap(scored_city, monkeypatch, settings):
+    """An outage now and then (each one costing a sweep) never fails a run that moves on between
+    them: writing a chunk resets the count."""
+    settings.ASSESSMENTS_RUN_MAX_SWEEPS = 2
+    settings.ASSESSMENTS_RUN_STALE_SECONDS = 0
+    expected = _rows(_compute())
+    run = _start()  # three chunks
+    real = scoring._write_chunk
+    outage = {"on": True}
+
+    def flaky(run_, lease, n, chunk, rows):
+        if outage["on"]:
+            raise OperationalError("connection refused")
+        real(run_, lease, n, chunk, rows)
+        outage["on"] = True  # each chunk is followed by an outage that outlasts the retries
+
+    monkeypatch.setattr(scoring, "_write_chunk", flaky)
+    assert compute_run.delay(run.pk).get() == "deferred"
+    for _ in range(3):
+        outage["on"] = False  # the database is back when the sweep sends it: one chunk is written
+        assert sweep_stale_runs() == [run.pk]
+        run.refresh_from_db()
+        assert run.status in (RunStatus.QUEUED, RunStatus.DRAFT) and run.sweeps <= 1
+    run.refresh_from_db()
+    assert (run.status, run.chunks_done) == (RunStatus.DRAFT, 3) and _rows(run) == expected

@@ -44,13 +44,13 @@ def test_rendering_a_file_twice_is_a_no_op(small_city, django_capture_on_commit_
 
 
 def test_a_failed_unit_does_not_stop_the_batch_and_resume_finishes_it(
-    small_city, django_capture_on_commit_callbacks, monkeypatch
+    small_city, django_capture_on_commit_callbacks, monkeypatch, caplog, client
 ):
     real = services.unit_report_pdf
 
     def flaky(*, user, org, year):
         if org.pk == small_city.a2.pk:
-            raise RuntimeError("字体加载失败")
+            raise RuntimeError("cairo: font 'Noto Sans CJK' not found in /usr/share/fonts")
         return real(user=user, org=org, year=year)
 
     monkeypatch.setattr(services, "unit_report_pdf", flaky)
@@ -58,7 +58,15 @@ def test_a_failed_unit_does_not_stop_the_batch_and_resume_finishes_it(
     batch.refresh_from_db()
     assert batch.status == BatchStatus.FAILED
     failed = ReportFile.objects.get(batch=batch, status=FileStatus.FAILED)
-    assert failed.organization_id == small_city.a2.pk and "字体加载失败" in failed.error
+    # the user reads a Chinese reason; the technical detail is in the log only
+    assert failed.organization_id == small_city.a2.pk
+    assert failed.error == "报告生成出错，请点击“继续”重试；仍失败请联系系统管理员查看日志。"
+    logged = [r for r in caplog.records if r.levelname == "ERROR" and "rendering failed" in r.getMessage()]
+    assert len(logged) == 1 and "Noto Sans CJK" in str(logged[0].exc_info[1])
+    client.force_login(small_city.users["shi"])
+    page = client.get(reverse("reports:batch_detail", args=[batch.pk])).content.decode()
+    assert "甲二村党支部：报告生成出错，请点击“继续”重试" in page
+    assert "cairo" not in page and "Noto" not in page
     monkeypatch.setattr(services, "unit_report_pdf", real)
     services.batch_resume(actor=small_city.users["shi"], batch=batch)
     batch.refresh_from_db()
@@ -266,3 +274,53 @@ def test_the_sweeper_sends_lost_messages_again_and_zips_a_batch_nobody_zipped(
         assert services.sweep_stale() == 1
     other.refresh_from_db()
     assert other.status == BatchStatus.DONE and TownshipArchive.objects.filter(batch=other).count() == 2
+
+
+def test_a_batch_that_never_moves_ends_failed_after_the_sweep_cap_and_continue_finishes_it(
+    small_city, django_capture_on_commit_callbacks, monkeypatch, settings, client
+):
+    """Each sweep sends the batch again and nothing is ever rendered (the messages die with a
+    fault that keeps coming back): after five such sweeps the batch ends 部分失败 with a Chinese
+    reason and 继续, instead of being sent every five minutes for good."""
+    settings.REPORTS_MAX_SWEEPS = 5
+    monkeypatch.setattr(services, "enqueue_pending", lambda **k: 0)  # the start's message is lost
+    batch = _start(small_city, django_capture_on_commit_callbacks)
+    monkeypatch.undo()
+    old = timezone.now() - timedelta(hours=1)
+    ReportBatch.objects.filter(pk=batch.pk).update(created_at=old)
+    for n in range(1, 6):
+        assert services.sweep_stale() == 1  # sent again (the message is lost: never executed)
+        batch.refresh_from_db()
+        assert (batch.status, batch.sweeps) == (BatchStatus.QUEUED, n)
+    assert services.sweep_stale() == 0
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED and batch.error.startswith("多次自动重试仍未完成")
+    assert services.sweep_stale() == 0  # it stays failed
+    client.force_login(small_city.users["shi"])
+    page = client.get(reverse("reports:batch_detail", args=[batch.pk])).content.decode()
+    assert "多次自动重试仍未完成，已停止自动重试" in page and "继续生成未完成和失败的报告" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reports:batch_resume", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert (batch.status, batch.sweeps) == (BatchStatus.DONE, 0)
+    assert TownshipArchive.objects.filter(batch=batch).count() == 2
+
+
+def test_a_file_rendered_between_sweeps_starts_the_count_again(small_city, django_capture_on_commit_callbacks,
+                                                               monkeypatch, settings):  # fmt: skip
+    settings.REPORTS_MAX_SWEEPS = 2
+    monkeypatch.setattr(services, "enqueue_pending", lambda **k: 0)
+    batch = _start(small_city, django_capture_on_commit_callbacks)
+    monkeypatch.undo()
+    ReportBatch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    assert services.sweep_stale() == 1 and services.sweep_stale() == 1
+    assert ReportBatch.objects.get(pk=batch.pk).sweeps == 2
+    first = batch.files.order_by("pk").first()
+    assert services.render_file(file_id=first.pk) is True  # progress
+    assert ReportBatch.objects.get(pk=batch.pk).sweeps == 0
+    batch.files.update(
+        started_at=timezone.now() - timedelta(hours=1), finished_at=timezone.now() - timedelta(hours=1)
+    )
+    assert services.sweep_stale() == 1  # not given up: the count started again
+    assert ReportBatch.objects.get(pk=batch.pk).status == BatchStatus.QUEUED
