@@ -56,17 +56,27 @@ def _check_files(files, field_label) -> list:
 
 
 class ReportForm(forms.Form):
+    """进度报送. Done with a photo needs no typing (three taps from the home page); anything less
+    than done needs a few words. Every refused file is named, so the page can keep the others."""
+
     state = forms.ChoiceField(label=_("完成情况"), choices=ProgressState.choices)
-    percent = forms.IntegerField(label=_("完成进度（%）"), min_value=0, max_value=100, initial=0)
+    percent = forms.IntegerField(
+        label=_("完成进度（%）"), min_value=0, max_value=100, initial=0, required=False
+    )
+    photos = MultipleFileField(
+        label=_("现场照片"), required=False,
+        help_text=_("点击后直接用手机拍照；上传前会自动缩小。"),
+        widget=MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )  # fmt: skip
     narrative = forms.CharField(
-        label=_("工作简述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("几句话说清做了什么，不必写长篇材料。"),
+        label=_("工作简述"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("几句话说清做了什么；已完成并附照片时可不填。"),
     )  # fmt: skip
     delay_reason = forms.CharField(label=_("延期原因"), max_length=300, required=False,
                                    help_text=_("超过截止日期报送时必填。"))  # fmt: skip
     evidence = MultipleFileField(
-        label=_("佐证材料"), required=False,
-        help_text=_("照片、PDF、Word、Excel，每个不超过 10 MB；可直接用手机拍照。"),
+        label=_("其他佐证材料"), required=False,
+        help_text=_("照片、PDF、Word、Excel，每个不超过 10 MB。"),
         widget=MultipleFileInput(attrs={"accept": "image/*,.pdf,.doc,.docx,.xls,.xlsx"}),
     )  # fmt: skip
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
@@ -74,18 +84,46 @@ class ReportForm(forms.Form):
     def __init__(self, *args, late: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.late = late
+        self.refused: list[str] = []  # names of the files refused, so the page can keep the others
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
         if late:
             self.fields["delay_reason"].required = True
 
+    def _checked(self, name: str) -> list:
+        files = self.cleaned_data.get(name) or []
+        checked, errors = [], []
+        for f in files:
+            try:
+                checked.append(check_upload(f))
+            except ValidationError as e:
+                self.refused.append(getattr(f, "name", "") or "")
+                errors.extend(e.messages)
+        if errors:
+            raise ValidationError(errors)
+        return checked
+
+    def clean_photos(self):
+        return self._checked("photos")
+
     def clean_evidence(self):
-        return _check_files(self.cleaned_data.get("evidence") or [], self.fields["evidence"].label)
+        return self._checked("evidence")
 
     def clean(self):
         data = super().clean()
+        files = (data.get("photos") or []) + (data.get("evidence") or [])
+        if len(files) > MAX_FILES:
+            raise ValidationError(_("一次最多上传 %(n)s 个文件。") % {"n": MAX_FILES})
+        data["files"] = files
         if data.get("state") == ProgressState.DONE:
             data["percent"] = 100
+        elif data.get("percent") is None and "percent" not in self.errors:
+            data["percent"] = 0
+        has_files = bool(files) or bool(self.refused)
+        if not (data.get("narrative") or "").strip() and not (
+            data.get("state") == ProgressState.DONE and has_files
+        ):
+            self.add_error("narrative", _("请写几句工作简述（已完成并附照片时可不填）。"))
         return data
 
 

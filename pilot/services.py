@@ -154,6 +154,8 @@ def report_submit(
         raise ValidationError({"delay_reason": _("已超过截止日期，请填写延期原因。")})
     if state == ProgressState.DONE:
         percent = 100
+        if not narrative.strip() and files:  # done with a photo: three taps, nothing to type
+            narrative = _("已完成，见所附照片。")
     report = ProgressReport(
         item=item, author=actor, created_at=now, state=state, percent=percent, narrative=narrative.strip(),
         delay_reason=delay_reason.strip(), is_late=late, idempotency_key=idempotency_key or None,

@@ -2,14 +2,14 @@
 
 from django.urls import path
 
-from . import views
+from . import report_views, views
 
 app_name = "pilot"
 
 urlpatterns = [
     path("", views.checklist, name="checklist"),
     path("items/<int:item_id>/", views.item_detail, name="item_detail"),
-    path("items/<int:item_id>/report/", views.item_report, name="item_report"),
+    path("items/<int:item_id>/report/", report_views.item_report, name="item_report"),
     path("items/<int:item_id>/review/", views.item_review, name="item_review"),
     path("evidence/<int:evidence_id>/", views.evidence_file, name="evidence"),
     path("evidence/<int:evidence_id>/display/", views.evidence_display, name="evidence_display"),

@@ -124,27 +124,6 @@ def item_detail(request, item_id: int):
     return render(request, "pilot/item_detail.html", _item_context(request, item))
 
 
-@login_required
-@require_POST
-def item_report(request, item_id: int):
-    item = selectors.item_get(user=request.user, item_id=item_id)
-    if not _may_report(request.user, item):
-        raise PermissionDenied
-    form = ReportForm(request.POST, request.FILES, late=timezone.localdate() > item.due_date)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.report_submit(actor=request.user, item=item, state=d["state"], percent=d["percent"],
-                                   narrative=d["narrative"], delay_reason=d["delay_reason"], files=d["evidence"],
-                                   idempotency_key=d["idempotency_key"] or None)  # fmt: skip
-        except ValidationError as e:
-            _errors_to_form(form, e)
-        else:
-            messages.success(request, _("已报送，等待上级审核。"))
-            return redirect("pilot:item_detail", item_id=item.pk)
-    return render(request, "pilot/item_detail.html", _item_context(request, item, form=form), status=400)
-
-
 def _errors_to_form(form, e: ValidationError):
     if hasattr(e, "error_dict"):
         for k, v in e.error_dict.items():

@@ -9,7 +9,7 @@
       f.querySelector("input[name=reason]").value = reason.trim();
     });
   });
-  // Report form: choosing "已完成" sets the progress to 100.
+  // Report form: choosing "已完成" sets the progress to 100 (report.js does the rest).
   var state = document.getElementById("id_state");
   var pct = document.getElementById("id_percent");
   if (state && pct) {
