@@ -39,7 +39,7 @@ def test_village_secretary_reports_township_returns_then_accepts(live_server, ph
     phone.fill("#id_narrative", "7月5日开展主题党日，重温入党誓词，到会党员23名。")
     phone.set_input_files("#id_evidence", _photo(tmp_path))
     phone.click("button:has-text('提交报送')")
-    phone.wait_for_load_state()
+    phone.wait_for_selector("ul.messages:has-text('已报送')")  # report.js posts, then opens the item again
     assert "待审核" in phone.inner_text("main")
     assert phone.is_visible("ul.evidence img")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
@@ -63,7 +63,7 @@ def test_village_secretary_reports_township_returns_then_accepts(live_server, ph
     phone.fill("#id_narrative", "7月5日开展主题党日，到会党员23名，已补充签到表照片。")
     phone.set_input_files("#id_evidence", _photo(tmp_path))
     phone.click("button:has-text('提交报送')")
-    phone.wait_for_load_state()
+    phone.wait_for_selector("ul.messages:has-text('已报送')")  # report.js posts, then opens the item again
     assert "待审核" in phone.inner_text("main")
 
     # The township accepts with one click in the matrix.
