@@ -23,7 +23,7 @@ from branches.audit import audit_record
 from branches.models import Organization
 from branches.policy import Action, allows, person, require
 
-from . import resident_id
+from . import resident_id, rules
 from .crypto import blind_index
 from .models import Category, Member
 from .models_life import Development, DevelopmentStep, DevStage, DevStatus
@@ -214,12 +214,9 @@ def next_due(done: dict[int, date], current_step: int) -> tuple[int | None, date
 
 def _person_check(*, rid: str, gender: str | None, phone: str) -> tuple[str, date, str]:
     rid, birth, g = resident_id.parse(rid)
-    if gender and gender != g:
-        raise ValidationError({"gender": _("性别与公民身份号码第17位不符。")})
-    from .importing import _PHONE
-
-    if phone and not _PHONE.match(phone):
-        raise ValidationError({"phone": _("手机号码应为以 1 开头的 11 位数字。")})
+    errors = rules.person_errors({"gender": gender, "phone": phone}, id_birth=birth, id_gender=g)
+    if errors:
+        raise ValidationError(errors)
     return rid, birth, g
 
 

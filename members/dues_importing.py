@@ -20,9 +20,9 @@ from hmac import digest as _hmac
 from django.db import connection
 from django.utils import timezone
 
-from . import resident_id
+from . import resident_id, rules
 from .dues import DuesPayment
-from .importing import _DOT, ImportFileError, RowError, _, _in, _text, manage_prefixes, parse_date, read_rows
+from .importing import ImportFileError, RowError, _, _in, _text, manage_prefixes, parse_date, read_rows
 from .models import CURRENT_STATUSES, Member
 
 # Canonical column → the names bank exports use for it.
@@ -170,7 +170,7 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Du
             continue
         plan.rows += 1
         bad = len(errors)
-        name = re.sub(r"\s+", "", _text(raw_name).translate(_DOT))
+        name = re.sub(r"\s+", "", _text(raw_name).translate(rules.DOT))
         member = None
         if isinstance(raw_id, (int, float)) and not isinstance(raw_id, bool):
             errors.append(RowError(n, "公民身份号码", _(

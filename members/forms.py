@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.policy import Action, allows, orgs_for
 
-from . import importing, resident_id
+from . import importing, resident_id, rules
 from .models import Category, Education, Gender, Member, MemberStatus
 
 _DATE = forms.DateInput(attrs={"type": "date"})
@@ -36,6 +36,8 @@ class MemberFilterForm(forms.Form):
 
 class MemberForm(forms.ModelForm):
     resident_id = forms.CharField(label=_("公民身份号码"), max_length=30)
+    # Room for "138 0000-0000": the rules normalize it, then ask for 11 digits.
+    phone = forms.CharField(label=_("手机号码"), max_length=20, required=False)
 
     class Meta:
         model = Member
@@ -50,6 +52,8 @@ class MemberForm(forms.ModelForm):
         self.fields["organization"].queryset = orgs_for(user, Action.MANAGE).active().order_by("path")
         self.fields["gender"].required = False
         self.fields["gender"].help_text = _("可不填，按身份号码自动判断。")
+        for (field, code), message in rules.FIELD_MESSAGES.items():
+            self.fields[field].error_messages[code] = message
         self.masked_id = None
         if self.instance.pk:
             self.initial["resident_id"] = self.instance.resident_id
@@ -73,7 +77,21 @@ class MemberForm(forms.ModelForm):
         return rid
 
     def clean_name(self):
-        return self.cleaned_data["name"].strip().translate(importing._DOT)
+        return rules.normalize_name(self.cleaned_data["name"])
+
+    def clean_phone(self):
+        return rules.normalize_phone(self.cleaned_data["phone"])
+
+    def clean(self):
+        """The roster rules (``members.rules``) on the fields that parsed, next to each field."""
+        data = super().clean()
+        rid = data.get("resident_id")
+        id_birth, id_gender = resident_id.parse(rid)[1:] if rid else (None, None)
+        fields = ("name", "gender", "ethnicity", "phone", "joined_on", "full_member_on")
+        checked = {f: data[f] for f in fields if f in data}
+        for field, message in rules.person_errors(checked, id_birth=id_birth, id_gender=id_gender).items():
+            self.add_error(field, message)
+        return data
 
     def cleaned_fields(self) -> dict:
         d = dict(self.cleaned_data)

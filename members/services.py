@@ -24,7 +24,7 @@ from branches.audit import audit_bulk, audit_record, diff
 from branches.models import AuditEvent, Organization
 from branches.policy import Action, allows, is_system, person, require
 
-from . import bulk, importing, resident_id
+from . import bulk, importing, resident_id, rules
 from .crypto import blind_index
 from .models import (
     CURRENT_STATUSES,
@@ -165,24 +165,15 @@ def _check_unique(m: Member, *, actor=None, new_id: bool = False) -> None:
 
 
 def _check_rules(m: Member) -> None:
-    """The roster rules the import also applies (birth date, 18th birthday, dates in order)."""
+    """The roster rules (``members.rules``), the same the form and the importer apply."""
     rid, birth, gender = resident_id.parse(m.resident_id)
-    errors = {}
     m.resident_id = rid
-    if m.birth_date and m.birth_date != birth:
-        errors["birth_date"] = _("出生日期与公民身份号码不一致。")
+    m.name = rules.normalize_name(m.name)
+    m.phone = rules.normalize_phone(m.phone)
+    fields = ("name", "gender", "ethnicity", "birth_date", "phone", "joined_on", "full_member_on")
+    values = {f: getattr(m, f) for f in fields}
+    errors = rules.person_errors(values, id_birth=birth, id_gender=gender)
     m.birth_date = birth
-    if m.gender and m.gender != gender:
-        errors["gender"] = _("性别与公民身份号码第17位不符。")
-    today = timezone.localdate()
-    if m.joined_on and m.joined_on > today:
-        errors["joined_on"] = _("入党日期不能晚于今天。")
-    elif m.joined_on and m.joined_on < importing._eighteenth(birth):
-        errors["joined_on"] = _("入党日期早于年满18周岁的日期。")
-    if m.full_member_on and m.joined_on and m.full_member_on < m.joined_on:
-        errors["full_member_on"] = _("转正日期不能早于入党日期。")
-    if m.phone and not importing._PHONE.match(m.phone):
-        errors["phone"] = _("手机号码应为以 1 开头的 11 位数字。")
     if errors:
         raise ValidationError(errors)
 
