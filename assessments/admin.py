@@ -196,3 +196,19 @@ class AssessorEntryAdmin(admin.ModelAdmin):
             value=obj.value, stage=obj.stage, note=obj.note,
         )  # fmt: skip
         obj.pk = saved.pk
+
+
+@admin.register(models.BallotBatch)
+class BallotBatchAdmin(admin.ModelAdmin):
+    """Read-only here: ballots are issued (and audited) from the portal's 一次性评价票 page."""
+
+    list_display = ["organization", "purpose", "period", "size", "issued_by", "issued_at"]
+    list_filter = ["purpose", "period"]
+    list_select_related = ["organization", "issued_by"]
+    raw_id_fields = ["organization"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -191,12 +191,15 @@ def build(ctx: DemoContext) -> None:
         batch_size=5000,
     )
 
+    from . import demo_voting
+
+    ballots = demo_voting.build(ctx)
     _entries(ctx, quarters)
     runs = _scores(ctx, shi)
     _rectification_plans(ctx)
     ctx.log(
         f"督查考核：标准自查 {checks} 条，检查 {len(visits)} 次，问题 {len(findings)} 个（申诉 {len(appeals)} 件），"
-        f"群众评价 {len(answers)} 条，述职 {len(reports)} 份，计分批次 {runs} 个"
+        f"群众评价 {len(answers)} 条（另评价票 {ballots} 张），述职 {len(reports)} 份，计分批次 {runs} 个"
     )
 
 

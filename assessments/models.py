@@ -624,8 +624,15 @@ class Satisfaction(models.TextChoices):
     UNSATISFIED = "unsatisfied", _("不满意")
 
 
+class AnswerChannel(models.TextChoices):
+    DEVICE = "device", _("扫码（每台设备一次）")
+    BALLOT = "ballot", _("一次性评价票")
+
+
 class SurveyResponse(models.Model):
-    """群众评价: one answer per device per unit per period; no personal data (a keyed hash only)."""
+    """群众评价: one answer per device (or per one-time ballot) per unit per period; no personal
+    data (keyed hashes only). ``flagged``: one of a burst from one network address and one kind of
+    phone (a cookie dropped to vote again looks like this) — shown apart, not counted."""
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
     period = models.CharField(_("考核期"), max_length=8)
@@ -633,6 +640,12 @@ class SurveyResponse(models.Model):
     rating = models.CharField(_("评价"), max_length=12, choices=Satisfaction.choices)
     comment = models.CharField(_("意见建议"), max_length=500, blank=True)
     voter_hash = models.CharField(max_length=64)
+    channel = models.CharField(
+        _("评价方式"), max_length=8, choices=AnswerChannel.choices, default=AnswerChannel.DEVICE
+    )
+    source_hash = models.CharField(max_length=32, blank=True, default="")
+    flagged = models.BooleanField(_("疑似集中提交"), default=False)
+    at = models.DateTimeField(_("提交时间"), null=True, blank=True, default=timezone.now)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -680,6 +693,11 @@ class DutyRating(models.Model):
     rating = models.CharField(_("评议"), max_length=12, choices=Satisfaction.choices)
     voter_hash = models.CharField(max_length=64)
     at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(
+        _("评价方式"), max_length=8, choices=AnswerChannel.choices, default=AnswerChannel.DEVICE
+    )
+    source_hash = models.CharField(max_length=32, blank=True, default="")
+    flagged = models.BooleanField(_("疑似集中提交"), default=False)
 
     class Meta:
         constraints = [
@@ -925,3 +943,7 @@ class RectificationPlan(models.Model):
 
     def is_overdue(self, today=None) -> bool:
         return self.progress < 100 and self.deadline < (today or timezone.localdate())
+
+
+# Models in a module of their own, imported here so the app registry loads them.
+from .ballots_models import Ballot, BallotBatch  # noqa: E402, F401

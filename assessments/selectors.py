@@ -267,13 +267,22 @@ def survey_summary(*, user, org: Organization, period: str) -> dict:
     qs = SurveyResponse.objects.visible_to(user).filter(
         organization__path__startswith=org.path, answered_on__range=(p.start, p.end)
     )
-    counts = dict(qs.values_list("rating").annotate(n=Count("id")).order_by())
+    counts, flagged, by_channel = {}, {}, {}
+    for rating, channel, is_flagged, k in (
+        qs.values_list("rating", "channel", "flagged").annotate(k=Count("id")).order_by()
+    ):
+        bucket = flagged if is_flagged else counts
+        bucket[rating] = bucket.get(rating, 0) + k
+        if not is_flagged:
+            by_channel[channel] = by_channel.get(channel, 0) + k
     comments = list(
-        qs.exclude(comment="").order_by("-answered_on", "-id").values("answered_on", "rating", "comment")[:50]
-    )
+        qs.filter(flagged=False).exclude(comment="").order_by("-answered_on", "-id")
+        .values("answered_on", "rating", "comment")[:50]
+    )  # fmt: skip
     n = sum(counts.values())
     score = (counts.get("satisfied", 0) + counts.get("basic", 0) / 2) / n if n else None
-    return {"counts": counts, "n": n, "score": score, "comments": comments}
+    return {"counts": counts, "n": n, "score": score, "comments": comments, "flagged": flagged,
+            "n_flagged": sum(flagged.values()), "ballots": by_channel.get("ballot", 0)}  # fmt: skip
 
 
 def duty_rating_summary(*, user, org: Organization, year: int) -> dict | None:
@@ -283,17 +292,22 @@ def duty_rating_summary(*, user, org: Organization, year: int) -> dict | None:
     report = DutyReport.objects.visible_to(user).filter(organization=org, year=year).first()
     if report is None:
         return None
-    counts = dict(
-        DutyRating.objects.filter(report=report).values_list("rating").annotate(n=Count("id")).order_by()
-    )
-    by_rater = dict(
-        DutyRating.objects.filter(report=report).values_list("rater").annotate(n=Count("id")).order_by()
-    )
+    counted = DutyRating.objects.filter(report=report, flagged=False)
+    counts = dict(counted.values_list("rating").annotate(n=Count("id")).order_by())
+    by_rater = dict(counted.values_list("rater").annotate(n=Count("id")).order_by())
+    n_flagged = DutyRating.objects.filter(report=report, flagged=True).count()
     n = sum(counts.values())
     rate = None
     if n:
         rate = round((counts.get("satisfied", 0) * 2 + counts.get("basic", 0)) * 100 / (2 * n), 1)
-    return {"title": report.title, "n": n, "counts": counts, "by_rater": by_rater, "rate": rate}
+    return {
+        "title": report.title,
+        "n": n,
+        "counts": counts,
+        "by_rater": by_rater,
+        "rate": rate,
+        "n_flagged": n_flagged,
+    }
 
 
 # --- 双指数 / 双五星: the fortress index of branches, the stars of branches and members ----------

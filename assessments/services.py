@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -21,7 +19,6 @@ from .models import (
     KIND_CADENCE,
     Appeal,
     AssessorEntry,
-    DutyRating,
     DutyReport,
     Finding,
     FindingEvent,
@@ -39,9 +36,12 @@ from .models import (
     StandardCheck,
     StandardItem,
     StandardStatus,
-    SurveyResponse,
 )
 from .scoring import PeriodError, parse_period
+from .voting import current_quarter as current_quarter  # re-exported: callers use services.*
+from .voting import duty_rate as duty_rate
+from .voting import survey_answer as survey_answer
+from .voting import voter_hash as voter_hash
 
 # --- schemes ------------------------------------------------------------------------------------
 
@@ -635,34 +635,6 @@ def public_page_for(organization: Organization) -> PublicPage:
     return page
 
 
-def voter_hash(device: str, scope: str) -> str:
-    """A keyed hash of the browser's random device token: no personal data, one answer per device."""
-    return hmac.new(settings.SECRET_KEY.encode(), f"{scope}:{device}".encode(), hashlib.sha256).hexdigest()
-
-
-def current_quarter(today: date | None = None) -> str:
-    today = today or timezone.localdate()
-    return f"{today.year}Q{(today.month - 1) // 3 + 1}"
-
-
-@transaction.atomic
-def survey_answer(
-    *, organization: Organization, device: str, rating: str, comment="", today: date | None = None
-) -> SurveyResponse | None:
-    """Record one public answer; ``None`` when this device already answered this period."""
-    today = today or timezone.localdate()
-    period = current_quarter(today)
-    r = SurveyResponse(organization=organization, period=period, answered_on=today, rating=rating,
-                       comment=comment.strip()[:500], voter_hash=voter_hash(device, f"s{organization.pk}:{period}"))  # fmt: skip
-    r.full_clean(exclude=["voter_hash"])
-    try:
-        with transaction.atomic():
-            r.save()
-    except IntegrityError:
-        return None
-    return r
-
-
 @transaction.atomic
 def duty_report_save(*, actor, organization: Organization, year: int, title: str, body: str) -> DutyReport:
     require(actor, Action.MANAGE, organization)
@@ -675,18 +647,6 @@ def duty_report_save(*, actor, organization: Organization, year: int, title: str
     rep.save()
     audit_record(actor=actor, action="duty_report_save", obj=rep, organization=organization)
     return rep
-
-
-@transaction.atomic
-def duty_rate(*, report: DutyReport, device: str, rater: str, rating: str) -> DutyRating | None:
-    r = DutyRating(report=report, rater=rater, rating=rating, voter_hash=voter_hash(device, f"d{report.pk}"))
-    r.full_clean(exclude=["voter_hash"])
-    try:
-        with transaction.atomic():
-            r.save()
-    except IntegrityError:
-        return None
-    return r
 
 
 # --- 后进整改方案 ----------------------------------------------------------------------------------

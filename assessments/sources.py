@@ -281,10 +281,13 @@ _SAT = Sum(
 
 
 def survey_satisfaction(ctx: SourceContext) -> dict:
-    """群众满意度: (满意 + ½ 基本满意) / answers in the period. Numerator counted in halves."""
+    """群众满意度: (满意 + ½ 基本满意) / answers in the period. Numerator counted in halves.
+    Answers flagged as a burst from one address and one kind of phone are not counted."""
     from .models import SurveyResponse
 
-    qs = SurveyResponse.objects.filter(**ctx.orgs(), answered_on__gte=ctx.start, answered_on__lte=ctx.end)
+    qs = SurveyResponse.objects.filter(
+        **ctx.orgs(), answered_on__gte=ctx.start, answered_on__lte=ctx.end, flagged=False
+    )
     rows = (
         qs.values("organization_id").annotate(n=_SAT, d=Count("*")).values_list("organization_id", "n", "d")
     )
@@ -296,7 +299,7 @@ def duty_rating(ctx: SourceContext) -> dict:
     from .models import DutyRating
 
     rows = (
-        DutyRating.objects.filter(**ctx.orgs("report__organization_id"), report__year=ctx.year)
+        DutyRating.objects.filter(**ctx.orgs("report__organization_id"), report__year=ctx.year, flagged=False)
         .values("report__organization_id")
         .annotate(n=_SAT, d=Count("*"))
         .values_list("report__organization_id", "n", "d")

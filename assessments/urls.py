@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, voting_views
 
 app_name = "assessments"
 
@@ -28,10 +28,13 @@ urlpatterns = [
     path("inspect/<int:org_id>/", views.inspect, name="inspect"),
     path("contacts/", views.contacts, name="contacts"),
     path("standards/<int:org_id>/", views.standards, name="standards"),
-    path("surveys/<int:org_id>/", views.surveys, name="surveys"),
-    path("qr/<int:org_id>/", views.qr, name="qr"),
+    path("surveys/<int:org_id>/", voting_views.surveys, name="surveys"),
+    path("ballots/<int:org_id>/", voting_views.ballots, name="ballots"),
+    path("ballots/batch/<int:batch_id>/", voting_views.ballots_print, name="ballots_print"),
+    path("qr/<int:org_id>/", voting_views.qr, name="qr"),
     path("duty/<int:org_id>/", views.duty_edit, name="duty_edit"),
     # public, no login
-    path("s/<str:key>/", views.survey, name="survey"),
-    path("p/<str:key>/", views.public_unit, name="public_unit"),
+    path("s/<str:key>/", voting_views.survey, name="survey"),
+    path("p/<str:key>/", voting_views.public_unit, name="public_unit"),
+    path("b/<str:code>/", voting_views.ballot, name="ballot"),
 ]

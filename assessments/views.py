@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
-import secrets
 from datetime import date
 from types import SimpleNamespace
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -24,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from branches.middleware import current_ip
 from branches.models import Domain, Organization
 from branches.policy import Action, allows, may_anywhere, orgs_for, require
 from branches.scoping import get_visible_or_404, org_for_user_or_404
@@ -33,15 +26,11 @@ from config.downloads import UPLOAD_HEADERS, private_file_response
 from . import selectors, services
 from .models import (
     Appeal,
-    DutyRating,
     DutyReport,
     FindingStatus,
     Inspection,
-    PublicPage,
     RunStatus,
-    Satisfaction,
     SchemeKind,
-    ScoreResult,
     Severity,
     StandardCheck,
     StandardItem,
@@ -50,8 +39,6 @@ from .models import (
 from .scoring import PeriodError, parse_period
 
 scoring_errors = (ValidationError, PeriodError)
-
-DEVICE_COOKIE = "pb_device"
 
 
 def _period(request, kind=SchemeKind.SUPERVISION) -> str:
@@ -782,42 +769,6 @@ def standards(request, org_id: int):
 
 
 @login_required
-def surveys(request, org_id: int):
-    org = org_for_user_or_404(request.user, org_id)
-    period = selectors.period_or_404(request.GET.get("period") or services.current_quarter())
-    return render(
-        request,
-        "assessments/surveys.html",
-        {
-            "org": org,
-            "period": period,
-            "s": selectors.survey_summary(user=request.user, org=org, period=period),
-        },
-    )
-
-
-@login_required
-def qr(request, org_id: int):
-    """Printable page with the unit's survey QR code (SVG, drawn here, no CDN)."""
-    org = org_for_user_or_404(request.user, org_id)
-    require(request.user, Action.MANAGE, org)
-    import qrcode
-    import qrcode.image.svg
-
-    page = services.public_page_for(org)
-    url = request.build_absolute_uri(reverse("assessments:survey", args=[page.key]))
-    buf = io.BytesIO()
-    qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12).save(buf)
-    svg = buf.getvalue().decode()
-    svg = svg[svg.index("<svg") :]
-    return render(
-        request,
-        "assessments/qr.html",
-        {"org": org, "url": url, "svg": svg, "public": reverse("assessments:public_unit", args=[page.key])},
-    )
-
-
-@login_required
 def duty_edit(request, org_id: int):
     org = org_for_user_or_404(request.user, org_id)
     year = timezone.localdate().year
@@ -854,121 +805,3 @@ def duty_edit(request, org_id: int):
         "assessments/duty_edit.html",
         {"org": org, "form": form, "report": rep, "can_edit": allows(request.user, Action.MANAGE, org)},
     )
-
-
-# --- public pages (no login; they show nothing but the unit's name, its duty report and the form) ---
-
-
-def _ip_key(request) -> str:
-    ip = current_ip() or request.META.get("REMOTE_ADDR", "")
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()[:32]
-
-
-def _device(request) -> tuple[str, bool]:
-    d = request.COOKIES.get(DEVICE_COOKIE, "")
-    if len(d) >= 16:
-        return d, False
-    return secrets.token_urlsafe(24), True
-
-
-def _prefix() -> str:
-    return getattr(settings, "ASSESSMENTS_CACHE_PREFIX", "assess") + ":"
-
-
-def _rate_limited(request) -> bool:
-    key = f"{_prefix()}rl:{_ip_key(request)}:{timezone.now():%Y%m%d%H}"
-    cache.add(key, 0, 3600)
-    try:
-        n = cache.incr(key)
-    except ValueError:
-        n = 1
-    return n > settings.ASSESSMENTS_SURVEY_RATE_PER_HOUR
-
-
-def _signer():
-    return signing.TimestampSigner(salt="assessments.survey")
-
-
-def _form_token(scope: str) -> str:
-    return _signer().sign(f"{scope}:{secrets.token_urlsafe(12)}")
-
-
-def _token_ok(token: str, scope: str) -> bool:
-    """Signed, fresh, for this page, and not used before (one-time: the nonce is burned in the cache)."""
-    try:
-        value = _signer().unsign(token, max_age=settings.ASSESSMENTS_SURVEY_TOKEN_MAX_AGE)
-    except signing.BadSignature:
-        return False
-    if not value.startswith(f"{scope}:"):
-        return False
-    return cache.add(f"{_prefix()}nonce:{value}", 1, settings.ASSESSMENTS_SURVEY_TOKEN_MAX_AGE)
-
-
-def _public_page(key: str) -> PublicPage:
-    try:
-        return PublicPage.objects.select_related("organization").get(key=key)
-    except PublicPage.DoesNotExist:
-        raise Http404 from None
-
-
-def _with_device(response, device, new):
-    if new:
-        response.set_cookie(DEVICE_COOKIE, device, max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
-    return response
-
-
-def survey(request, key: str):
-    page = _public_page(key)
-    org = page.organization
-    device, new = _device(request)
-    scope = f"s{org.pk}"
-    state = "form"
-    if request.method == "POST":
-        rating = request.POST.get("rating", "")
-        if _rate_limited(request):
-            state = "limited"
-        elif not _token_ok(request.POST.get("token", ""), scope):
-            state = "expired"
-        elif rating not in Satisfaction.values:
-            state = "form"
-            messages.error(request, _("请选择“满意”“基本满意”或“不满意”。"))
-        else:
-            r = services.survey_answer(
-                organization=org, device=device, rating=rating, comment=request.POST.get("comment", "")
-            )
-            state = "thanks" if r else "already"
-    resp = render(request, "assessments/survey.html", {"org": org, "state": state, "token": _form_token(scope),
-                                                        "choices": Satisfaction.choices, "key": key, "comment": request.POST.get("comment", "")})  # fmt: skip
-    return _with_device(resp, device, new)
-
-
-def public_unit(request, key: str):
-    page = _public_page(key)
-    org = page.organization
-    device, new = _device(request)
-    report = DutyReport.objects.filter(organization=org).order_by("-year").first()
-    state = ""
-    if request.method == "POST" and report:
-        scope = f"d{report.pk}"
-        if _rate_limited(request):
-            state = "limited"
-        elif not _token_ok(request.POST.get("token", ""), scope):
-            state = "expired"
-        elif (
-            request.POST.get("rating") in Satisfaction.values
-            and request.POST.get("rater") in DutyRating.Rater.values
-        ):
-            r = services.duty_rate(
-                report=report, device=device, rater=request.POST["rater"], rating=request.POST["rating"]
-            )
-            state = "thanks" if r else "already"
-    token = _form_token(f"d{report.pk}") if report else ""
-    notice = (
-        ScoreResult.objects.filter(organization=org, run__status=RunStatus.NOTICE)
-        .select_related("run")
-        .order_by("-run__period")
-        .first()
-    )
-    resp = render(request, "assessments/public_unit.html", {"org": org, "report": report, "state": state, "token": token, "key": key,
-                                                            "choices": Satisfaction.choices, "raters": DutyRating.Rater.choices, "notice": notice})  # fmt: skip
-    return _with_device(resp, device, new)

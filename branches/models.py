@@ -347,6 +347,7 @@ class AuditAction(models.TextChoices):
     APPEAL_FILE = "appeal_file", _("提出申诉")
     APPEAL_RULE = "appeal_rule", _("裁定申诉")
     DUTY_REPORT_SAVE = "duty_report_save", _("保存述职报告")
+    BALLOT_ISSUE = "ballot.issue", _("制作一次性评价票")
     RECTIFICATION_PLAN_CREATE = "rectification_plan_create", _("制定整改方案")
     RECTIFICATION_PLAN_UPDATE = "rectification_plan_update", _("更新整改方案")
     REPORT_BATCH_START = "report_batch_start", _("批量生成考核报告")

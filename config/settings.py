@@ -336,8 +336,17 @@ ASSESSMENTS_SOURCE_SCOPE = "run"
 ASSESSMENTS_RUN_STALE_SECONDS = env.int("ASSESSMENTS_RUN_STALE_SECONDS", default=120)
 # Tests only: a pause after each chunk so a worker can be killed half-way.
 ASSESSMENTS_CHUNK_DELAY = env.float("ASSESSMENTS_CHUNK_DELAY", default=0)
-# Public survey: answers per address per hour; how long a form's signed token is valid.
-ASSESSMENTS_SURVEY_RATE_PER_HOUR = env.int("ASSESSMENTS_SURVEY_RATE_PER_HOUR", default=30)
+# Public survey limits, keyed on the network address and the device together (assessments/voting.py):
+# a village meeting of 200 behind one carrier address, each answering the survey and the duty rating,
+# gets through; one device cannot give more than a few answers an hour; only recorded answers count.
+ASSESSMENTS_SURVEY_RATE_PER_HOUR = env.int("ASSESSMENTS_SURVEY_RATE_PER_HOUR", default=600)
+ASSESSMENTS_SURVEY_DEVICE_PER_HOUR = env.int("ASSESSMENTS_SURVEY_DEVICE_PER_HOUR", default=10)
+# More than this many answers from one address and one kind of phone within the minutes below are
+# flagged as a burst (a cookie dropped to vote again): shown apart, not counted in the rate.
+ASSESSMENTS_SURVEY_BURST = env.int("ASSESSMENTS_SURVEY_BURST", default=5)
+ASSESSMENTS_SURVEY_BURST_MINUTES = env.int("ASSESSMENTS_SURVEY_BURST_MINUTES", default=10)
+ASSESSMENTS_BALLOT_GUESSES_PER_HOUR = env.int("ASSESSMENTS_BALLOT_GUESSES_PER_HOUR", default=30)
+# How long a public form's signed one-time token is valid.
 ASSESSMENTS_SURVEY_TOKEN_MAX_AGE = 2 * 60 * 60
 CELERY_BEAT_SCHEDULE.update(
     {

@@ -28,6 +28,10 @@ def build(city):
         actor=city.users["cun"], organization=city.a1, year=2023, title="述职", body="内容"
     )
     city.extra["today"] = date.today()
+    from assessments import voting
+
+    city.extra["ballots_a1"] = voting.ballots_issue(actor=shi, organization=city.a1, purpose="survey", size=2)
+    city.extra["ballots_b1"] = voting.ballots_issue(actor=shi, organization=city.b1, purpose="survey", size=2)
 
 
 def _evidence_file(finding):
@@ -198,6 +202,36 @@ CASES = [
         label="public_unit",
     ),
     Case("assessments:survey", lambda c: {"key": "no-such-key"}, allow(), label="survey:missing"),
+    # 一次性评价票: the unit's readers see the list; only the level above issues and prints
+    Case("assessments:ballots", lambda c: {"org_id": c.a1.pk}, A1_READERS, label="ballots:a1"),
+    Case(
+        "assessments:ballots",
+        lambda c: {"org_id": c.a1.pk},
+        allow("shi", "zhen"),
+        method="post",
+        data=lambda c: {"purpose": "survey", "size": "2"},
+        ok_status=(302,),
+        label="ballots:issue:a1",
+    ),
+    Case(
+        "assessments:ballots_print",
+        lambda c: {"batch_id": c["ballots_a1"].pk},
+        allow("shi", "zhen"),
+        label="ballots_print:a1",
+    ),
+    Case(
+        "assessments:ballots_print",
+        lambda c: {"batch_id": c["ballots_b1"].pk},
+        allow("shi"),
+        label="ballots_print:b1",
+    ),
+    Case(
+        "assessments:ballot",
+        lambda c: {"code": c["ballots_a1"].ballots.first().code},
+        EVERYONE | {"anonymous"},
+        label="ballot:public",
+    ),
+    Case("assessments:ballot", lambda c: {"code": "NOSUCHCODE22"}, allow(), label="ballot:missing"),
 ]
 
 CASES += [

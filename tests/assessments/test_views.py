@@ -158,13 +158,16 @@ def test_public_survey_one_answer_per_device_with_one_time_token(small_city, cli
     html = client.get(url).content.decode()
     assert small_city.a1.name in html and small_city.a2.name not in html
     token = html.split('name="token" value="')[1].split('"')[0]
+    # a second tab opened before answering
+    token2 = client.get(url).content.decode().split('name="token" value="')[1].split('"')[0]
     resp = client.post(url, {"token": token, "rating": "satisfied", "comment": "很好"})
     assert "感谢您的评价" in resp.content.decode()
     # the same token again: refused as expired (one-time)
     assert "页面已过期" in client.post(url, {"token": token, "rating": "satisfied"}).content.decode()
-    # a fresh token from the same device: already answered this period
-    token2 = client.get(url).content.decode().split('name="token" value="')[1].split('"')[0]
+    # the other tab's token from the same device: already answered this period
     assert "已经评价过" in client.post(url, {"token": token2, "rating": "unsatisfied"}).content.decode()
+    # and the page now says so instead of showing the form
+    assert 'name="rating"' not in client.get(url).content.decode()
     # a forged token
     assert "页面已过期" in client.post(url, {"token": "x:y:z", "rating": "basic"}).content.decode()
     assert SurveyResponse.objects.count() == 1
