@@ -4,6 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+# Development sets DEBUG explicitly (the settings default is off, as in production): the commands
+# that build and look after the local database run with it on. `make run` serves the product as its
+# users see it — DEBUG off (Chinese error pages, static files collected and served by WhiteNoise),
+# plain HTTP on the loopback with the embedded development keys (LOCAL_SERVE).
+DEV := DEBUG=True
+SERVE := DEBUG=False LOCAL_SERVE=True
 
 .PHONY: run test install lint format bench migrate demo clean worker upgrade backup restore
 
@@ -25,10 +31,10 @@ upgrade: | $(BIN)/python
 install: $(STAMP)
 
 migrate: install
-	$(BIN)/python manage.py migrate --noinput -v0
+	$(DEV) $(BIN)/python manage.py migrate --noinput -v0
 
 demo: migrate
-	$(BIN)/python manage.py demo_city --if-empty
+	$(DEV) $(BIN)/python manage.py demo_city --if-empty
 
 run: demo
 	@echo ""
@@ -40,7 +46,8 @@ run: demo
 	@echo "    cun2   另一乡镇的村党组织书记"
 	@echo "    ducha  督查组成员（分配的督查单位）"
 	@echo ""
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(SERVE) $(BIN)/python manage.py collectstatic --noinput -v0
+	$(SERVE) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: install
 	$(BIN)/ruff check .
@@ -53,14 +60,14 @@ format: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python manage.py makemigrations --check --dry-run -v0
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(DEV) $(BIN)/python manage.py makemigrations --check --dry-run -v0
+	$(DEV) $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install
-	$(BIN)/python bench/run.py
+	$(DEV) $(BIN)/python bench/run.py
 
 worker: install
-	$(BIN)/celery -A config worker -l info
+	$(DEV) $(BIN)/celery -A config worker -l info
 
 # Encrypted backup of the database and the media files (BACKUP_KEY, BACKUP_DIR in .env);
 # restore into a fresh, empty database: make restore BACKUP=backups/x.pbbak DATABASE_URL=postgres://…/new

@@ -30,7 +30,7 @@ from .models import (
     SurveyResponse,
     finding_overdue_q,
 )
-from .scoring import PeriodError, parse_period, quarters_of
+from .scoring import parse_period, quarters_of
 
 RESULT_FIELDS = (
     "id", "organization_id", "organization__name", "organization__short_name", "township_id",
@@ -176,13 +176,6 @@ def notice_run(*, period: str, kind: str = SchemeKind.SUPERVISION) -> ScoreRun |
 
 def run_results(*, run: ScoreRun, limit: int = 200):
     return list(run.results.order_by("vetoed", "-total", "organization_id").values(*RESULT_FIELDS)[:limit])
-
-
-def period_or_404(code: str) -> str:
-    try:
-        return parse_period(code).code
-    except PeriodError:
-        raise Http404 from None
 
 
 # --- supervision --------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from branches import params
 from branches.models import Domain, Organization
 from branches.policy import Action, allows, may_anywhere, orgs_for, require
 from branches.scoping import get_visible_or_404, org_for_user_or_404
@@ -41,13 +42,12 @@ from .scoring import PeriodError, parse_period
 scoring_errors = (ValidationError, PeriodError)
 
 
-def _period(request, kind=SchemeKind.SUPERVISION) -> str:
-    code = (
-        request.GET.get("period")
-        or selectors.latest_published_period(kind=kind)
-        or services.current_quarter()
+def _period(request, kind=SchemeKind.SUPERVISION, shapes="QHY") -> str:
+    return params.period(
+        request,
+        lambda: selectors.latest_published_period(kind=kind) or services.current_quarter(),
+        shapes=shapes,
     )
-    return selectors.period_or_404(code)
 
 
 def _fail(request, e: ValidationError):
@@ -277,13 +277,6 @@ RANKING_KINDS = [
 ]
 
 
-def _int(value, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
 def _grid_kind(request) -> str:
     kind = request.GET.get("kind") or request.POST.get("kind") or SchemeKind.SUPERVISION
     return kind if kind in SchemeKind.values else SchemeKind.SUPERVISION
@@ -292,16 +285,9 @@ def _grid_kind(request) -> str:
 def _grid_period(request, kind: str) -> str:
     from .models import KIND_CADENCE
 
-    code = request.GET.get("period") or request.POST.get("period")
-    if not code:
-        today = timezone.localdate()
-        code = services.current_quarter(today) if KIND_CADENCE[kind] == "Q" else str(today.year)
-        if KIND_CADENCE[kind] == "H":
-            code = f"{today.year}H{1 if today.month <= 6 else 2}"
-    code = selectors.period_or_404(code)
-    if parse_period(code).shape != KIND_CADENCE[kind]:
-        raise Http404
-    return code
+    today = timezone.localdate()
+    default = {"Q": services.current_quarter(today), "H": f"{today.year}H{1 if today.month <= 6 else 2}"}
+    return params.period(request, default.get(KIND_CADENCE[kind], str(today.year)), shapes=KIND_CADENCE[kind])
 
 
 @login_required
@@ -313,10 +299,7 @@ def entry_grid(request, org_id: int):
     scope = org_for_user_or_404(request.user, org_id)
     kind = _grid_kind(request)
     period = _grid_period(request, kind)
-    try:
-        page = int(request.GET.get("page") or request.POST.get("page") or 1)
-    except ValueError:
-        page = 1
+    page = params.integer(request, "page", 1)
     grid = selectors.entry_grid(user=request.user, scope=scope, period=period, kind=kind, page=page)
     if (
         not grid["count"]
@@ -385,20 +368,15 @@ def ranking(request, org_id: int):
     """比学赶帮超: units by quarterly score, or 党支部 by fortress index (``?kind=fortress``, by
     year) — a page of 100 at a time — and the 后进 list with each one's 整改方案."""
     scope = org_for_user_or_404(request.user, org_id)
-    kind = request.GET.get("kind", SchemeKind.SUPERVISION)
-    if kind not in dict(RANKING_KINDS):
-        kind = SchemeKind.SUPERVISION
-    if kind == SchemeKind.FORTRESS and not request.GET.get("period"):
-        period = selectors.latest_published_period(kind=kind) or str(timezone.localdate().year)
+    kind = params.choice(request, "kind", dict(RANKING_KINDS), SchemeKind.SUPERVISION, label=_("排名"))
+    if kind == SchemeKind.FORTRESS:  # the fortress index is yearly
+        period = params.period(request, lambda: selectors.latest_published_period(kind=kind)
+                               or str(timezone.localdate().year), shapes="Y")  # fmt: skip
     else:
         period = _period(request, kind)
-    if kind == SchemeKind.FORTRESS and parse_period(period).shape != "Y":
-        period = str(parse_period(period).year)  # the fortress index is yearly
-    domain = request.GET.get("domain", "")
-    if domain and domain not in Domain.values:
-        domain = ""
+    domain = params.choice(request, "domain", Domain, label=_("领域"))
     page = selectors.ranking_page(user=request.user, scope=scope, period=period, kind=kind, domain=domain,
-                                  page=_int(request.GET.get("page"), 1))  # fmt: skip
+                                  page=params.integer(request, "page", 1))  # fmt: skip
     lagging = selectors.lagging_with_plans(user=request.user, scope=scope, period=period, kind=kind)
     return render(
         request,
@@ -424,9 +402,7 @@ def fortress(request, org_id: int):
     """堡垒指数 of a 党支部 (or of the branches of a 党总支): index, star, breakdown with the source of
     every point, ranks, the 党支部 not rated and why, and the 整改方案 when it is 后进."""
     org = org_for_user_or_404(request.user, org_id)
-    year = _int(request.GET.get("year"), 0) or selectors.fortress_year()
-    if year is not None and not 2000 <= year <= 2100:
-        raise Http404
+    year = params.year(request, selectors.fortress_year)
     data = selectors.fortress_of(user=request.user, org=org, year=year)
     lines = []
     if data["own"]:
@@ -445,9 +421,7 @@ def plan(request, org_id: int):
     """后进整改方案 of a branch or unit for a year: the unit itself or the level above writes it;
     a refused form re-renders with what was typed."""
     org = org_for_user_or_404(request.user, org_id)
-    year = _int(request.GET.get("year") or request.POST.get("year"), 0) or timezone.localdate().year
-    if not 2000 <= year <= 2100:
-        raise Http404
+    year = params.year(request, lambda: timezone.localdate().year)
     current = selectors.plan_get(user=request.user, org=org, year=year)
     allowed = allows(request.user, Action.MANAGE, org)
     fields = ("plan", "responsible", "deadline", "progress", "progress_note")
@@ -592,12 +566,8 @@ def findings(request):
     org = None
     if request.GET.get("org"):
         org = org_for_user_or_404(request.user, request.GET["org"])
-    period = request.GET.get("period", "")
-    if period:
-        period = selectors.period_or_404(period)
-    status = request.GET.get("status", "")
-    if status not in ("", "overdue", *FindingStatus.values):
-        status = ""
+    period = params.period(request, "")
+    status = params.choice(request, "status", ("overdue", *FindingStatus.values), label=_("状态"))
     rows = selectors.findings_list(user=request.user, org=org, status=status, period=period)
     return render(
         request,
@@ -730,8 +700,7 @@ def contacts(request):
 @login_required
 def standards(request, org_id: int):
     org = org_for_user_or_404(request.user, org_id)
-    y = request.GET.get("year", "")
-    year = int(y) if y.isdigit() and len(y) == 4 else timezone.localdate().year
+    year = params.year(request, lambda: timezone.localdate().year)
     if request.method == "POST":
         try:
             item = StandardItem.objects.get(

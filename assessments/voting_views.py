@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from branches import params
 from branches.middleware import current_ip
 from branches.policy import Action, allows, require
 from branches.scoping import get_visible_or_404, org_for_user_or_404
@@ -191,7 +192,7 @@ def ballot(request, code: str):
 @login_required
 def surveys(request, org_id: int):
     org = org_for_user_or_404(request.user, org_id)
-    period = selectors.period_or_404(request.GET.get("period") or services.current_quarter())
+    period = params.period(request, services.current_quarter)
     return render(
         request,
         "assessments/surveys.html",

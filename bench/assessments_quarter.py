@@ -301,7 +301,7 @@ def measure(chunk: int, rounds: int = 5) -> dict:
 def inner(args) -> None:
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_dev")
 
     django.setup()
     from django.core.management import call_command

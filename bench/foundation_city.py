@@ -83,7 +83,7 @@ def main():
     print(f"demo_city --orgs {a.orgs} --members {a.members}: {wall:.1f} s wall, peak RSS {rss} MiB")
     import subprocess
 
-    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings_dev"
     out = subprocess.run(
         [PY, __file__, "--inner", "--requests", str(a.requests)], env=env, capture_output=True, text=True
     )

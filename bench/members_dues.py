@@ -39,7 +39,7 @@ from bench._common import machine, percentile  # noqa: E402
 
 
 def _setup():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_dev")
     import django
 
     django.setup()
@@ -220,7 +220,7 @@ def main():
     statement = work / "statement.xlsx"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
     env["DEBUG"] = "True"
-    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings_dev"
     psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc"]
     if a.engine == "sqlite":
         env["DATABASE_URL"] = f"sqlite:///{work / 'bench.sqlite3'}"

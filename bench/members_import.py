@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 def _django(db: Path):
     os.environ["DATABASE_URL"] = f"sqlite:///{db}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_dev")
     import django
 
     django.setup()

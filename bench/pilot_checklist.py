@@ -126,7 +126,7 @@ def main():
     for line in demo_out.splitlines():
         if line.strip().startswith(("pilot:", "一月一清单")):
             print(f"  demo_city {line.strip()}")
-    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings_dev"
     env["LOG_LEVEL"] = "WARNING"
     p = subprocess.run([PY, __file__, "--inner", "--tasks", str(a.tasks), "--requests", str(a.requests)],
                        env=env, capture_output=True, text=True)  # fmt: skip

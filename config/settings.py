@@ -18,9 +18,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: what runs is the product as its users see it (Chinese error pages, never the
+# debug page). Development sets it explicitly — tests through config/settings_dev.py, the Makefile's
+# local commands on the command line. LOCAL_SERVE (`make run`): DEBUG off on this machine, plain
+# HTTP on the loopback with the embedded development secret and keys; never in production.
+DEBUG = env.bool("DEBUG", default=False)
+LOCAL_SERVE = env.bool("LOCAL_SERVE", default=False)
 _DEV_SECRET = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"
-SECRET_KEY = env("SECRET_KEY", default=_DEV_SECRET if DEBUG else environ.Env.NOTSET)
+SECRET_KEY = env("SECRET_KEY", default=_DEV_SECRET if DEBUG or LOCAL_SERVE else environ.Env.NOTSET)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -257,7 +262,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-HTTPS = env.bool("HTTPS", default=not DEBUG)
+HTTPS = env.bool("HTTPS", default=not (DEBUG or LOCAL_SERVE))
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

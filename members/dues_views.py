@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from branches import params
 from branches.exporting import attachment
 from branches.models import Organization
 from branches.policy import Action, allows
@@ -33,12 +34,7 @@ PAGE_SIZE = 50
 
 
 def _month(request) -> date:
-    raw = request.GET.get("month") or request.POST.get("month") or ""
-    try:
-        y, m = raw.split("-")[:2]
-        return date(int(y), int(m), 1)
-    except ValueError:
-        return timezone.localdate().replace(day=1)
+    return params.month(request, lambda: timezone.localdate().replace(day=1))
 
 
 def _org(request) -> Organization:
@@ -201,10 +197,7 @@ def dues_pay(request, member_id: int):
 def dues_totals(request, org_id: int):
     """A year's dues for an organization and each organization under it, and its twelve months."""
     org = org_for_user_or_404(request.user, org_id)
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        year = timezone.localdate().year
+    year = params.year(request, lambda: timezone.localdate().year)
     children = list(Organization.objects.get_children(org).order_by("path").only("id", "name", "path"))
     totals = dues_selectors.dues_totals(org_paths=[org.path] + [c.path for c in children], year=year)
     return render(request, "members/dues/totals.html", {

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from branches import params
 from branches.exporting import xlsx_response
 from branches.policy import Action, action_q, allows, may_anywhere, require
 from branches.scoping import org_for_user_or_404
@@ -36,10 +37,7 @@ PAGE_SIZE = 50
 def _year(request) -> int:
     from pilot.selectors import default_year
 
-    try:
-        return int(request.GET.get("year") or default_year())
-    except ValueError:
-        return default_year()
+    return params.year(request, default_year)
 
 
 def _filters(request):

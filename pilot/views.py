@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from branches import params
 from branches.exporting import xlsx_response
 from branches.models import Level, Organization
 from branches.policy import Action, Scope, allows, may_anywhere, orgs_for, require, role_orgs, scope_for
@@ -55,19 +56,11 @@ LIST_LIMIT = 200
 
 
 def _month(request):
-    try:
-        if request.GET.get("month"):
-            return services.parse_month(request.GET.get("month"))
-    except (ValueError, TypeError):
-        pass
-    return selectors.default_period()
+    return params.month(request, selectors.default_period)
 
 
 def _year(request) -> int:
-    try:
-        return int(request.GET.get("year") or selectors.default_year())
-    except ValueError:
-        return selectors.default_year()
+    return params.year(request, selectors.default_year)
 
 
 def _next_url(request, default: str) -> str:
@@ -220,7 +213,7 @@ def matrix_export(request):
 def checklist_generate(request):
     """On demand: create this month's missing items for the reviewer's subtree (idempotent)."""
     org = _review_root(request)
-    period = services.parse_month(request.POST.get("month")) if request.POST.get("month") else _month(request)
+    period = _month(request)
     n = services.checklist_generate(actor=request.user, period=period, scope=Scope.of(org))
     messages.success(
         request, _("已生成 %(m)s 清单：新增 %(n)s 项。") % {"m": period.strftime("%Y-%m"), "n": n}
@@ -305,10 +298,10 @@ def commitment_add(request, org_id: int):
     if not content:
         messages.error(request, _("请填写承诺事项。"))
     else:
-        services.commitment_add(actor=request.user, organization=org, year=int(request.POST.get("year") or year),
+        services.commitment_add(actor=request.user, organization=org, year=year,
                                 content=content[:300])  # fmt: skip
         messages.success(request, _("已写入口袋书。"))
-    return redirect(f"{reverse('pilot:pocketbook')}?year={request.POST.get('year') or year}")
+    return redirect(f"{reverse('pilot:pocketbook')}?year={year}")
 
 
 @login_required

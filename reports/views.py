@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from branches import params
 from branches.exporting import attachment, xlsx_response
 from branches.models import Level, Organization
 from branches.policy import Action, allows, orgs_for
@@ -23,11 +24,7 @@ from .models import ReportBatch, TownshipArchive
 
 
 def _year(request) -> int:
-    try:
-        y = int(request.GET.get("year") or request.POST.get("year") or 0)
-    except ValueError:
-        y = 0
-    return y if 2000 <= y <= 2100 else selectors.default_year()
+    return params.year(request, selectors.default_year)
 
 
 def _pdf(data: bytes, filename: str) -> HttpResponse:
