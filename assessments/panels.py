@@ -1,11 +1,12 @@
-"""Home page: overdue rectification escalated to the level above, the unit secretary's fortress
-index. Org page: scores, the fortress index (堡垒指数) and survey link. Fixed number of queries."""
+"""Home page: 我的得分 (the latest published score of the units the person acts for), the unit
+secretary's fortress index. Org page: scores, the fortress index (堡垒指数) and survey link. Fixed number of queries."""
 
 from branches.models import Level
 from branches.policy import Action, allows, may_anywhere, role_orgs
 from branches.registry import Panel
 
 from . import selectors
+from .my_score import my_scores
 
 #: A person with unit-secretary roles in several units sees at most this many fortress cards.
 HOME_FORTRESS_CARDS = 3
@@ -20,11 +21,10 @@ def home_panels(request):
         gaps = quarter_end_gaps()
         if gaps:
             panels.append(Panel("assessments/_panel_quarter_end.html", {"gaps": gaps}, order=5))
-    rows = selectors.escalated_for_home(user=request.user)
-    if rows:
-        panels.append(
-            Panel("assessments/_panel_escalated.html", {"rows": rows[:20], "more": len(rows) > 20}, order=15)
-        )
+    # Escalated overdue rectification is on the to-do list (pilot.todo); 我的得分 comes next.
+    cards = my_scores(user=request.user)
+    if cards:
+        panels.append(Panel("assessments/_panel_my_score.html", {"cards": cards}, order=2))
     # The units the person acts for themselves (a unit's secretary), not the level above.
     own = role_orgs(request.user, Action.REPORT).filter(level__in=[Level.UNIT, Level.BRANCH, Level.GROUP])
     orgs = list(own.order_by("path")[:HOME_FORTRESS_CARDS])

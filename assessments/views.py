@@ -20,11 +20,14 @@ from django.views.decorators.http import require_POST
 
 from branches import params
 from branches.models import Domain, Organization
-from branches.policy import Action, allows, may_anywhere, orgs_for, require
+from branches.policy import Action, allows, may_anywhere, orgs_for, require, role_orgs
 from branches.scoping import get_visible_or_404, org_for_user_or_404
 from config.downloads import UPLOAD_HEADERS, private_file_response
 
 from . import selectors, services
+from .explain import num as _num
+from .explain import rank_text
+from .explain import why_line as _why
 from .models import (
     Appeal,
     DutyReport,
@@ -74,6 +77,7 @@ def index(request):
             "period": period,
             "scopes": orgs,
             "contacts": units,
+            "own": list(role_orgs(request.user, Action.REPORT).order_by("path")[:20]) if not orgs else [],
             "is_city_admin": may_anywhere(request.user, Action.ADMINISTER),
         },
     )
@@ -111,6 +115,10 @@ def _unit_result_context(request, org, period: str) -> dict:
         "lines": lines,
         "previous": prev_result,
         "why": _why(result, prev_result, lines),
+        # 领域内第 68 名 / 全市第 147 名 (the township rank has its own figure beside it)
+        "ranks": rank_text({"rank_domain": result.rank_domain, "rank_city": result.rank_city})
+        if result
+        else "",
         "entries": entries,
         "notice_run": selectors.notice_run(period=period),
         "can_rate": can_rate,
@@ -127,37 +135,6 @@ def unit_result(request, org_id: int):
     return render(
         request, "assessments/unit_result.html", _unit_result_context(request, org, _period(request))
     )
-
-
-def _num(x) -> str:
-    """12.0 → 12, 12.50 → 12.5: points as people write them."""
-    return f"{x:.2f}".rstrip("0").rstrip(".") if x is not None else ""
-
-
-def _why(result, prev, lines) -> str:
-    """One sentence: how the total moved since the last published quarter and the indicators
-    that moved it most (the answer to "why did my score drop?")."""
-    if not result:
-        return ""
-    parts = []
-    if result.vetoed:
-        names = "、".join(line["name"] for line in lines if line.get("vetoed")) or _("一票否决情形")
-        parts.append(_("本期有一票否决情形（%(n)s），定为后进。") % {"n": names})
-    if prev is None:
-        return "".join(parts)
-    delta = result.total - prev.total
-    moved = sorted((x for x in lines if x["change"]), key=lambda x: x["change"], reverse=delta > 0)
-    top = [x for x in moved if (x["change"] < 0) == (delta < 0)][:3]
-    reasons = "、".join(f"{x['name']} {'+' if x['change'] > 0 else ''}{_num(x['change'])}" for x in top)
-    if delta < 0:
-        msg = _("比上季度（%(p)s）下降 %(d)s 分") % {"p": prev.period, "d": _num(-delta)}
-        parts.append(msg + (_("，主要因为：%(r)s。") % {"r": reasons} if reasons else "。"))
-    elif delta > 0:
-        msg = _("比上季度（%(p)s）上升 %(d)s 分") % {"p": prev.period, "d": _num(delta)}
-        parts.append(msg + (_("，主要来自：%(r)s。") % {"r": reasons} if reasons else "。"))
-    else:
-        parts.append(_("与上季度（%(p)s）持平。") % {"p": prev.period})
-    return "".join(parts)
 
 
 def _explain(result, prev, org, period):

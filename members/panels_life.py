@@ -10,20 +10,10 @@ from . import development as dev_rules
 
 
 def home_panels(request) -> list[Panel]:
-    """发展党员 steps coming due and overdue in my subtrees (the unit's and the level above's home)."""
-    from . import transfers
-
+    """Floating members not contacted lately. 发展党员 steps due and transfers to accept are entries
+    of the home page's to-do list (``pilot.todo``)."""
     today = timezone.localdate()
-    due = dev_rules.due_list(user=request.user, today=today)
-    awaiting = transfers.awaiting_me(user=request.user)
-    overdue = transfers.letters_overdue(user=request.user, today=today)
     panels = []
-    if due:
-        panels.append(Panel("members/_panel_home_life.html", {"due": due, "today": today}, order=31))
-    if awaiting or overdue:
-        panels.append(
-            Panel("members/_panel_home_transfers.html", {"awaiting": awaiting, "overdue": overdue}, order=32)
-        )
     from . import floating
 
     late = floating.not_contacted(user=request.user, today=today)

@@ -1,12 +1,14 @@
-"""The secretary's home page: items due in 3 days, overdue, returned; unread notices."""
+"""The home page is the to-do list (``pilot.todo``): what to report, rectify, review, verify,
+accept and read, most urgent first. A fixed number of queries."""
 
 from branches.registry import Panel
+from branches.scoping import role_grants
 
-from .selectors import reminders_for
+from .todo import todo_for
 
 
 def home_panels(request):
-    r = reminders_for(user=request.user)
-    if not (r.due_soon or r.overdue or r.returned or r.unread_notices or r.to_review):
-        return []
-    return [Panel("pilot/_panel_reminders.html", {"r": r}, order=10)]
+    if not role_grants(request.user):
+        return []  # the home page says the account has no organization yet
+    todo = todo_for(user=request.user)
+    return [Panel("pilot/_panel_todo.html", {"todo": todo}, order=1)]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import report_views, views
+from . import report_views, review_views, views
 
 app_name = "pilot"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("items/<int:item_id>/review/", views.item_review, name="item_review"),
     path("evidence/<int:evidence_id>/", views.evidence_file, name="evidence"),
     path("evidence/<int:evidence_id>/display/", views.evidence_display, name="evidence_display"),
+    path("review/", review_views.review_list, name="review"),
+    path("review/<int:item_id>/", review_views.review_decide, name="review_decide"),
     path("matrix/", views.matrix, name="matrix"),
     path("matrix/export/", views.matrix_export, name="matrix_export"),
     path("city/", views.city, name="city"),

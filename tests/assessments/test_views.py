@@ -246,10 +246,12 @@ def test_overdue_items_escalate_to_the_level_above_home_page(small_city, client)
     c = small_city
     f = h.finding(c.a1, actor=c.users["shi"], on=date(2023, 8, 1), deadline=date(2023, 8, 31))
     assert services.escalate_overdue() == 1 and services.escalate_overdue() == 0
-    client.force_login(c.users["zhen"])
-    assert "逾期未整改（已上报）" in client.get(reverse("branches:home")).content.decode()
-    client.force_login(c.users["cun"])
-    assert "逾期未整改（已上报）" not in client.get(reverse("branches:home")).content.decode()
+    client.force_login(c.users["zhen"])  # the level above: an entry of its to-do list
+    html = client.get(reverse("branches:home")).content.decode()
+    assert "逾期上报" in html and reverse("assessments:finding_detail", args=[f.pk]) in html
+    client.force_login(c.users["cun"])  # the unit: its own finding to rectify, not "escalated"
+    html = client.get(reverse("branches:home")).content.decode()
+    assert "逾期上报" not in html and "整改逾期" in html
     assert Finding.objects.get(pk=f.pk).events.filter(action="escalated").exists()
 
 

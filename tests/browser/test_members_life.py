@@ -74,7 +74,7 @@ def test_transfer_that_the_receiving_village_accepts_on_a_phone(live_server, pho
     phone.context.clear_cookies()
     browser_login(phone, live_server, "cun2")
     phone.goto(f"{live_server.url}/")
-    phone.click("#transfer-home a:has-text('吴转接')")
+    phone.click("#todo a:has-text('吴转接')")
     assert m.resident_id not in phone.inner_text("main")  # the receiver sees the masked ID only
     phone.click("#transfer-accept")
     phone.wait_for_load_state()

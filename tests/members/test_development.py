@@ -216,7 +216,7 @@ def test_due_and_overdue_show_on_both_homes_with_fixed_queries(
         client.force_login(small_city.users[who])
         with django_assert_max_num_queries(40):
             html = client.get("/").content.decode()
-        assert "发展党员：即将到期和已逾期的步骤" in html and "申请人3" in html and "已逾期" in html
+        assert "待办事项" in html and "申请人3" in html and "已逾期" in html
     client.force_login(small_city.users["cun2"])
     assert "申请人3" not in client.get("/").content.decode()
 

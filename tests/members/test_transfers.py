@@ -63,7 +63,8 @@ def test_both_sides_and_levels_above_see_it_nobody_else(client, small_city):
     html = client.get(url).content.decode()
     assert m.resident_id_masked in html and m.resident_id not in html and "2024-04" in html
     assert client.get(reverse("members:detail", args=[m.pk])).status_code == 404
-    assert "待我方接收" in client.get("/").content.decode()
+    assert "待接收" in client.get("/").content.decode()  # on the to-do list
+    assert reverse("members:transfer_detail", args=[t.pk]) in client.get("/").content.decode()
     client.post(reverse("members:transfer_accept", args=[t.pk]))
     assert client.get(reverse("members:detail", args=[m.pk])).status_code == 200
     # The sender keeps the history, no longer the member.

@@ -130,6 +130,32 @@ CASES = [
         allow("shi", "zhen", "cun"),
         setup=_write_files,
     ),
+    Case("pilot:review", allowed=allow("shi", "zhen")),
+    Case(
+        "pilot:review",
+        allowed=allow("shi", "zhen"),
+        query=lambda c: {"org": c.town_a.pk},
+        label="review:town_a",
+    ),
+    Case("pilot:review", allowed=allow("shi"), query=lambda c: {"org": c.town_b.pk}, label="review:town_b"),
+    Case(
+        "pilot:review_decide",
+        lambda c: {"item_id": c["a1_item"].pk},
+        allow("shi", "zhen"),  # 404 for the other township's secretary, 403 for the unit and inspector
+        method="post",
+        data=lambda c: {"decision": "return", "reason": "补充照片"},
+        ok_status=(302,),
+        label="review_decide:a1",
+    ),  # fmt: skip
+    Case(
+        "pilot:review_decide",
+        lambda c: {"item_id": c["b1_item"].pk},
+        allow("shi"),
+        method="post",
+        data=lambda c: {"decision": "accept"},
+        ok_status=(302,),
+        label="review_decide:b1",
+    ),  # fmt: skip
     Case("pilot:matrix", allowed=allow("shi", "zhen"), ok_status=REVIEW_OK),
     Case(
         "pilot:matrix",

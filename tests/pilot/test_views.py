@@ -131,16 +131,19 @@ def test_matrix_one_click_accept_and_filters(client, pilot_city):
     )
     client.force_login(pilot_city.users["zhen"])
     resp = client.get(reverse("pilot:matrix"), {"element": "guarantee"})
-    assert "V01" in resp.content.decode() and "G01" not in resp.content.decode()
-    from pilot.models import Task
-
-    v01 = Task.objects.filter(code="V01").first()
-    assert f"<dt>V01</dt><dd>{v01.title}</dd>" in resp.content.decode()  # the key of the task codes
+    html = resp.content.decode()
+    # Columns are the tasks' names, never their codes; cells are titled in Chinese.
+    assert '<th scope="col" class="tcol">村级集体经济</th>' in html and "支部主题党日" not in html
+    assert "V01" not in html and 'title="submitted"' not in html and 'title="pending"' not in html
+    assert 'title="待报送"' in html
+    resp = client.get(reverse("pilot:matrix"))
+    assert 'title="待审核"' in resp.content.decode()
     nxt = reverse("pilot:matrix")
-    resp = client.post(reverse("pilot:item_review", args=[item.pk]), {"decision": "accept", "next": nxt})
+    resp = client.post(reverse("pilot:review_decide", args=[item.pk]), {"decision": "accept", "next": nxt})
     assert resp.status_code == 302 and resp["Location"] == nxt
     item.refresh_from_db()
     assert item.status == ItemStatus.ACCEPTED
+    assert "已通过：甲一村党总支 · 支部主题党日 · " in client.get(nxt).content.decode()
 
 
 def test_matrix_refuses_unit_secretary_and_other_township(client, pilot_city):
@@ -168,14 +171,14 @@ def test_home_page_reminders_with_fixed_queries(client, pilot_city):
     )
     url = reverse("branches:home")
     html = client.get(url).content.decode()
-    assert "清单提醒" in html and "3 天内到期" in html and "支部主题党日" in html
+    assert "待办事项" in html and "待报送" in html and "支部主题党日" in html
     small = _queries(client, url)
     ChecklistItem.objects.filter(organization=pilot_city.a1, task__code="G02").update(
         due_date=timezone.localdate() - timedelta(days=1)
     )
     services.checklist_generate(period=pilot_city["period"] - timedelta(days=40))
     assert _queries(client, url) == small
-    assert "已逾期" in client.get(url).content.decode()
+    assert "逾期未报" in client.get(url).content.decode()
 
 
 def test_brand_showcase_is_visible_to_every_signed_in_user(client, pilot_city):
