@@ -29,7 +29,7 @@ def test_township_returns_from_the_matrix_with_a_prompted_reason(live_server, de
     browser_login(desktop, live_server, "zhen")
     desktop.goto(f"{live_server.url}/pilot/matrix/?status=submitted")
     desktop.once("dialog", lambda d: d.accept("会议记录缺少签名"))
-    desktop.click(f"form.quick-return[action='/pilot/items/{item.pk}/review/'] button")
+    desktop.click(f"form.quick-return[action='/pilot/review/{item.pk}/'] button")
     desktop.wait_for_load_state()
     item.refresh_from_db()
     assert item.status == ItemStatus.RETURNED and item.return_reason == "会议记录缺少签名"
