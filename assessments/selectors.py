@@ -174,8 +174,9 @@ def notice_run(*, period: str, kind: str = SchemeKind.SUPERVISION) -> ScoreRun |
     return ScoreRun.objects.filter(period=period, kind=kind, status=RunStatus.NOTICE).first()
 
 
-def run_results(*, run: ScoreRun, limit: int = 200):
-    return list(run.results.order_by("vetoed", "-total", "organization_id").values(*RESULT_FIELDS)[:limit])
+def run_results(*, run: ScoreRun):
+    """A run's results, best first (a page of them is what the run page shows)."""
+    return run.results.order_by("vetoed", "-total", "organization_id").values(*RESULT_FIELDS)
 
 
 # --- supervision --------------------------------------------------------------------------------
@@ -184,7 +185,14 @@ def run_results(*, run: ScoreRun, limit: int = 200):
 def findings_list(
     *, user, org: Organization | None = None, status: str = "", period: str = "", limit: int = 200
 ):
+    return list(findings_query(user=user, org=org, status=status, period=period)[:limit])
+
+
+def findings_query(*, user, org: Organization | None = None, status: str = "", period: str = "", q: str = ""):
+    """督查问题 in scope, filtered: the findings page pages it; the year-end report lists it."""
     qs = Finding.objects.visible_to(user).select_related("organization", "inspection")
+    if q:
+        qs = qs.filter(Q(problem__icontains=q) | Q(organization__name__icontains=q))
     if org is not None:
         qs = qs.filter(organization__path__startswith=org.path)
     if status == "overdue":
@@ -194,7 +202,7 @@ def findings_list(
     if period:
         p = parse_period(period)
         qs = qs.filter(Q(found_on__range=(p.start, p.end)) | Q(deadline__range=(p.start, p.end)))
-    return list(qs.order_by("deadline", "id")[:limit])
+    return qs.order_by("deadline", "id")
 
 
 def finding_get(*, user, finding_id: int) -> Finding:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from branches import params
 from branches.models import Domain, Organization
+from branches.paging import page_of
 from branches.policy import Action, allows, may_anywhere, orgs_for, require, role_orgs
 from branches.scoping import get_visible_or_404, org_for_user_or_404
 from config.downloads import UPLOAD_HEADERS, private_file_response
@@ -31,6 +32,7 @@ from .explain import why_line as _why
 from .models import (
     Appeal,
     DutyReport,
+    Finding,
     FindingStatus,
     Inspection,
     RunStatus,
@@ -490,7 +492,9 @@ def run_detail(request, run_id: int):
     _admin_only(request)
     run = selectors.run_get(run_id=run_id)
     return render(
-        request, "assessments/run_detail.html", {"run": run, "rows": selectors.run_results(run=run)}
+        request,
+        "assessments/run_detail.html",
+        {"run": run, "rows": page_of(request, selectors.run_results(run=run))},
     )
 
 
@@ -545,20 +549,16 @@ def findings(request):
         org = org_for_user_or_404(request.user, request.GET["org"])
     period = params.period(request, "")
     status = params.choice(request, "status", ("overdue", *FindingStatus.values), label=_("状态"))
-    rows = selectors.findings_list(user=request.user, org=org, status=status, period=period)
-    return render(
-        request,
-        "assessments/findings.html",
-        {
-            "rows": rows,
-            "org": org,
-            "status": status,
-            "period": period,
-            "statuses": FindingStatus.choices,
-            "today": timezone.localdate(),
-            "may_inspect": bool(org) and allows(request.user, Action.INSPECT, org),
-        },
+    q = params.search(request)
+    rows = page_of(
+        request, selectors.findings_query(user=request.user, org=org, status=status, period=period, q=q)
     )
+    years = Finding.objects.visible_to(request.user).order_by().dates("found_on", "year")
+    return render(request, "assessments/findings.html", {
+        "rows": rows, "org": org, "status": status, "period": period, "periods": params.periods_of_years(years),
+        "q": q, "statuses": FindingStatus.choices, "today": timezone.localdate(),
+        "may_inspect": bool(org) and allows(request.user, Action.INSPECT, org),
+    })  # fmt: skip
 
 
 @login_required

@@ -110,6 +110,43 @@ def month_label(d: date) -> str:
     return _("%(y)s年%(m)s月") % {"y": d.year, "m": d.month}
 
 
+# --- pickers: the values a page has data for, with their Chinese names ---------------------------------
+
+
+def year_options(years) -> list[tuple[int, str]]:
+    return [(y, _("%(y)s年度") % {"y": y}) for y in sorted(set(years), reverse=True)]
+
+
+def period_options(codes) -> list[tuple[str, str]]:
+    """Newest first; a year before its halves and quarters (2024, 2024H2, 2024H1, 2024Q4 …)."""
+    order = {"Y": 0, "H": 1, "Q": 2}
+    ranked = sorted(set(codes), key=lambda c: (-int(c[:4]), order[period_shape(c)], -int(c[5:] or 0)))
+    return [(c, period_label(c)) for c in ranked]
+
+
+def periods_of_years(years, shapes: str = "QHY") -> list[tuple[str, str]]:
+    """Every year, half-year and quarter of ``years`` (dates or ints), as picker options."""
+    ys = {getattr(y, "year", y) for y in years}
+    parts = {
+        "Y": lambda y: [str(y)],
+        "H": lambda y: [f"{y}H1", f"{y}H2"],
+        "Q": lambda y: [f"{y}Q{n}" for n in range(1, 5)],
+    }
+    return period_options([c for y in ys for s in shapes for c in parts[s](y)])
+
+
+def month_options(months) -> list[tuple[str, str]]:
+    return [(f"{m:%Y-%m}", month_label(m)) for m in sorted(set(months), reverse=True)]
+
+
+def latest(values, preferred=None):
+    """What a page opens on: ``preferred`` when it has data, else the latest value that has."""
+    values = list(values)
+    if preferred is not None and preferred in values:
+        return preferred
+    return max(values) if values else preferred
+
+
 # --- reading a request ------------------------------------------------------------------------------
 
 

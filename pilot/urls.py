@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import report_views, review_views, views
+from . import list_views, report_views, review_views, views
 
 app_name = "pilot"
 
@@ -21,20 +21,20 @@ urlpatterns = [
     path("generate/", views.checklist_generate, name="checklist_generate"),
     path("plan/", views.plan, name="plan"),
     path("plan/years/new/", views.plan_year_start, name="plan_year_start"),
-    path("pocketbook/", views.pocketbook, name="pocketbook"),
+    path("pocketbook/", list_views.pocketbook, name="pocketbook"),
     path("pocketbook/<int:commitment_id>/", views.commitment_update, name="commitment_update"),
     path("pocketbook/new/<int:org_id>/", views.commitment_add, name="commitment_add"),
-    path("economy/", views.economy, name="economy"),
+    path("economy/", list_views.economy, name="economy"),
     path("economy/<int:income_id>/measures/", views.measure_add, name="measure_add"),
-    path("activities/", views.activities, name="activities"),
+    path("activities/", list_views.activities, name="activities"),
     path("activities/new/<int:org_id>/", views.activity_new, name="activity_new"),
-    path("centers/", views.centers, name="centers"),
+    path("centers/", list_views.centers, name="centers"),
     path("records/<slug:kind>/new/<int:org_id>/", views.record_new, name="record_new"),
-    path("brands/", views.brands, name="brands"),
+    path("brands/", list_views.brands, name="brands"),
     path("brands/<int:brand_id>/", views.brand_detail, name="brand_detail"),
     path("brands/<int:brand_id>/publish/", views.brand_publish, name="brand_publish"),
-    path("honors/", views.honors, name="honors"),
-    path("funding/", views.funding, name="funding"),
+    path("honors/", list_views.honors, name="honors"),
+    path("funding/", list_views.funding, name="funding"),
     path("meetings/", views.meetings, name="meetings"),
     path("meetings/new/<int:org_id>/", views.meeting_new, name="meeting_new"),
     path("decisions/<int:decision_id>/close/", views.decision_close, name="decision_close"),

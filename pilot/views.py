@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from branches import params
 from branches.exporting import xlsx_response
 from branches.models import Level, Organization
+from branches.paging import page_of
 from branches.policy import Action, Scope, allows, may_anywhere, orgs_for, require, role_orgs, scope_for
 from branches.scoping import get_visible_or_404
 from config.downloads import UPLOAD_HEADERS, private_file_response
@@ -34,25 +35,18 @@ from .forms import (
     ReviewForm,
 )
 from .models import (
-    Activity,
     Brand,
     ChecklistItem,
     CollectiveIncome,
     Commitment,
-    FundingRecord,
-    Honor,
-    HonorTarget,
     ItemStatus,
     MeetingDecision,
     Notice,
     NoticeAttachment,
     NoticeRecipient,
-    ServiceCenterProject,
     Task,
     WeeklyMeeting,
 )
-
-LIST_LIMIT = 200
 
 
 def _month(request):
@@ -277,16 +271,6 @@ def plan_year_start(request):
 
 
 # --- pocketbook, economy, activities, centers, brands, honors, funding, meetings -------------------
-@login_required
-def pocketbook(request):
-    year = _year(request)
-    rows = list(Commitment.objects.visible_to(request.user).filter(year=year).select_related("organization")
-                .order_by("organization__path", "id")[:LIST_LIMIT])  # fmt: skip
-    own_ids = selectors.own_org_ids(request.user)
-    own = list(orgs_for(request.user, Action.MANAGE).filter(pk__in=own_ids))
-    return render(
-        request, "pilot/pocketbook.html", {"rows": rows, "year": year, "own_ids": own_ids, "own": own}
-    )
 
 
 @login_required
@@ -322,17 +306,6 @@ def commitment_update(request, commitment_id: int):
 
 
 @login_required
-def economy(request):
-    year = _year(request)
-    return render(
-        request,
-        "pilot/economy.html",
-        {"year": year, "rows": list(selectors.income_below_target(user=request.user, year=year)[:LIST_LIMIT]),
-         "summary": selectors.income_summary(user=request.user, year=year), "form": MeasureForm()},
-    )  # fmt: skip
-
-
-@login_required
 @require_POST
 def measure_add(request, income_id: int):
     inc = get_visible_or_404(CollectiveIncome.objects.visible_to(request.user).select_related("organization"),
@@ -345,13 +318,6 @@ def measure_add(request, income_id: int):
     else:
         messages.error(request, _("请填写措施内容。"))
     return redirect(f"{reverse('pilot:economy')}?year={inc.year}")
-
-
-@login_required
-def activities(request):
-    rows = list(Activity.objects.visible_to(request.user).select_related("organization")[:LIST_LIMIT])
-    own = list(orgs_for(request.user, Action.MANAGE).filter(pk__in=selectors.own_org_ids(request.user)))
-    return render(request, "pilot/activities.html", {"rows": rows, "own": own})
 
 
 @login_required
@@ -396,30 +362,6 @@ def record_new(request, kind: str, org_id: int):
                   status=400 if form.errors else 200)  # fmt: skip
 
 
-def _own_managed(request):
-    return list(orgs_for(request.user, Action.MANAGE).filter(pk__in=selectors.own_org_ids(request.user)))
-
-
-@login_required
-def centers(request):
-    qs = ServiceCenterProject.objects.visible_to(request.user)
-    summary = qs.aggregate(n=Count("id"), done=Count("id", filter=Q(stage="done")), budget=Sum("budget"),
-                           spent=Sum("spent"))  # fmt: skip
-    rows = list(qs.select_related("organization")[:LIST_LIMIT])
-    return render(
-        request, "pilot/centers.html", {"rows": rows, "summary": summary, "own": _own_managed(request)}
-    )
-
-
-@login_required
-def brands(request):
-    """The city-wide showcase: published brands, visible to every signed-in person, plus own drafts."""
-    visible = Brand.objects.visible_to(request.user).select_related("organization")
-    published = list(visible.published()[:LIST_LIMIT])
-    drafts = list(visible.filter(published_at__isnull=True)[:LIST_LIMIT])
-    return render(request, "pilot/brands.html", {"published": published, "drafts": drafts})
-
-
 @login_required
 def brand_detail(request, brand_id: int):
     qs = Brand.objects.visible_to(request.user).select_related("organization").prefetch_related("cases")
@@ -440,34 +382,15 @@ def brand_publish(request, brand_id: int):
 
 
 @login_required
-def honors(request):
-    targets = list(HonorTarget.objects.visible_to(request.user).select_related("organization")[:LIST_LIMIT])
-    received = list(Honor.objects.visible_to(request.user).select_related("organization")[:LIST_LIMIT])
-    return render(
-        request, "pilot/honors.html", {"targets": targets, "received": received, "own": _own_managed(request)}
-    )
-
-
-@login_required
-def funding(request):
-    year = _year(request)
-    qs = FundingRecord.objects.visible_to(request.user).filter(year=year)
-    by_cat = list(qs.values("category").annotate(total=Sum("amount"), n=Count("id")).order_by("category"))
-    rows = list(qs.select_related("organization")[:LIST_LIMIT])
-    return render(request, "pilot/funding.html",
-                  {"rows": rows, "by_cat": by_cat, "year": year, "own": _own_managed(request)})  # fmt: skip
-
-
-@login_required
 def meetings(request):
-    rows = list(WeeklyMeeting.objects.visible_to(request.user).select_related("organization")
-                .prefetch_related("decisions")[:52])  # fmt: skip
+    rows = page_of(request, WeeklyMeeting.objects.visible_to(request.user).select_related("organization")
+                   .prefetch_related("decisions").order_by("-held_on", "-id"), per_page=20)  # fmt: skip
     own = list(
         orgs_for(request.user, Action.MANAGE).filter(
             pk__in=selectors.own_org_ids(request.user), level__in=[Level.CITY, Level.COUNTY, Level.TOWNSHIP]
         )
     )
-    return render(request, "pilot/meetings.html", {"rows": rows, "today": timezone.localdate(), "own": own})
+    return render(request, "pilot/meetings.html", {"page": rows, "today": timezone.localdate(), "own": own})
 
 
 @login_required

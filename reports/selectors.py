@@ -151,15 +151,24 @@ def double_five_latest(*, user, org: Organization, year: int) -> dict | None:
 
 
 def findings(*, user, org: Organization, year: int) -> dict | None:
-    rows = assessments_selectors.findings_list(user=user, org=org, period=str(year), limit=200)
-    closed = [f for f in rows if f.closed_at]
+    """The year's findings: the counts over all of them (one aggregate), the table lists the first
+    ``FINDINGS_LISTED`` and says so when there are more — never a total counted from a cut list."""
+    qs = assessments_selectors.findings_query(user=user, org=org, period=str(year))
+    n = qs.aggregate(
+        total=Count("id"),
+        closed=Count("id", filter=Q(closed_at__isnull=False)),
+        on_time=Count("id", filter=Q(closed_at__isnull=False, closed_on_time=True)),
+    )
     return {
-        "rows": rows,
-        "total": len(rows),
-        "closed": len(closed),
-        "on_time": sum(1 for f in closed if f.closed_on_time),
-        "on_time_rate": _pct(sum(1 for f in closed if f.closed_on_time), len(rows)),
+        "rows": list(qs[:FINDINGS_LISTED]),
+        "listed": min(n["total"], FINDINGS_LISTED),
+        "cut": n["total"] > FINDINGS_LISTED,
+        **n,
+        "on_time_rate": _pct(n["on_time"], n["total"]),
     }
+
+
+FINDINGS_LISTED = 200
 
 
 def satisfaction(*, user, org: Organization, year: int) -> dict | None:
