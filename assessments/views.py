@@ -555,7 +555,7 @@ def findings(request):
     )
     years = Finding.objects.visible_to(request.user).order_by().dates("found_on", "year")
     return render(request, "assessments/findings.html", {
-        "rows": rows, "org": org, "status": status, "period": period, "periods": params.periods_of_years(years),
+        "rows": rows, "org": org, "status": status, "period": period, "periods": params.periods_of_years(years, keep=period),
         "q": q, "statuses": FindingStatus.choices, "today": timezone.localdate(),
         "may_inspect": bool(org) and allows(request.user, Action.INSPECT, org),
     })  # fmt: skip

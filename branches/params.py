@@ -124,9 +124,10 @@ def period_options(codes) -> list[tuple[str, str]]:
     return [(c, period_label(c)) for c in ranked]
 
 
-def periods_of_years(years, shapes: str = "QHY") -> list[tuple[str, str]]:
-    """Every year, half-year and quarter of ``years`` (dates or ints), as picker options."""
-    ys = {getattr(y, "year", y) for y in years}
+def periods_of_years(years, shapes: str = "QHY", *, keep: str = "") -> list[tuple[str, str]]:
+    """Every year, half-year and quarter of ``years`` (dates or ints), as picker options — with the
+    year of ``keep`` (the period shown) even when it has no rows, so the picker names it."""
+    ys = {getattr(y, "year", y) for y in years} | ({int(keep[:4])} if keep else set())
     parts = {
         "Y": lambda y: [str(y)],
         "H": lambda y: [f"{y}H1", f"{y}H2"],

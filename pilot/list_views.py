@@ -78,7 +78,7 @@ def activities(request):
         qs = qs.filter(Q(topic__icontains=q) | Q(organization__name__icontains=q))
     return render(request, "pilot/activities.html", {
         "page": page_of(request, qs.order_by("-held_on", "-id")), "own": _own_managed(request), "org": org,
-        "period": period, "periods": params.periods_of_years(visible.order_by().dates("held_on", "year")), "kind": kind, "kinds": ActivityKind.choices,
+        "period": period, "periods": params.periods_of_years(visible.order_by().dates("held_on", "year"), keep=period), "kind": kind, "kinds": ActivityKind.choices,
         "q": q,
     })  # fmt: skip
 
