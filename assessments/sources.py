@@ -341,11 +341,12 @@ def entered(code: str) -> Callable[[SourceContext], dict]:
 
 
 def pilot_income_rate(ctx: SourceContext) -> dict:
-    """村级集体经济收入 against its target for the year: (income, target), e.g. 12 万元 / 10 万元 → 1.2."""
+    """村级集体经济收入 against its target for the year: (income, target), e.g. 12 万元 / 10 万元 → 1.2.
+    Only figures the township confirmed count."""
     from pilot.models import CollectiveIncome
 
     rows = (
-        CollectiveIncome.objects.filter(**ctx.orgs(), year=ctx.year)
+        CollectiveIncome.objects.filter(**ctx.orgs(), year=ctx.year, status="confirmed")
         .values("organization_id")
         .annotate(n=Sum("income"), d=Sum("target"))
         .values_list("organization_id", "n", "d")

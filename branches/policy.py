@@ -354,6 +354,14 @@ def _acted_for_unit(action: Action, obj) -> tuple[set[int], str] | None:
         return {getattr(obj, "self_by_id", None)}, _(
             "您已代表本单位填报该项自查，不能再由您核定（职责分离）。"
         )
+    if action == Action.REVIEW and from_model == "CollectiveIncome":
+        return {getattr(obj, "reported_by_id", None)}, _(
+            "您已代表本村填报该收入，不能再由您确认（职责分离）。"
+        )
+    if action == Action.REVIEW and from_model == "Brand":
+        return {getattr(obj, "created_by_id", None)}, _(
+            "您已代表本单位撰写该品牌，不能再由您发布（职责分离）。"
+        )
     if action == Action.REVIEW and from_model == "ChecklistItem":
         authors = set(obj.reports.values_list("author_id", flat=True)) if obj.pk else set()
         return authors, _("您已代表本单位报送该事项，不能再由您审核（职责分离）。")

@@ -174,6 +174,9 @@ def build(ctx: DemoContext) -> None:
     _activities(ctx)
     _centers_brands_honors_funding(ctx, year)
     _meetings_and_notices(ctx, year)
+    from . import demo_entry
+
+    demo_entry.build(ctx, year)
 
 
 def _pace(ctx: DemoContext) -> dict[int, float]:

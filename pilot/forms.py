@@ -236,29 +236,45 @@ class MeetingForm(forms.Form):
     minutes = forms.CharField(label=_("会议纪要"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     decisions = forms.CharField(
         label=_("议定事项"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("每行一项：事项｜责任人｜完成时限（如：督促柏清镇加快报送｜督查组｜2023-07-10）"),
+        help_text=_("每行一项：事项｜责任单位｜责任人｜完成时限（如：加快报送月度清单｜柏清镇党委｜张明｜2026-12-10）；"
+                    "责任单位填组织名称或代码，留空为本级。交办的事项显示在责任单位首页，办结后消失。"),
     )  # fmt: skip
+
+    def __init__(self, *args, org=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.org = org
 
     def clean_decisions(self):
         from datetime import date as _date
+
+        from .entry_services import resolve_assignee
 
         out, errors = [], []
         for n, line in enumerate((self.cleaned_data.get("decisions") or "").splitlines(), start=1):
             if not line.strip():
                 continue
             parts = [p.strip() for p in line.replace("|", "｜").split("｜")]
-            if len(parts) != 3 or not parts[0] or not parts[1]:
-                errors.append(_("第 %(n)s 行：应为“事项｜责任人｜完成时限”。") % {"n": n})
+            if len(parts) == 3:  # 事项｜责任人｜完成时限: this level's own
+                parts.insert(1, "")
+            if len(parts) != 4 or not parts[0] or not parts[2]:
+                errors.append(_("第 %(n)s 行：应为“事项｜责任单位｜责任人｜完成时限”。") % {"n": n})
                 continue
-            m = re.fullmatch(r"(\d{4})\D(\d{1,2})\D(\d{1,2})日?", parts[2])
+            assignee = resolve_assignee(self.org, parts[1]) if self.org is not None else None
+            if self.org is not None and assignee is None:
+                errors.append(
+                    _("第 %(n)s 行：责任单位“%(v)s”不在本级所辖范围内，或名称不唯一（可填组织代码）。")
+                    % {"n": n, "v": parts[1]}
+                )
+                continue
+            m = re.fullmatch(r"(\d{4})\D(\d{1,2})\D(\d{1,2})日?", parts[3])
             try:
                 due = _date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except (AttributeError, ValueError):
                 errors.append(
-                    _("第 %(n)s 行：完成时限“%(v)s”不是有效日期（如 2023-07-10）。") % {"n": n, "v": parts[2]}
+                    _("第 %(n)s 行：完成时限“%(v)s”不是有效日期（如 2023-07-10）。") % {"n": n, "v": parts[3]}
                 )
                 continue
-            out.append((parts[0][:300], parts[1][:40], due))
+            out.append((parts[0][:300], parts[2][:40], due, assignee))
         if errors:
             raise ValidationError(errors)
         return out

@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 
 from branches import params
 from branches.paging import page_of
-from branches.policy import Action, orgs_for
+from branches.policy import Action, may_anywhere, orgs_for
 from branches.scoping import org_for_user_or_404
 
 from . import selectors
+from .entry_views import own_villages_reporting
 from .forms import MeasureForm
 from .models import (
     Activity,
@@ -117,6 +118,7 @@ def economy(request):
     return render(request, "pilot/economy.html", {
         "year": year, "years": params.year_options([*years, year]), "page": page_of(request, qs), "q": q,
         "summary": selectors.income_summary(user=request.user, year=year), "form": MeasureForm(),
+        "report_orgs": own_villages_reporting(request.user), "may_review": may_anywhere(request.user, Action.REVIEW),
     })  # fmt: skip
 
 
@@ -149,7 +151,7 @@ def brands(request):
         "page": page_of(request, visible.published().order_by("-published_at", "id")),
         "drafts": page_of(request, visible.filter(published_at__isnull=True).order_by("organization__path", "id"),
                           name="dpage"),
-        "q": q,
+        "q": q, "own": _own_managed(request),
     })  # fmt: skip
 
 

@@ -474,6 +474,12 @@ class Commitment(models.Model):
 
 
 # --- village collective economy ---------------------------------------------------------------
+class IncomeStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("待乡镇确认")
+    RETURNED = "returned", _("已退回")
+    CONFIRMED = "confirmed", _("已确认")
+
+
 class CollectiveIncome(models.Model):
     """村级集体经济收入 per village per year (万元)."""
 
@@ -484,6 +490,16 @@ class CollectiveIncome(models.Model):
     is_lagging = models.BooleanField(_("后进村"), default=False)
     is_weak = models.BooleanField(_("经济薄弱村"), default=False)
     note = models.CharField(_("备注"), max_length=200, blank=True)
+    # The village reports its figure, the township confirms it (or returns it with a reason); only
+    # confirmed figures count in the statistics and the scores (pilot/entry_services.py).
+    status = models.CharField(
+        _("状态"), max_length=10, choices=IncomeStatus.choices, default=IncomeStatus.CONFIRMED
+    )
+    reported_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reported_at = models.DateTimeField(_("填报时间"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    return_reason = models.CharField(_("退回原因"), max_length=200, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -638,6 +654,7 @@ class Brand(models.Model):
     vision = models.TextField(_("成效愿景"), blank=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     objects = BrandQuerySet.as_manager()
 
@@ -657,6 +674,8 @@ class BrandCase(models.Model):
     title = models.CharField(_("标题"), max_length=120)
     body = models.TextField(_("内容"))
     photo = models.FileField(_("照片"), upload_to="pilot/brands/%Y/", blank=True, max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["id"]
@@ -863,3 +882,7 @@ class NoticeRecipient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice_id} → {self.organization_id}"
+
+
+# Models in modules of their own, imported here so the app registry loads them.
+from .pocketbook_models import CommitmentRating  # noqa: E402, F401

@@ -31,6 +31,7 @@ from .models import (
     CollectiveIncome,
     Element,
     GoalMetric,
+    IncomeStatus,
     ItemStatus,
     NoticeRecipient,
     PlanYear,
@@ -150,7 +151,7 @@ def goal_attainment(*, user=None, scope: Scope | None = None, plan_year: PlanYea
         elif g.metric == GoalMetric.VILLAGE_INCOME:
             threshold = g.threshold or Decimal(0)
             agg = (
-                CollectiveIncome.objects.filter(scope.q(), year=plan_year.year)
+                CollectiveIncome.objects.filter(scope.q(), year=plan_year.year, status=IncomeStatus.CONFIRMED)
                 .aggregate(n=Count("id"), ok=Count("id", filter=Q(income__gte=threshold)))
             )  # fmt: skip
             actual, detail = _pct(agg["ok"], agg["n"]), f"{agg['ok']}/{agg['n']}"
@@ -390,7 +391,7 @@ def income_below_target(*, user, year: int):
     """Villages below their collective-income target, with the township's measures."""
     return (
         CollectiveIncome.objects.visible_to(user)
-        .filter(year=year, income__lt=F("target"))
+        .filter(year=year, income__lt=F("target"), status=IncomeStatus.CONFIRMED)
         .select_related("organization", "organization__township")
         .prefetch_related("measures")
         .order_by("organization__township__path", "income")
@@ -400,7 +401,7 @@ def income_below_target(*, user, year: int):
 def income_summary(*, user, year: int) -> dict:
     return (
         CollectiveIncome.objects.visible_to(user)
-        .filter(year=year)
+        .filter(year=year, status=IncomeStatus.CONFIRMED)
         .aggregate(
             n=Count("id"),
             below=Count("id", filter=Q(income__lt=F("target"))),

@@ -338,18 +338,26 @@ def meeting_record(*, actor, organization: Organization, held_on: date, topic: s
                    attendees: str = "", decisions=()) -> WeeklyMeeting:  # fmt: skip
     """Record a weekly meeting (一周一例会) with its decisions, each a tracked item.
 
-    ``decisions``: ``(content, owner, due_date)`` tuples; the responsible organization is the meeting's.
+    ``decisions``: ``(content, owner, due_date[, organization])`` tuples; the responsible
+    organization is the meeting's own unless one in its subtree is named (交办): that township or
+    unit sees the decision on its home until it reports it done.
     """
     m = WeeklyMeeting(organization=organization, held_on=held_on, topic=topic.strip(), minutes=minutes,
                       attendees=attendees, created_by=actor if getattr(actor, "pk", None) else None)  # fmt: skip
     _save_new(m, actor=actor, action="meeting_record", organization=organization)
-    rows = [
-        MeetingDecision(meeting=m, organization=organization, content=c, owner=o, due_date=d)
-        for c, o, d in decisions
-    ]
+    rows = []
+    for c, o, d, *rest in decisions:
+        assignee = (rest[0] if rest else None) or organization
+        if not assignee.path.startswith(organization.path):
+            raise ValidationError({"decisions": _("责任单位须在本级所辖范围内。")})
+        rows.append(MeetingDecision(meeting=m, organization=assignee, content=c, owner=o, due_date=d))
     for r in rows:
         r.full_clean()
     MeetingDecision.objects.bulk_create(rows)
+    for r in rows:
+        if r.organization_id != organization.pk:
+            audit_record(actor=actor, action="decision.assign", obj=r, organization=r.organization,
+                         changes={"content": r.content, "due_date": str(r.due_date)})  # fmt: skip
     return m
 
 
@@ -373,7 +381,7 @@ def decision_close(*, actor, decision: MeetingDecision, result: str) -> MeetingD
 @transaction.atomic
 def brand_publish(*, actor, brand: Brand, publish: bool = True) -> Brand:
     """Publish a brand to the city-wide showcase (由点到面全面宣传) — the level above decides."""
-    require(actor, Action.REVIEW, brand.organization)
+    require(actor, Action.REVIEW, brand)  # the level above, never the brand's own author
     brand.published_at = timezone.now() if publish else None
     brand.save(update_fields=["published_at"])
     audit_record(actor=actor, action="brand_publish" if publish else "brand_unpublish", obj=brand,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import list_views, report_views, review_views, views
+from . import entry_views, list_views, report_views, review_views, views
 
 app_name = "pilot"
 
@@ -24,8 +24,15 @@ urlpatterns = [
     path("pocketbook/", list_views.pocketbook, name="pocketbook"),
     path("pocketbook/<int:commitment_id>/", views.commitment_update, name="commitment_update"),
     path("pocketbook/new/<int:org_id>/", views.commitment_add, name="commitment_add"),
+    path("pocketbook/qr/<int:org_id>/", entry_views.pocketbook_qr, name="pocketbook_qr"),
+    # public, no login: the unit's pocketbook, rated by members and the public
+    path("pb/<str:key>/", entry_views.pocketbook_public, name="pocketbook_public"),
     path("economy/", list_views.economy, name="economy"),
     path("economy/<int:income_id>/measures/", views.measure_add, name="measure_add"),
+    path("economy/report/<int:org_id>/", entry_views.income_report, name="income_report"),
+    path("economy/review/", entry_views.income_review, name="income_review"),
+    path("economy/<int:income_id>/confirm/", entry_views.income_confirm, name="income_confirm"),
+    path("economy/<int:income_id>/return/", entry_views.income_return, name="income_return"),
     path("activities/", list_views.activities, name="activities"),
     path("activities/new/<int:org_id>/", views.activity_new, name="activity_new"),
     path("centers/", list_views.centers, name="centers"),
@@ -33,6 +40,10 @@ urlpatterns = [
     path("brands/", list_views.brands, name="brands"),
     path("brands/<int:brand_id>/", views.brand_detail, name="brand_detail"),
     path("brands/<int:brand_id>/publish/", views.brand_publish, name="brand_publish"),
+    path("brands/new/<int:org_id>/", entry_views.brand_edit, name="brand_new"),
+    path("brands/<int:brand_id>/edit/", entry_views.brand_edit, name="brand_edit"),
+    path("brands/<int:brand_id>/cases/new/", entry_views.brand_case_add, name="brand_case_add"),
+    path("brands/cases/<int:case_id>/photo/", entry_views.brand_case_photo, name="brand_case_photo"),
     path("honors/", list_views.honors, name="honors"),
     path("funding/", list_views.funding, name="funding"),
     path("meetings/", views.meetings, name="meetings"),

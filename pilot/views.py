@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -367,7 +367,9 @@ def brand_detail(request, brand_id: int):
     qs = Brand.objects.visible_to(request.user).select_related("organization").prefetch_related("cases")
     brand = get_visible_or_404(qs, pk=brand_id)
     return render(request, "pilot/brand_detail.html",
-                  {"brand": brand, "may_publish": allows(request.user, Action.REVIEW, brand.organization)})  # fmt: skip
+                  {"brand": brand, "may_publish": allows(request.user, Action.REVIEW, brand),
+                   "may_edit": allows(request.user, Action.MANAGE, brand.organization),
+                   "draft": request.session.pop("brand_case_draft", {})})  # fmt: skip
 
 
 @login_required
@@ -384,20 +386,24 @@ def brand_publish(request, brand_id: int):
 @login_required
 def meetings(request):
     rows = page_of(request, WeeklyMeeting.objects.visible_to(request.user).select_related("organization")
-                   .prefetch_related("decisions").order_by("-held_on", "-id"), per_page=20)  # fmt: skip
+                   .prefetch_related(Prefetch("decisions", MeetingDecision.objects.select_related("organization")))
+                   .order_by("-held_on", "-id"), per_page=20)  # fmt: skip
     own = list(
         orgs_for(request.user, Action.MANAGE).filter(
             pk__in=selectors.own_org_ids(request.user), level__in=[Level.CITY, Level.COUNTY, Level.TOWNSHIP]
         )
     )
-    return render(request, "pilot/meetings.html", {"page": rows, "today": timezone.localdate(), "own": own})
+    from .entry_services import assigned_decisions
+
+    return render(request, "pilot/meetings.html", {"page": rows, "today": timezone.localdate(), "own": own,
+                                                   "assigned": assigned_decisions(user=request.user)})  # fmt: skip
 
 
 @login_required
 def meeting_new(request, org_id: int):
     org = get_visible_or_404(Organization.objects.visible_to(request.user), pk=org_id)
     require(request.user, Action.MANAGE, org)
-    form = MeetingForm(request.POST or None)
+    form = MeetingForm(request.POST or None, org=org)
     if request.method == "POST" and form.is_valid():
         services.meeting_record(actor=request.user, organization=org, **form.cleaned_data)
         messages.success(request, _("已记录例会。"))

@@ -25,6 +25,7 @@ REVIEW_OK = (200, 302)
 EVIDENCE_NAME = "pilot/evidence/access/e1.jpg"
 DISPLAY_NAME = "pilot/display/access/e1-display.jpg"
 NOTICE_NAME = "pilot/notices/access/n1.pdf"
+CASE_NAME = "pilot/brands/access/c1.jpg"
 
 
 def build(city):
@@ -58,6 +59,23 @@ def build(city):
     city.extra["decision"] = MeetingDecision.objects.create(
         meeting=meeting, organization=city.town_a, content="督促报送", owner="王", due_date=date.today()
     )
+    city.extra["income_sub"] = CollectiveIncome.objects.create(
+        organization=city.a1, year=period.year - 1, income=8, target=10, status="submitted", reported_by=cun
+    )
+    city.extra["income_b1"] = CollectiveIncome.objects.create(
+        organization=city.b1, year=period.year, income=8, target=10, status="submitted"
+    )
+    from assessments.services import public_page_for
+
+    city.extra["page_a1"] = public_page_for(city.a1)
+    from pilot.models import BrandCase
+
+    city.extra["case_pub"] = BrandCase.objects.create(
+        brand=city.extra["brand_pub"], title="个案", body="内容", photo=CASE_NAME
+    )
+    city.extra["case_b1"] = BrandCase.objects.create(
+        brand=city.extra["brand_b1"], title="个案", body="内容", photo=CASE_NAME
+    )
     notice = services.notice_send(actor=zhen, sender_org=city.town_a, title="通知", body="正文",
                                   recipients=[city.a1, city.a2])  # fmt: skip
     city.extra["notice"] = notice
@@ -66,7 +84,7 @@ def build(city):
 
 
 def _write_files(city):
-    for name in (EVIDENCE_NAME, DISPLAY_NAME, NOTICE_NAME):
+    for name in (EVIDENCE_NAME, DISPLAY_NAME, NOTICE_NAME, CASE_NAME):
         if not default_storage.exists(name):
             default_storage.save(name, ContentFile(b"%PDF-1.4 test"))
 
@@ -238,6 +256,86 @@ CASES = [
         ok_status=(302,),
     ),  # fmt: skip
     Case("pilot:meeting_new", lambda c: {"org_id": c.town_a.pk}, allow("shi", "zhen")),
+    # 集体经济: the village reports, the township confirms or returns (pilot/entry_views.py)
+    Case("pilot:income_report", lambda c: {"org_id": c.a1.pk}, allow("cun"), label="income_report:a1"),
+    Case("pilot:income_report", lambda c: {"org_id": c.b1.pk}, allow("cun2"), label="income_report:b1"),
+    Case(
+        "pilot:income_report",
+        lambda c: {"org_id": c.a2.pk},
+        allow(),  # a2 has no secretary of its own here; the level above does not report for it
+        method="post",
+        data=lambda c: {"year": "2026", "income": "12"},
+        ok_status=(302,),
+        label="income_report:a2:post",
+    ),
+    Case("pilot:income_review", allowed=EVERYONE),
+    Case(
+        "pilot:income_confirm",
+        lambda c: {"income_id": c["income_sub"].pk},
+        allow("shi", "zhen"),
+        method="post",
+        data=lambda c: {"target": "10"},
+        ok_status=(302,),
+        label="income_confirm:a1",
+    ),
+    Case(
+        "pilot:income_return",
+        lambda c: {"income_id": c["income_b1"].pk},
+        allow("shi"),
+        method="post",
+        data=lambda c: {"reason": "数字有误"},
+        ok_status=(302,),
+        label="income_return:b1",
+    ),
+    # 党建品牌: the unit writes; the level above publishes
+    Case("pilot:brand_new", lambda c: {"org_id": c.a1.pk}, allow("shi", "zhen", "cun"), label="brand_new:a1"),
+    Case(
+        "pilot:brand_edit",
+        lambda c: {"brand_id": c["brand_b1"].pk},
+        allow("shi", "cun2"),
+        label="brand_edit:b1",
+    ),
+    Case(
+        "pilot:brand_case_add",
+        lambda c: {"brand_id": c["brand_b1"].pk},
+        allow("shi", "cun2"),
+        method="post",
+        data=lambda c: {"title": "个案", "body": "内容"},
+        ok_status=(302,),
+        label="brand_case_add:b1",
+    ),
+    Case(
+        "pilot:brand_case_photo",
+        lambda c: {"case_id": c["case_pub"].pk},
+        EVERYONE,
+        setup=_write_files,
+        label="case_photo:pub",
+    ),
+    Case(
+        "pilot:brand_case_photo",
+        lambda c: {"case_id": c["case_b1"].pk},
+        allow("shi", "cun2"),
+        setup=_write_files,
+        label="case_photo:b1",
+    ),
+    Case(
+        "pilot:pocketbook_qr",
+        lambda c: {"org_id": c.a1.pk},
+        allow("shi", "zhen", "cun"),
+        label="pocketbook_qr:a1",
+    ),
+    Case(
+        "pilot:pocketbook_public",
+        lambda c: {"key": c["page_a1"].key},
+        EVERYONE | {"anonymous"},
+        label="pocketbook_public",
+    ),
+    Case(
+        "pilot:pocketbook_public",
+        lambda c: {"key": "no-such-key"},
+        allow(),
+        label="pocketbook_public:missing",
+    ),
     Case("pilot:notices", allowed=EVERYONE),
     Case("pilot:notice_new", lambda c: {"org_id": c.town_a.pk}, allow("shi", "zhen")),
     Case(
