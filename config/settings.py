@@ -416,6 +416,9 @@ REPORTS_MAX_SWEEPS = env.int("REPORTS_MAX_SWEEPS", default=5)
 REPORTS_CHUNK_TIME_LIMIT = env.int("REPORTS_CHUNK_TIME_LIMIT", default=600)
 REPORTS_ZIP_TIME_LIMIT = env.int("REPORTS_ZIP_TIME_LIMIT", default=900)
 REPORTS_ZIP_STALE_SECONDS = env.int("REPORTS_ZIP_STALE_SECONDS", default=180)
+# Tests only (the fault suite): a pause before each township's zip so a worker can be killed
+# while it zips, as ASSESSMENTS_CHUNK_DELAY does between scoring chunks.
+REPORTS_ZIP_DELAY = env.float("REPORTS_ZIP_DELAY", default=0)
 # Publishing fails fast when the broker is away (config/jobs.py: the job row is saved and the
 # sweeper sends it): a one-second connect timeout and a single quick retry, not 19 s of them.
 # The worker itself keeps reconnecting for good (broker_connection_max_retries=None).

@@ -104,6 +104,8 @@ class ReportFile(models.Model):
     seconds = models.FloatField(_("用时（秒）"), default=0)
     error = models.CharField(_("错误"), max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    #: The Celery message rendering it: its redelivery (the worker died) or retry takes over at once.
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -126,27 +126,49 @@ def enqueue_pending(*, batch_id: int) -> int:
     return len(ids)
 
 
-def render_file(*, file_id: int) -> bool:
-    """Render one unit's report unless already done (idempotent). Returns whether it rendered."""
+def render_file(*, file_id: int, task_id: str = "") -> bool:
+    """Render one unit's report unless already done (idempotent). Returns whether it rendered.
+
+    A file another worker holds is left alone until it is stale — unless the claim is the same
+    Celery message (``task_id``): redelivered because its worker died, or retrying after a
+    database fault, it takes the file over at once. A database fault hands the file back."""
+    mine = Q(status=FileStatus.RUNNING, task_id=task_id) if task_id else Q(pk__in=[])
     claimed = ReportFile.objects.filter(
         Q(status__in=[FileStatus.PENDING, FileStatus.FAILED])
-        | Q(status=FileStatus.RUNNING, started_at__lt=timezone.now() - STALE_AFTER),
+        | Q(status=FileStatus.RUNNING, started_at__lt=timezone.now() - STALE_AFTER)
+        | mine,
         pk=file_id,
-    ).update(status=FileStatus.RUNNING, started_at=timezone.now())
+    ).update(status=FileStatus.RUNNING, started_at=timezone.now(), task_id=task_id)
     if not claimed:
         return False
+    try:
+        return _render_claimed(file_id)
+    except Exception as e:
+        from assessments.scoring import is_transient
+
+        if is_transient(e):  # the database, not the unit: hand the file back, the task retries
+            _hand_back(file_id)
+        raise
+
+
+def _hand_back(file_id: int) -> None:
+    from assessments.scoring import TRANSIENT_DB_ERRORS
+
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()  # a dead connection: the next query reconnects
+    with contextlib.suppress(*TRANSIENT_DB_ERRORS):  # still away: the retry (same task id) takes it
+        ReportFile.objects.filter(pk=file_id, status=FileStatus.RUNNING).update(status=FileStatus.PENDING)
+
+
+def _render_claimed(file_id: int) -> bool:
+    from assessments.scoring import TRANSIENT_DB_ERRORS, is_transient
+
     rf = ReportFile.objects.select_related("organization__township", "batch").get(pk=file_id)
     t0 = time.perf_counter()
     try:
         data = unit_report_pdf(user=SystemUser(), org=rf.organization, year=rf.batch.year)
     except Exception as e:  # noqa: BLE001 — one unit's failure must not stop the batch
-        from assessments.scoring import TRANSIENT_DB_ERRORS, is_transient
-
-        if is_transient(e):  # the database, not the unit: hand the file back, the task retries
-            with contextlib.suppress(*TRANSIENT_DB_ERRORS):  # still away: the sweeper resets it
-                ReportFile.objects.filter(pk=file_id, status=FileStatus.RUNNING).update(
-                    status=FileStatus.PENDING
-                )
+        if is_transient(e):
             raise
         # The technical detail goes to the log only; the page shows a Chinese reason.
         log.exception(
@@ -157,15 +179,20 @@ def render_file(*, file_id: int) -> bool:
             finished_at=timezone.now(),
         )  # fmt: skip
         return False
-    if rf.file:
-        rf.file.delete(save=False)
+    old = rf.file.name if rf.file else ""
     rf.file.save(f"{rf.batch.year}-{rf.organization.code}.pdf", ContentFile(data), save=False)
     rf.status = FileStatus.DONE
     rf.error = ""
     rf.attempts += 1
     rf.seconds = round(time.perf_counter() - t0, 3)
     rf.finished_at = timezone.now()
-    rf.save(update_fields=["file", "status", "error", "attempts", "seconds", "finished_at"])
+    try:
+        rf.save(update_fields=["file", "status", "error", "attempts", "seconds", "finished_at"])
+    except TRANSIENT_DB_ERRORS:
+        rf.file.storage.delete(rf.file.name)  # not recorded: no orphan PDF left behind
+        raise
+    if old:
+        rf.file.storage.delete(old)
     ReportBatch.objects.filter(pk=rf.batch_id, sweeps__gt=0).update(sweeps=0)  # progress
     return True
 
@@ -285,9 +312,12 @@ def build_archives(*, batch_id: int, lease: str = "") -> int:
         arc.file.delete(save=False)
     TownshipArchive.objects.filter(pk__in=[a.pk for a in old]).delete()
     written = 0
+    delay = float(getattr(settings, "REPORTS_ZIP_DELAY", 0) or 0)
     for town_id, items in groups.items():
         if lease:
             _zip_heartbeat(batch_id, lease)
+        if delay:
+            time.sleep(delay)  # tests only: room to kill a worker while it zips
         missing = []
         with tempfile.TemporaryFile() as tmp:
             count = 0

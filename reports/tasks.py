@@ -37,7 +37,7 @@ def render_chunk(self, batch_id: int, file_ids: list[int]) -> int:
     from .services import finish_if_complete, render_file
 
     try:
-        n = sum(1 for fid in file_ids if render_file(file_id=fid))
+        n = sum(1 for fid in file_ids if render_file(file_id=fid, task_id=self.request.id or ""))
         finish_if_complete(batch_id=batch_id, task_id=self.request.id or "")
     except Exception as e:
         _retry_transient(self, e)

@@ -324,3 +324,19 @@ def test_a_file_rendered_between_sweeps_starts_the_count_again(small_city, djang
     )
     assert services.sweep_stale() == 1  # not given up: the count started again
     assert ReportBatch.objects.get(pk=batch.pk).status == BatchStatus.QUEUED
+
+
+def test_the_same_message_redelivered_takes_over_a_file_at_once(small_city, django_capture_on_commit_callbacks,
+                                                                 monkeypatch):  # fmt: skip
+    monkeypatch.setattr(services, "enqueue_pending", lambda **k: 0)
+    batch = _start(small_city, django_capture_on_commit_callbacks)
+    monkeypatch.undo()
+    f = batch.files.order_by("pk").first()
+    # claimed by message msg-1, whose worker then died (kill -9: nothing ran after the claim)
+    ReportFile.objects.filter(pk=f.pk).update(
+        status=FileStatus.RUNNING, started_at=timezone.now(), task_id="msg-1"
+    )
+    assert services.render_file(file_id=f.pk, task_id="msg-2") is False  # another message: hands off
+    assert services.render_file(file_id=f.pk, task_id="msg-1") is True  # its redelivery: at once
+    f.refresh_from_db()
+    assert (f.status, f.attempts) == (FileStatus.DONE, 1)
