@@ -23,11 +23,24 @@ def max_sweeps() -> int:
     return int(getattr(settings, "ASSESSMENTS_RUN_MAX_SWEEPS", 5))
 
 
-def sweep_or_give_up(run_id: int, status: str) -> bool:
-    """The sweeper's step for one stale run: count the sweep and say whether to send the run
-    again, or — after ``max_sweeps()`` sweeps without a chunk written — end it 失败 with a
-    Chinese reason and a retry button (a recurring fault is not retried forever). Conditional
-    updates: a worker that claimed the run meanwhile wins."""
+def queue_moving() -> bool:
+    """Some run is being computed right now (a fresh heartbeat): a queued run may simply be
+    waiting its turn behind it (the quarter-end job starts the quarter, the half-year and the
+    year at once), so this sweep does not count toward the cap."""
+    cutoff = timezone.now() - stale_after()
+    return ScoreRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__gte=cutoff).exists()
+
+
+def sweep_or_give_up(run_id: int, status: str, *, count: bool = True) -> bool:
+    """The sweeper's step for one stale run: count the sweep (unless ``count`` is false: the
+    queue is moving) and say whether to send the run again, or — after ``max_sweeps()``
+    counted sweeps without a chunk written — end it 失败 with a Chinese reason and a retry
+    button (a recurring fault is not retried forever). Conditional updates: a worker that
+    claimed the run meanwhile wins."""
+    if not count:
+        if status == RunStatus.FAILED:
+            return requeue_transient_failure(run_id)
+        return True
     cutoff = timezone.now() - stale_after()
     if status == RunStatus.FAILED:
         mine = ScoreRun.objects.filter(pk=run_id, status=RunStatus.FAILED, failure=RunFailure.TRANSIENT)

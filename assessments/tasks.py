@@ -69,8 +69,9 @@ def compute_run(self, run_id: int) -> str:
 def sweep_stale_runs() -> list[int]:
     """Put stuck runs back on the queue; the lease check keeps a slow-but-alive worker safe."""
     ids = []
+    count = not recovery.queue_moving()
     for rid, status in scoring.stale_runs().values_list("id", "status"):
-        if recovery.sweep_or_give_up(rid, status):
+        if recovery.sweep_or_give_up(rid, status, count=count):
             ids.append(rid)
             enqueue(compute_run, rid)
     return ids

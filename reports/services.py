@@ -383,18 +383,22 @@ def sweep_stale(*, older_than: timedelta = STALE_AFTER) -> int:
     # A fault that keeps coming back (each sweep sends the batch, nothing moves) is not retried
     # forever: after REPORTS_MAX_SWEEPS sweeps without a file rendered the batch ends 部分失败
     # with a Chinese reason, and 继续 is the retry button.
-    given_up = set(
+    # A sweep counts only while no report anywhere is moving: a batch waiting its turn behind
+    # another batch on the reports queue is idle, not faulty.
+    moving = ReportFile.objects.filter(Q(started_at__gte=cutoff) | Q(finished_at__gte=cutoff)).exists()
+    given_up = set() if moving else set(
         ReportBatch.objects.filter(pk__in=batch_ids | to_zip, sweeps__gte=max_sweeps())
         .exclude(status__in=[BatchStatus.DONE, BatchStatus.FAILED])
         .values_list("pk", flat=True)
-    )
+    )  # fmt: skip
     if given_up:
         log.error("report batches %s: %s sweeps without progress; failed", sorted(given_up), max_sweeps())
         ReportBatch.objects.filter(pk__in=given_up).update(
             status=BatchStatus.FAILED, finished_at=now, zip_lease="", zipping_at=None, error=GAVE_UP_MESSAGE
         )
     batch_ids, to_zip = batch_ids - given_up, to_zip - given_up
-    ReportBatch.objects.filter(pk__in=batch_ids | to_zip).update(sweeps=F("sweeps") + 1)
+    if not moving:
+        ReportBatch.objects.filter(pk__in=batch_ids | to_zip).update(sweeps=F("sweeps") + 1)
     for bid in batch_ids - to_zip:
         transaction.on_commit(lambda bid=bid: enqueue_pending(batch_id=bid))
     for bid in to_zip:

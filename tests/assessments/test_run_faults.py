@@ -4,9 +4,12 @@ Chinese and can be retried from the page."""
 
 # ruff: noqa: F811 - the scored_city fixture is shared with test_scoring.py
 
+from datetime import timedelta
+
 import pytest
 from django.db import OperationalError
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments import scoring, services
 from assessments.models import RunFailure, RunStatus, ScoreResult, ScoreRun
@@ -294,3 +297,28 @@ def test_sweeps_that_end_in_progress_do_not_count_toward_the_cap(scored_city, mo
         assert run.status in (RunStatus.QUEUED, RunStatus.DRAFT) and run.sweeps <= 1
     run.refresh_from_db()
     assert (run.status, run.chunks_done) == (RunStatus.DRAFT, 3) and _rows(run) == expected
+
+
+def test_a_run_waiting_its_turn_behind_a_running_one_is_never_given_up(scored_city, monkeypatch, settings):
+    """The quarter-end job starts several runs at once; one worker computes them one by one. The
+    sweeper keeps sending the waiting run (its message might be lost), but while another run is
+    being computed those sweeps are not a fault and do not count toward the cap."""
+    from assessments import tasks
+
+    settings.ASSESSMENTS_RUN_MAX_SWEEPS = 2
+    settings.ASSESSMENTS_RUN_STALE_SECONDS = 60
+    sent = []
+    monkeypatch.setattr(tasks, "enqueue", lambda task, *a: sent.append(a) or True)  # queued, not run
+    busy = _start()  # 2023Q3, being computed: a fresh heartbeat
+    ScoreRun.objects.filter(pk=busy.pk).update(status=RunStatus.RUNNING, heartbeat_at=timezone.now())
+    waiting = services.run_start(actor=None, period="2023Q2", kind="supervision", enqueue=False)
+    ScoreRun.objects.filter(pk=waiting.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=5))
+    for _ in range(4):
+        assert sweep_stale_runs() == [waiting.pk]
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.sweeps, len(sent)) == (RunStatus.QUEUED, 0, 4)
+
+    ScoreRun.objects.filter(pk=busy.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=5))
+    # the other run's worker is gone too: now nothing moves, and sweeps count (both runs)
+    assert sorted(sweep_stale_runs()) == sorted([busy.pk, waiting.pk])
+    assert ScoreRun.objects.get(pk=waiting.pk).sweeps == 1

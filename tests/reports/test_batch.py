@@ -340,3 +340,24 @@ def test_the_same_message_redelivered_takes_over_a_file_at_once(small_city, djan
     assert services.render_file(file_id=f.pk, task_id="msg-1") is True  # its redelivery: at once
     f.refresh_from_db()
     assert (f.status, f.attempts) == (FileStatus.DONE, 1)
+
+
+def test_a_batch_waiting_behind_another_batch_is_not_given_up(small_city, django_capture_on_commit_callbacks,
+                                                              monkeypatch, settings):  # fmt: skip
+    """One reports worker renders a city's batch for half an hour; a township's batch waits its
+    turn. Its sweeps are not a fault while other reports are being rendered."""
+    settings.REPORTS_MAX_SWEEPS = 2
+    monkeypatch.setattr(services, "enqueue_pending", lambda **k: 0)
+    waiting = _start(small_city, django_capture_on_commit_callbacks, org=small_city.town_b)
+    busy = _start(small_city, django_capture_on_commit_callbacks, org=small_city.town_a)
+    monkeypatch.undo()
+    old = timezone.now() - timedelta(hours=1)
+    ReportBatch.objects.filter(pk=waiting.pk).update(created_at=old)
+    ReportBatch.objects.filter(pk=busy.pk).update(created_at=old)
+    busy.files.filter(pk=busy.files.order_by("pk").first().pk).update(
+        status=FileStatus.DONE, started_at=timezone.now(), finished_at=timezone.now()
+    )  # the worker is on the other batch right now
+    for _ in range(4):
+        assert services.sweep_stale() == 1  # the waiting batch is sent again, uncounted
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.sweeps) == (BatchStatus.QUEUED, 0)
