@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib import import_module
 
-APPS = ("branches", "members", "pilot", "assessments", "reports")
+APPS = ("branches", "members", "pilot", "assessments", "reports", "notifications")
 
 
 @dataclass(frozen=True)

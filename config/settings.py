@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "pilot",
     "assessments",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +250,15 @@ CELERY_BEAT_SCHEDULE = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="党建整体推进平台 <noreply@example.org>")
+# Reminders (notifications/channels.py): the in-app centre always; e-mail to whoever has an address;
+# a gateway (SMS, WeChat Work) by adding "notifications.channels.Webhook" and NOTIFY_WEBHOOK_URL.
+NOTIFY_CHANNELS = env.list(
+    "NOTIFY_CHANNELS", default=["notifications.channels.InApp", "notifications.channels.Email"]
+)
+NOTIFY_WEBHOOK_URL = env("NOTIFY_WEBHOOK_URL", default="")
+NOTIFY_SITE_URL = env(
+    "NOTIFY_SITE_URL", default=""
+)  # e.g. https://dangjian.example.gov.cn, for links in e-mails
 
 # django-import-export: only users holding this permission may import through the admin.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
@@ -319,6 +329,12 @@ LOGGING = {
 # Home-page reminder window for term elections (换届).
 ELECTION_REMINDER_DAYS = 90
 AXES_VERBOSE = False
+
+# --- notifications: due/overdue/returned/escalated/assigned → reminders every 15 minutes (idempotent) ---
+CELERY_BEAT_SCHEDULE["notifications-sync"] = {
+    "task": "notifications.sync",
+    "schedule": crontab(minute="*/15"),
+}
 
 # --- pilot ---
 PILOT_EVIDENCE_MAX_BYTES = env.int("PILOT_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)

@@ -18,5 +18,6 @@ urlpatterns = [
     path("pilot/", include("pilot.urls")),
     path("assessments/", include("assessments.urls")),
     path("reports/", include("reports.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("branches.urls")),
 ]

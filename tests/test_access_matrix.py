@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from tests.conftest import ROLES, build_small_city
 
-APPS = ["branches", "members", "pilot", "assessments", "reports"]
+APPS = ["branches", "members", "pilot", "assessments", "reports", "notifications"]
 
 
 def _modules():

@@ -182,7 +182,9 @@
       var li = document.createElement("li");
       if (/^image\//.test(f.type)) {
         var img = document.createElement("img");
-        img.src = URL.createObjectURL(f);
+        var reader = new FileReader();  // a data: URL, which the page's CSP allows (blob: it does not)
+        reader.onload = function () { img.src = reader.result; };
+        reader.readAsDataURL(f);
         img.alt = f.name;
         img.width = 72;
         li.appendChild(img);

@@ -179,3 +179,20 @@ def test_reports_late_and_on_time_and_brands_published_and_not(city):
     assert ProgressReport.objects.filter(is_late=True).exists()
     assert ProgressReport.objects.filter(is_late=False).exists()
     assert Brand.objects.published().exists() and Brand.objects.filter(published_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_demo_accounts_find_their_reminders_waiting_and_each_opens(city, client):
+    from notifications.models import Notification
+    from notifications.services import notifications_sync
+
+    for username in ("cun", "zhen"):
+        mine = Notification.objects.filter(user__username=username)
+        assert mine.filter(read_at__isnull=True).exists(), username
+        assert {timezone.localtime(n.created_at).date() for n in mine} == {TODAY}
+        client.force_login(Role.objects.get(user__username=username).user)
+        assert "消息（" in client.get("/").content.decode()
+        for n in mine[:20]:
+            assert client.get(n.url).status_code == 200, (username, n.kind, n.url)
+    # the beat job running again on the same day adds nothing
+    assert notifications_sync(today=TODAY) == 0
