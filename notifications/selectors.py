@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.http import Http404
 
 from .models import Notification
-from .services import unread_key
-
-UNREAD_TTL = 300
 
 
 def unread_count(*, user) -> int:
-    """The menu's unread count; cached per person (dropped whenever theirs change), so most pages
-    ask no query for it."""
+    """The menu's unread count: one indexed COUNT per page, the same on every page (a cache would
+    make the number of queries depend on what was asked before)."""
     if not getattr(user, "pk", None):
         return 0
-    key = unread_key(user.pk)
-    n = cache.get(key)
-    if n is None:
-        n = Notification.objects.for_user(user).unread().count()
-        cache.set(key, n, UNREAD_TTL)
-    return n
+    return Notification.objects.for_user(user).unread().count()
 
 
 def notification_list(*, user, unread_only: bool = False):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,14 +15,6 @@ from .models import Notification
 from .sources import SOURCES, Event
 
 BATCH = 2000
-
-
-def unread_key(user_id: int) -> str:
-    return f"notify:unread:{user_id}"
-
-
-def forget_unread(user_ids) -> None:
-    cache.delete_many([unread_key(u) for u in set(user_ids)])
 
 
 def _recipients(org_ids: set[int]) -> dict[int, set[int]]:
@@ -57,7 +48,6 @@ def notify_events(events: list[Event], *, now: datetime | None = None) -> int:
                                      title=e.title[:300], url=e.url, key=e.key, created_at=now))  # fmt: skip
     # ignore_conflicts: a second run racing this one makes no duplicates (the unique constraint).
     Notification.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
-    forget_unread(r.user_id for r in rows)
     return len(rows)
 
 
@@ -80,7 +70,6 @@ def notifications_mark_read(*, actor, ids=None, now=None) -> int:
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     n = qs.update(read_at=now or timezone.now())  # the reader's own inbox: not an audited act
-    forget_unread([actor.pk])
     return n
 
 
