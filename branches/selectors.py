@@ -42,16 +42,13 @@ class SubtreeCounter:
         orgs = list(
             Organization.objects.filter(q).order_by("path").values_list("id", "path", "org_form", "status")
         )
-        mq = Q()
-        for p in prefixes:
-            mq |= Q(organization__path__startswith=p)
-        member_rows = (
-            Member.objects.current()
-            .filter(mq if "" not in prefixes else Q())
-            .values("organization_id")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
+        # The subtree's organization ids first (the path index), then the members by their
+        # (organization, status) index: a path LIKE joined to every member made SQLite scan all
+        # 150,000 of them for a village's home (200–400 ms; the city's needs no filter at all).
+        members = Member.objects.current()
+        if "" not in prefixes:
+            members = members.filter(organization__in=Organization.objects.filter(q).values("pk"))
+        member_rows = members.values("organization_id").annotate(n=Count("id")).order_by()
         # (organization_id, status) is a covering index for this: ~10 ms for 150,000 members.
         per_org = {r["organization_id"]: r["n"] for r in member_rows}
         self.paths = [o[1] for o in orgs]

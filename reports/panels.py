@@ -2,6 +2,8 @@
 The department's and a township secretary's home show 双五星 — the stars of the 党支部 and of the
 members in their scope — as SVG charts (five queries per scope, at most two scopes)."""
 
+from django.core.cache import cache
+
 from assessments.selectors import fortress_year
 from branches.models import Level
 from branches.policy import Action, role_orgs
@@ -23,7 +25,14 @@ def home_panels(request):
     year = fortress_year() or default_year()
     panels = []
     for org in orgs:
-        ov = double_five(user=request.user, org=org, year=year)
+        # 双五星 over a whole township or the city (150,000 members) changes slowly: shown up to a
+        # minute old rather than counted on every visit (as the members panel does). The figures
+        # are those of the role's own subtree, the same for everyone holding it.
+        key = f"reports:home-stars:{year}:{org.path}"
+        ov = cache.get(key)
+        if ov is None:
+            ov = double_five(user=request.user, org=org, year=year)
+            cache.set(key, ov, 60)
         if ov is None:
             continue
         panels.append(
