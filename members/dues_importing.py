@@ -52,6 +52,9 @@ class DuesPlan:
     # (member_id, organization_id, month, amount, due, paid_on, reference)
     new: list[tuple] = field(default_factory=list, repr=False)
     shown: list[tuple] = field(default_factory=list)  # (row, name, month, amount) of the first rows
+    new_count: int = 0
+    months: list[str] = field(default_factory=list)  # the months of the new payments, "YYYY-MM"
+    staged: str = ""  # PostgreSQL: the new payments wait in a staging table (``dues_staging``)
 
     @property
     def ok(self) -> bool:
@@ -59,7 +62,7 @@ class DuesPlan:
 
     @property
     def counts(self) -> dict:
-        return {"new": len(self.new), "unchanged": self.unchanged, "amount": self.amount}
+        return {"new": self.new_count, "unchanged": self.unchanged, "amount": self.amount}
 
 
 def _month(v, paid_on: date | None) -> date | None:
@@ -88,6 +91,36 @@ def _money(v) -> Decimal:
 _money_c = lru_cache(maxsize=4096)(_money)
 _date_c = lru_cache(maxsize=4096)(parse_date)
 _month_c = lru_cache(maxsize=4096)(_month)
+
+
+def parse_money_dates(n: int, raw_amount, raw_date, raw_month, errors: list, today: date):
+    """金额, 交易日期 and 党费月份 of one row, each bad cell named in ``errors``."""
+    amount = paid_on = month = None
+    try:
+        amount = _money_c(raw_amount)
+        if amount <= 0:
+            errors.append(RowError(n, "金额", _("金额必须大于 0。")))
+    except (InvalidOperation, ValueError):
+        amount = None
+        errors.append(RowError(n, "金额", _("“%(v)s”不是有效的金额（如 15.00）。", v=_text(raw_amount))))
+    try:
+        paid_on = _date_c(raw_date)
+        if paid_on is None:
+            errors.append(RowError(n, "交易日期", _("交易日期不能为空。")))
+        elif paid_on > today:
+            errors.append(RowError(n, "交易日期", _("交易日期不能晚于今天。")))
+    except ValueError:
+        errors.append(
+            RowError(n, "交易日期", _("日期格式无法识别，请写成 2025-03-05、2025/3/5 或 2025年3月5日。"))
+        )
+    try:
+        month = _month_c(raw_month, paid_on)
+    except ValueError:
+        errors.append(RowError(n, "党费月份", _("月份格式无法识别，请写成 2025-03 或 2025年3月。")))
+    if month and month > today.replace(day=1):
+        errors.append(RowError(n, "党费月份", _("不能登记以后月份的党费。")))
+        month = None  # no further check on a month refused already
+    return amount, paid_on, month
 
 
 def _header(rows):
@@ -141,23 +174,10 @@ def _current_members() -> dict:
         return {r[0]: r[1:] for r in cur.fetchall()}
 
 
-def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> DuesPlan:
-    """Validate a whole statement; ``plan.errors`` names each bad row. Three queries."""
-    today = today or timezone.localdate()
-    prefixes = manage_prefixes(user)
-    plan = DuesPlan()
-    if prefixes == ():
-        plan.errors.append(RowError(1, "—", _("您没有登记党费的权限。")))
-        return plan
-    rows = read_rows(fh, filename)
-    hn, col = _header(rows)
-    members = _current_members()
+def statement_rows(rows, col):
+    """(row, name, ID, amount, date, month, reference) cells of each non-blank statement row."""
     i_name, i_id, i_amount, i_date = (col[c] for c in REQUIRED)
     i_month, i_ref = col.get("党费月份"), col.get("交易流水号")
-    errors = plan.errors
-    parsed = []  # (row, member tuple, month, amount, paid_on, ref)
-    seen: dict[tuple, int] = {}
-    key = blind_key()
     picks = [i_name, i_id, i_amount, i_date, i_month, i_ref]
     width_needed = max(i for i in picks if i is not None) + 1
     picks = [len(HEADERS) + 99 if i is None else i for i in picks]  # an absent column reads as empty
@@ -168,61 +188,81 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Du
         raw_name, raw_id, raw_amount, raw_date, raw_month, raw_ref = (cells[i] for i in picks)
         if _blank(raw_name) and _blank(raw_id) and _blank(raw_amount):
             continue
+        yield n, raw_name, raw_id, raw_amount, raw_date, raw_month, raw_ref
+
+
+def clean_name(raw) -> str:
+    return re.sub(r"\s+", "", _text(raw).translate(rules.DOT))
+
+
+def id_hash(n: int, raw_id, key: bytes, errors: list) -> str | None:
+    """The blind index of a row's resident ID, or None (an Excel number is named in ``errors``)."""
+    if isinstance(raw_id, (int, float)) and not isinstance(raw_id, bool):
+        errors.append(RowError(n, "公民身份号码", _(
+            "公民身份号码被 Excel 存成了数字（如 4.10102E+17），后几位已丢失。请把该列设置为“文本”格式后重新导出。")))  # fmt: skip
+        return None
+    rid = raw_id.strip() if isinstance(raw_id, str) else ""
+    rid = rid.upper() if len(rid) == 18 and rid.isascii() else resident_id.normalize(raw_id)
+    return _hmac(key, rid.encode(), "sha256").hex()
+
+
+def id_refused(n: int, raw_id, errors: list) -> bool:
+    """For a number not on the roster: the GB 11643 check's precise reason, if it fails."""
+    try:
+        resident_id.parse(raw_id)
+    except Exception as e:  # ValidationError
+        errors.append(RowError(n, "公民身份号码", " ".join(getattr(e, "messages", [str(e)]))))
+        return True
+    return False
+
+
+def not_on_roster() -> str:
+    return _("花名册中没有该在册党员，或不在您的管理范围内。")  # unknown, left and out of scope read the same
+
+
+def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> DuesPlan:
+    """Validate a whole statement; ``plan.errors`` names each bad row. Three queries."""
+    today = today or timezone.localdate()
+    prefixes = manage_prefixes(user)
+    plan = DuesPlan()
+    if prefixes == ():
+        plan.errors.append(RowError(1, "—", _("您没有登记党费的权限。")))
+        return plan
+    rows = read_rows(fh, filename)
+    hn, col = _header(rows)
+    if connection.vendor == "postgresql":
+        from .dues_staging import build_staged  # COPY to a staging table, the checks in SQL
+
+        build_staged(plan, statement_rows(rows, col), prefixes=prefixes, today=today, header_row=hn)
+        return plan
+    members = _current_members()
+    errors = plan.errors
+    parsed = []  # (row, member tuple, month, amount, paid_on, ref)
+    seen: dict[tuple, int] = {}
+    key = blind_key()
+    for n, raw_name, raw_id, raw_amount, raw_date, raw_month, raw_ref in statement_rows(rows, col):
         plan.rows += 1
         bad = len(errors)
-        name = re.sub(r"\s+", "", _text(raw_name).translate(rules.DOT))
+        name = clean_name(raw_name)
         member = None
-        if isinstance(raw_id, (int, float)) and not isinstance(raw_id, bool):
-            errors.append(RowError(n, "公民身份号码", _(
-                "公民身份号码被 Excel 存成了数字（如 4.10102E+17），后几位已丢失。请把该列设置为“文本”格式后重新导出。")))  # fmt: skip
-        else:
+        h = id_hash(n, raw_id, key, errors)
+        if h is not None:
             # The roster holds validated IDs only: a number found by its blind index is valid, and
             # the full check (with its precise reason) runs only for the numbers not found.
-            rid = raw_id.strip() if isinstance(raw_id, str) else ""
-            rid = rid.upper() if len(rid) == 18 and rid.isascii() else resident_id.normalize(raw_id)
-            member = members.get(_hmac(key, rid.encode(), "sha256").hex())
-            if member is None:
-                try:
-                    resident_id.parse(raw_id)
-                except Exception as e:  # ValidationError
-                    errors.append(RowError(n, "公民身份号码", " ".join(getattr(e, "messages", [str(e)]))))
-                    member = False
+            member = members.get(h)
+            if member is None and id_refused(n, raw_id, errors):
+                member = False
             if member is not False:
                 if member is None or not _in(member[2], prefixes):
                     # Unknown, not current and out of scope read the same.
-                    errors.append(
-                        RowError(n, "公民身份号码", _("花名册中没有该在册党员，或不在您的管理范围内。"))
-                    )
+                    errors.append(RowError(n, "公民身份号码", not_on_roster()))
                     member = None
                 elif name and name != member[3]:
                     errors.append(
                         RowError(n, "姓名", _("“%(a)s”与花名册中的姓名“%(b)s”不一致。", a=name, b=member[3]))
                     )
-        try:
-            amount = _money_c(raw_amount)
-            if amount <= 0:
-                errors.append(RowError(n, "金额", _("金额必须大于 0。")))
-        except (InvalidOperation, ValueError):
-            amount = None
-            errors.append(RowError(n, "金额", _("“%(v)s”不是有效的金额（如 15.00）。", v=_text(raw_amount))))
-        paid_on = month = None
-        try:
-            paid_on = _date_c(raw_date)
-            if paid_on is None:
-                errors.append(RowError(n, "交易日期", _("交易日期不能为空。")))
-            elif paid_on > today:
-                errors.append(RowError(n, "交易日期", _("交易日期不能晚于今天。")))
-        except ValueError:
-            errors.append(
-                RowError(n, "交易日期", _("日期格式无法识别，请写成 2025-03-05、2025/3/5 或 2025年3月5日。"))
-            )
-        try:
-            month = _month_c(raw_month, paid_on)
-        except ValueError:
-            errors.append(RowError(n, "党费月份", _("月份格式无法识别，请写成 2025-03 或 2025年3月。")))
-        if month and month > today.replace(day=1):
-            errors.append(RowError(n, "党费月份", _("不能登记以后月份的党费。")))
-        elif month and member and month < _date(member[4]).replace(day=1):
+        amount, paid_on, month = parse_money_dates(n, raw_amount, raw_date, raw_month, errors, today)
+        if month and member and month < _date(member[4]).replace(day=1):
             errors.append(RowError(n, "党费月份", _("%(m)s 早于该党员入党的月份。", m=f"{month:%Y-%m}")))
         if member and month:
             pair = (member[0], month)
@@ -271,4 +311,6 @@ def build_plan(fh, filename: str, *, user=None, today: date | None = None) -> Du
     if errors:
         plan.new.clear()
         plan.amount = Decimal(0)
+    plan.new_count = len(plan.new)
+    plan.months = sorted({f"{r[2]:%Y-%m}" for r in plan.new})
     return plan

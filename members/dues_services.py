@@ -270,6 +270,9 @@ def dues_import_preview(*, actor, upload) -> tuple[dues_importing.DuesPlan, str 
                 out.write(chunk)
         with open(path, "rb") as fh:
             plan = dues_importing.build_plan(fh, upload.name, user=actor)
+        from .dues_staging import discard
+
+        discard(plan)  # the confirm validates the file again: nothing waits between the two requests
         if not plan.ok:
             return plan, None
         token = signing.dumps({"k": key, "e": ext, "u": actor.pk, "n": upload.name[:100]}, salt=_SALT)
@@ -342,27 +345,36 @@ def _insert_payments(rows: list[tuple]) -> None:
         cur.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', params)
 
 
+ANALYZE_AFTER = 5_000  # rows: a bulk load that can change the planner's choices
+
+
 @transaction.atomic
 def dues_import_apply(plan: dues_importing.DuesPlan, *, actor, filename: str = "") -> DuesImport | None:
     """Write a validated plan: one batch row, the payments in set-based inserts, one audit row."""
     if not plan.ok:
         raise ValueError("a plan with errors cannot be applied")
-    if not plan.new:
+    if not plan.new_count:
         return None
     batch = DuesImport.objects.create(
-        filename=filename[:120], rows=len(plan.new), amount=plan.amount,
+        filename=filename[:120], rows=plan.new_count, amount=plan.amount,
         imported_by=person(actor), ip_address=current_ip(),
     )  # fmt: skip
     actor_id = getattr(actor, "pk", None)
     now = timezone.now()
-    rows = [
-        (mid, oid, month, amount, due, paid_on, paid_on <= month_end(month), PaymentSource.BANK, ref, batch.pk,
-         actor_id, now)
-        for mid, oid, month, amount, due, paid_on, ref in plan.new
-    ]  # fmt: skip
-    _insert_payments(rows)
+    if plan.staged:  # PostgreSQL: one INSERT … SELECT from the staging table
+        from .dues_staging import insert_staged
+
+        insert_staged(plan, batch_id=batch.pk, actor_id=actor_id, now=now)
+    else:
+        _insert_payments([
+            (mid, oid, month, amount, due, paid_on, paid_on <= month_end(month), PaymentSource.BANK, ref, batch.pk,
+             actor_id, now)
+            for mid, oid, month, amount, due, paid_on, ref in plan.new
+        ])  # fmt: skip
+    if connection.vendor == "postgresql" and plan.new_count >= ANALYZE_AFTER:
+        with connection.cursor() as cur:  # fresh statistics: the unpaid list's plans depend on them
+            cur.execute(f'ANALYZE "{DuesPayment._meta.db_table}"')
     audit_record(actor=actor, action="member.dues_import", obj=batch, changes={
-        "文件": filename[:120], "笔数": len(rows), "金额": str(plan.amount),
-        "月份": sorted({f"{r[2]:%Y-%m}" for r in plan.new})[:24],
+        "文件": filename[:120], "笔数": plan.new_count, "金额": str(plan.amount), "月份": plan.months[:24],
     })  # fmt: skip
     return batch
