@@ -192,9 +192,47 @@ def _development(ctx: DemoContext, rng: random.Random, today: date) -> None:
             development_stop(actor=SYSTEM, development=dev, reason="本人申请撤回入党申请")
             stopped += 1
     ctx.log(f"发展党员：{n} 人（各阶段，含到期与逾期步骤；终止 {stopped} 人）")
+    _development_decisions(orgs, today, start=len(targets))
+
+
+# 预备期满的其他决定 (细则第三十二条), at 甲一村 and the second village: (main steps walked, then
+# (step, days after the application, months)); dates keep every rule and end before today.
+_DECISIONS = [
+    (22, 920, [(26, 881, 6), (27, 891, None)]),  # extended 6 months and approved: 转正 due later
+    (22, 890, [(26, 885, 12)]),  # extension decided, the approval above pending
+    (21, 775, [(28, 725, None), (29, 740, None)]),  # probationary membership cancelled
+]
+
+
+def _development_decisions(orgs: dict, today: date, *, start: int) -> None:
+    from .development import STEP, development_start, development_step, people_options
+
+    rng = random.Random(32)  # its own: the rest of the demo city is unchanged by these rows
+    i = start
+    for key in ("cun", "cun2"):
+        if key not in orgs:
+            continue
+        for last, age, extra in _DECISIONS:
+            applied = today - timedelta(days=age)
+            birth = date(rng.randint(1992, 2003), rng.randint(1, 12), rng.randint(1, 28))
+            dev = development_start(actor=SYSTEM, organization=orgs[key], name=_person(rng),
+                                    resident_id=_dev_id(i, birth, True), applied_on=applied,
+                                    phone=f"13{rng.randrange(10**9):09d}", record="本人递交入党申请书")  # fmt: skip
+            i += 1
+            for step in range(2, last + 1):
+                people = []
+                if STEP[step].people:
+                    people = list(people_options(dev)[: 1 if STEP[step].people == "contact" else 2])
+                development_step(actor=SYSTEM, development=dev, number=step, people=people,
+                                 done_on=applied + timedelta(days=_OFFSET[step]), record=_RECORD.get(step, ""))  # fmt: skip
+            for step, days, months in extra:
+                development_step(actor=SYSTEM, development=dev, number=step, months=months,
+                                 done_on=applied + timedelta(days=days), record=_RECORD.get(step, ""))  # fmt: skip
 
 
 _RECORD = {
+    26: "支部大会表决通过：需继续考察教育，延长预备期",
+    28: "支部大会表决通过：不具备党员条件，取消预备党员资格",
     2: "支部书记与本人谈话，了解入党动机",
     3: "经党员推荐、支部委员会研究确定",
     6: "每季度考察一次，思想汇报按时提交",

@@ -47,6 +47,10 @@ class Step:
     above: bool = False  # done by the Party committee above (备案、预审、派人谈话、审批)
     people: str = ""  # "contact" 培养联系人 / "introducer" 入党介绍人
     becomes: str = ""  # the person's stage once this step is done
+    follows: tuple[int, ...] = ()  # after which steps it may be recorded (default: the one before)
+    months: bool = False  # the step records a period in months (延长时间)
+    resumes: bool = False  # once done, the 25-step line continues where it was left
+    ends: str = ""  # the record's status once this step is done
 
 
 STEPS: tuple[Step, ...] = (
@@ -76,8 +80,26 @@ STEPS: tuple[Step, ...] = (
     Step(24, 5, gettext_lazy("上级党委审批转正"), above=True, becomes=DevStage.FULL),
     Step(25, 5, gettext_lazy("材料归档")),
 )
-STEP = {s.number: s for s in STEPS}
+# 第三十二条: at the end of the probation the branch meeting may, instead of step 23, extend it once
+# (by 6–12 months) or cancel the probationary membership; either takes the approval of the Party
+# committee above (第三十三条). Off the 25-step line, numbered after it.
+_PROBATION = (18, 19, 20, 21, 22)  # admitted (step 17) and not yet discussed for full membership
+ALT_STEPS: tuple[Step, ...] = (
+    Step(26, 5, gettext_lazy("支部大会讨论延长预备期"), follows=_PROBATION, months=True),
+    Step(27, 5, gettext_lazy("上级党委批准延长预备期"), above=True, follows=(26,), resumes=True),
+    Step(28, 5, gettext_lazy("支部大会讨论取消预备党员资格"), follows=_PROBATION),
+    Step(
+        29,
+        5,
+        gettext_lazy("上级党委批准取消预备党员资格"),
+        above=True,
+        follows=(28,),
+        ends=DevStatus.CANCELLED,
+    ),
+)
+STEP = {s.number: s for s in STEPS + ALT_STEPS}
 LAST_STEP = STEPS[-1].number
+EXTEND_STEP, EXTEND_APPROVED, CANCEL_APPROVED = 26, 27, 29
 ADMISSION_STEP = 17  # 上级党委审批: the person becomes a probationary member of the roster
 MEETING_STEP = 15  # 支部大会讨论: the probationary period counts from this day (细则 第三十条)
 FULL_STEP = 24  # 上级党委审批转正
@@ -90,7 +112,11 @@ class Rule:
     - ``min_age``: on the date of ``step`` the person is at least ``years`` old;
     - ``within``: ``step`` is done at most ``months``/``years`` after ``after``;
     - ``at_least``: ``step`` is done no earlier than ``months``/``years`` after ``after``;
-    - ``people``: ``step`` names between ``min_people`` and ``max_people`` full members.
+    - ``people``: ``step`` names between ``min_people`` and ``max_people`` full members;
+    - ``period``: ``step`` records between ``min_people`` and ``max_people`` months;
+    - ``once``: ``step`` is done at most once.
+
+    ``extended``: the limit counts the approved extension of the probation (step 27) too.
 
     ``due``: the limit is also a due date shown on the home pages while ``step`` is pending.
     """
@@ -106,6 +132,7 @@ class Rule:
     min_people: int = 0
     max_people: int = 0
     due: bool = False
+    extended: bool = False
 
 
 RULES: tuple[Rule, ...] = (
@@ -121,7 +148,12 @@ RULES: tuple[Rule, ...] = (
     Rule("approve_3m", "within", 17, gettext_lazy("上级党委对支部大会通过接收的预备党员，应当在三个月内审批"),
          "第四章", after=15, months=3, due=True),
     Rule("probation_1y", "at_least", 23, gettext_lazy("预备党员的预备期为一年，预备期满党支部应当及时讨论其能否转正"),
-         "第五章", after=15, years=1, due=True),
+         "第五章", after=15, years=1, due=True, extended=True),
+    Rule("extend_at_end", "at_least", 26, gettext_lazy("预备期满时，需要继续考察和教育的，可以延长预备期"),
+         "第五章第三十二条", after=15, years=1),
+    Rule("extend_6_12m", "period", 26, gettext_lazy("延长预备期，延长时间不能少于半年，最长不超过一年"),
+         "第五章第三十二条", min_people=6, max_people=12),
+    Rule("extend_once", "once", 26, gettext_lazy("预备期只能延长一次"), "第五章第三十二条"),
     Rule("approve_full_3m", "within", 24, gettext_lazy("上级党委对党支部上报的预备党员转正决议，应当在三个月内审批"),
          "第五章", after=23, months=3, due=True),
 )  # fmt: skip
@@ -139,19 +171,36 @@ def add_period(d: date, *, years: int = 0, months: int = 0) -> date:
     return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
 
 
-def _limit(rule: Rule, done: dict[int, date]) -> date | None:
+def _limit(rule: Rule, done: dict[int, date], extension: int = 0) -> date | None:
     ref = done.get(rule.after)
-    return add_period(ref, years=rule.years, months=rule.months) if ref else None
+    extra = extension if rule.extended else 0
+    return add_period(ref, years=rule.years, months=rule.months + extra) if ref else None
 
 
-def check_step(dev: Development, number: int, on: date, people: list[Member], done: dict[int, date]) -> None:
+def next_numbers(current_step: int, done) -> list[int]:
+    """The steps that may be recorded next: the line's next one and the decisions off it."""
+    return [s.number for s in STEP.values()
+            if current_step in (s.follows or (s.number - 1,)) and s.number not in done]  # fmt: skip
+
+
+def check_step(
+    dev: Development, number: int, on: date, people: list[Member], done: dict[int, date], *, months=None,
+    extension: int = 0,
+) -> None:  # fmt: skip
     """Refuse a step that breaks a rule, with the rule's reason (``ValidationError``)."""
     step = STEP.get(number)
     if step is None:
         raise ValidationError(_("没有第 %(n)s 步。") % {"n": number})
     if dev.status != DevStatus.ACTIVE:
         raise ValidationError(_("该发展党员记录已%(s)s，不能再办理步骤。") % {"s": dev.get_status_display()})
-    if number != dev.current_step + 1:
+    if (
+        number in done
+        and RULES_FOR_STEP.get(number)
+        and any(r.kind == "once" for r in RULES_FOR_STEP[number])
+    ):
+        rule = next(r for r in RULES_FOR_STEP[number] if r.kind == "once")
+        raise ValidationError(f"{rule.text}（《中国共产党发展党员工作细则》{rule.article}）。")
+    if number not in next_numbers(dev.current_step, done):
         nxt = STEP.get(dev.current_step + 1)
         raise ValidationError(
             _("请按顺序办理：下一步是第 %(n)d 步“%(name)s”。") % {"n": nxt.number, "name": nxt.name}
@@ -160,12 +209,12 @@ def check_step(dev: Development, number: int, on: date, people: list[Member], do
         )
     if on > timezone.localdate():
         raise ValidationError({"done_on": _("日期不能晚于今天。")})
-    prev = done.get(number - 1)
-    if prev and on < prev:
+    last = max(done, key=lambda n: (done[n], n)) if done else None
+    if last is not None and on < done[last]:
         raise ValidationError(
             {
                 "done_on": _("日期不能早于上一步（第 %(n)d 步，%(d)s）。")
-                % {"n": number - 1, "d": f"{prev:%Y-%m-%d}"}
+                % {"n": last, "d": f"{done[last]:%Y-%m-%d}"}
             }
         )
     for rule in RULES_FOR_STEP.get(number, ()):
@@ -177,13 +226,13 @@ def check_step(dev: Development, number: int, on: date, people: list[Member], do
                     "reason": reason, "b": f"{dev.birth_date:%Y-%m-%d}", "on": f"{on:%Y-%m-%d}", "y": rule.years,
                     "t": f"{turns:%Y-%m-%d}"}})  # fmt: skip
         elif rule.kind == "within":
-            limit = _limit(rule, done)
+            limit = _limit(rule, done, extension)
             if limit and on > limit:
                 raise ValidationError({"done_on": _("%(reason)s：第 %(a)d 步在 %(ref)s，最迟应在 %(limit)s 前办理。") % {
                     "reason": reason, "a": rule.after, "ref": f"{done[rule.after]:%Y-%m-%d}",
                     "limit": f"{limit:%Y-%m-%d}"}})  # fmt: skip
         elif rule.kind == "at_least":
-            limit = _limit(rule, done)
+            limit = _limit(rule, done, extension)
             if limit and on < limit:
                 raise ValidationError({"done_on": _("%(reason)s：第 %(a)d 步在 %(ref)s，最早应在 %(limit)s 办理。") % {
                     "reason": reason, "a": rule.after, "ref": f"{done[rule.after]:%Y-%m-%d}",
@@ -195,15 +244,18 @@ def check_step(dev: Development, number: int, on: date, people: list[Member], do
             if wrong:
                 raise ValidationError({"people": _("%(reason)s：%(names)s 不是在册正式党员。") % {
                     "reason": reason, "names": "、".join(wrong)}})  # fmt: skip
+        elif rule.kind == "period" and (months is None or not (rule.min_people <= months <= rule.max_people)):
+            raise ValidationError({"months": _("%(reason)s：请填写 %(lo)d 至 %(hi)d 个月。") % {
+                    "reason": reason, "lo": rule.min_people, "hi": rule.max_people}})  # fmt: skip
 
 
-def next_due(done: dict[int, date], current_step: int) -> tuple[int | None, date | None]:
+def next_due(done: dict[int, date], current_step: int, extension: int = 0) -> tuple[int | None, date | None]:
     """The earliest due date among pending steps whose rule has started counting."""
     best: tuple[int | None, date | None] = (None, None)
     for rule in RULES:
-        if not rule.due or rule.step <= current_step:
+        if not rule.due or rule.step <= current_step or rule.step in done:
             continue
-        limit = _limit(rule, done)
+        limit = _limit(rule, done, extension)
         if limit and (best[1] is None or limit < best[1]):
             best = (rule.step, limit)
     return best
@@ -249,6 +301,14 @@ def development_start(
     return dev
 
 
+def next_steps(dev: Development) -> list[Step]:
+    """What may be recorded next, the 25-step line's step first, then the decisions off it. One query."""
+    if dev.status != DevStatus.ACTIVE:
+        return []
+    done = set(DevelopmentStep.objects.filter(development=dev).values_list("number", flat=True))
+    return [STEP[n] for n in sorted(next_numbers(dev.current_step, done))]
+
+
 def may_do_step(user, dev: Development, number: int) -> bool:
     step = STEP.get(number)
     if step is None:
@@ -256,29 +316,39 @@ def may_do_step(user, dev: Development, number: int) -> bool:
     return allows(user, Action.REVIEW if step.above else Action.MANAGE, dev.organization)
 
 
-def _done(dev: Development) -> dict[int, date]:
-    return dict(DevelopmentStep.objects.filter(development=dev).values_list("number", "done_on"))
+def _done(dev: Development) -> tuple[dict[int, date], int]:
+    """Steps done (number → date) and the approved extension of the probation in months."""
+    rows = list(DevelopmentStep.objects.filter(development=dev).values_list("number", "done_on", "months"))
+    done = {n: d for n, d, _m in rows}
+    asked = next((m for n, _d, m in rows if n == EXTEND_STEP), None) or 0
+    return done, asked if EXTEND_APPROVED in done else 0
 
 
-def _record(*, actor, dev, number, on, people, record, done) -> DevelopmentStep:
+def _record(*, actor, dev, number, on, people, record, done, months=None, extension=0) -> DevelopmentStep:
     step = DevelopmentStep.objects.create(development=dev, number=number, done_on=on, record=record,
-                                          done_by=person(actor))  # fmt: skip
+                                          done_by=person(actor), months=months)  # fmt: skip
     if people:
         step.people.set(people)
     done = {**done, number: on}
-    dev.current_step = number
-    if STEP[number].becomes:
-        dev.stage = STEP[number].becomes
+    s = STEP[number]
+    # Back on the 25-step line after an approved extension: where it was left (step 18–22).
+    dev.current_step = max(n for n in done if n <= LAST_STEP) if s.resumes else number
+    if s.becomes:
+        dev.stage = s.becomes
     if number == LAST_STEP:
         dev.status = DevStatus.DONE
-    dev.due_step, dev.due_on = next_due(done, number) if dev.status == DevStatus.ACTIVE else (None, None)
+    if s.ends:
+        dev.status = s.ends
+    dev.due_step, dev.due_on = (
+        next_due(done, dev.current_step, extension) if dev.status == DevStatus.ACTIVE else (None, None)
+    )
     dev.save(update_fields=["current_step", "stage", "status", "due_step", "due_on", "updated_at", "member"])
     return step
 
 
 @transaction.atomic
 def development_step(
-    *, actor, development: Development, number: int, done_on: date, people=(), record: str = ""
+    *, actor, development: Development, number: int, done_on: date, people=(), record: str = "", months=None
 ) -> DevelopmentStep:
     """Record the next step. Refused (``ValidationError`` with the reason) when a rule is broken;
     403 when the step belongs to the level above and the actor is the unit."""
@@ -290,14 +360,23 @@ def development_step(
     if not may_do_step(actor, dev, number):
         raise PermissionDenied
     people = list(people)
-    done = _done(dev)
-    check_step(dev, number, done_on, people, done)
+    done, extension = _done(dev)
+    months = months if STEP.get(number) and STEP[number].months else None
+    check_step(dev, number, done_on, people, done, months=months, extension=extension)
+    if number == EXTEND_APPROVED:
+        extension = DevelopmentStep.objects.get(development=dev, number=EXTEND_STEP).months
     if number == ADMISSION_STEP:
         dev.member = _admit(actor=actor, dev=dev, joined_on=done[MEETING_STEP])
     elif number == FULL_STEP and dev.member_id:
-        _make_full(actor=actor, dev=dev, full_on=add_period(done[MEETING_STEP], years=1))
-    step = _record(actor=actor, dev=dev, number=number, on=done_on, people=people, record=record, done=done)
+        # 党龄 from the end of the probation (党章第七条), an approved extension included.
+        _make_full(actor=actor, dev=dev, full_on=add_period(done[MEETING_STEP], years=1, months=extension))
+    elif number == CANCEL_APPROVED and dev.member_id:
+        _cancel(actor=actor, dev=dev, on=done_on)
+    step = _record(actor=actor, dev=dev, number=number, on=done_on, people=people, record=record, done=done,
+                   months=months, extension=extension)  # fmt: skip
     changes = {f"第{number}步 {STEP[number].name}": [None, f"{done_on:%Y-%m-%d}"]}
+    if months:
+        changes["延长时间"] = [None, _("%(n)d 个月") % {"n": months}]
     if people:
         changes["相关党员"] = [None, "、".join(p.name for p in people)]
     audit_record(
@@ -324,6 +403,16 @@ def _make_full(*, actor, dev: Development, full_on: date) -> None:
 
     member = Member.objects.select_related("organization").get(pk=dev.member_id)
     member_update(actor=actor, member=member, category=Category.FULL, full_member_on=full_on)
+
+
+def _cancel(*, actor, dev: Development, on: date) -> None:
+    """取消预备党员资格 approved: the person leaves the roster (not a disciplinary measure; until
+    the approval they keep attending and paying dues)."""
+    from .models import MemberStatus
+    from .services import member_status_change
+
+    member = Member.objects.select_related("organization").get(pk=dev.member_id)
+    member_status_change(actor=actor, member=member, status=MemberStatus.LEFT, on=on)
 
 
 @transaction.atomic

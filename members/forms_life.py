@@ -49,9 +49,14 @@ class DevelopmentStepForm(forms.Form):
         label=_("相关党员"), required=False, queryset=None, widget=forms.CheckboxSelectMultiple
     )
     record = forms.CharField(label=_("记录"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    months = forms.IntegerField(
+        label=_("延长时间（月）"), min_value=1, max_value=24, help_text=_("半年至一年：6–12 个月。")
+    )
 
-    def __init__(self, *args, people_qs=None, people_label=None, **kwargs):
+    def __init__(self, *args, people_qs=None, people_label=None, months=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not months:
+            del self.fields["months"]
         if people_qs is None:
             del self.fields["people"]
         else:

@@ -227,6 +227,7 @@ class DevStatus(models.TextChoices):
     ACTIVE = "active", _("培养中")
     DONE = "done", _("已完成")
     STOPPED = "stopped", _("已终止")
+    CANCELLED = "cancelled", _("已取消预备党员资格")
 
 
 class DevelopmentQuerySet(ScopedQuerySet):
@@ -318,6 +319,7 @@ class DevelopmentStep(models.Model):
     done_on = models.DateField(_("日期"))
     people = models.ManyToManyField(Member, blank=True, related_name="+", verbose_name=_("相关党员"))
     record = models.TextField(_("记录"), blank=True)
+    months = models.PositiveSmallIntegerField(_("延长时间（月）"), null=True, blank=True)
     done_by = _user_fk()
     created_at = models.DateTimeField(auto_now_add=True)
 

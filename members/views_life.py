@@ -170,11 +170,11 @@ def development_create(request):
     return render(request, "members/development_form.html", {"form": form})
 
 
-def _step_form(dev, data=None):
-    nxt = dev_rules.STEP.get(dev.current_step + 1)
+def _step_form(dev, data=None, nxt=None):
+    nxt = nxt or dev_rules.STEP.get(dev.current_step + 1)
     if nxt is None or dev.status != DevStatus.ACTIVE:
         return None
-    kwargs = {}
+    kwargs = {"months": nxt.months}
     if nxt.people:
         kwargs = {"people_qs": dev_rules.people_options(dev),
                   "people_label": _("培养联系人") if nxt.people == "contact" else _("入党介绍人")}  # fmt: skip
@@ -185,15 +185,23 @@ def _step_form(dev, data=None):
 
 def _detail(request, dev, form=None, status=200):
     done = {s.number: s for s in DevelopmentStep.objects.filter(development=dev).prefetch_related("people")}
-    nxt = dev_rules.STEP.get(dev.current_step + 1)
-    form = form or _step_form(dev)
+    options = dev_rules.next_steps(dev)  # the line's next step, then 延长预备期 / 取消预备党员资格
+    nxt = options[0] if options else None
+    posted = str(form["number"].value()) if form is not None else None  # a refused step keeps what was typed
+
+    def form_for(step):
+        return form if posted == str(step.number) else _step_form(dev, nxt=step)
+
+    main_form = form_for(nxt) if nxt else None
+    others = [(s, form_for(s)) for s in options[1:] if dev_rules.may_do_step(request.user, dev, s.number)]
     stages = [
         (n, label, [(s, done.get(s.number)) for s in dev_rules.STEPS if s.stage == n])
         for n, label in dev_rules.STAGES
     ]
     history = selectors._history_rows(audit_for(dev).order_by("-at")[:30])
     return render(request, "members/development_detail.html", {
-        "d": dev, "stages": stages, "next": nxt, "form": form, "rules": dev_rules.RULES,
+        "d": dev, "stages": stages, "next": nxt, "form": main_form, "rules": dev_rules.RULES, "others": others,
+        "off_line": [(s, done.get(s.number)) for s in dev_rules.ALT_STEPS if s.number in done],
         "may_next": bool(nxt) and dev_rules.may_do_step(request.user, dev, nxt.number),
         "can_manage": allows(request.user, Action.MANAGE, dev.organization), "stop_form": StopForm(), "history": history,
         "today": timezone.localdate(), "see_member": _sees_member(request.user, dev.member_id),
@@ -214,10 +222,11 @@ def development_detail(request, development_id: int):
 @require_POST
 def development_step(request, development_id: int):
     dev = dev_rules.development_get(user=request.user, development_id=development_id)
-    nxt = dev_rules.STEP.get(dev.current_step + 1)
+    chosen = request.POST.get("number", "")
+    nxt = next((s for s in dev_rules.next_steps(dev) if str(s.number) == chosen), None)
     if nxt is None or not dev_rules.may_do_step(request.user, dev, nxt.number):
         raise PermissionDenied
-    form = _step_form(dev, request.POST)
+    form = _step_form(dev, request.POST, nxt=nxt)
     if form is None:
         raise PermissionDenied
     if form.is_valid():
@@ -225,7 +234,7 @@ def development_step(request, development_id: int):
             dev_rules.development_step(actor=request.user, development=dev, number=form.cleaned_data["number"],
                                        done_on=form.cleaned_data["done_on"],
                                        people=form.cleaned_data.get("people") or [],
-                                       record=form.cleaned_data["record"])  # fmt: skip
+                                       record=form.cleaned_data["record"], months=form.cleaned_data.get("months"))  # fmt: skip
             messages.success(
                 request, _("已记录第 %(n)d 步“%(name)s”。") % {"n": nxt.number, "name": nxt.name}
             )

@@ -237,3 +237,94 @@ def test_stage_counts_drill_down_to_people(client, small_city, django_assert_max
     ).content
     people = html.decode().split('id="dev-people"')[1]
     assert "申请人1" in people and "申请人2" not in people
+
+
+# 延长预备期 / 取消预备党员资格 (细则第三十二条: "需要继续考察和教育的，可以延长一次预备期，延长时间不能少于
+# 半年，最长不超过一年；不履行党员义务、不具备党员条件的，应当取消其预备党员资格"; both by the branch
+# meeting and the approval of the Party committee above). Hand-worked dates on PATH:
+#  probation from step 15, 2025-06-30 → ends 2026-06-30: an extension is discussed from that day;
+#  extended 6 months → the 转正 discussion (step 23) from 2026-12-30, 党龄 from 2026-12-30.
+def _probationary(city, until=22):
+    return _walk(
+        city, _start(city), until, people={5: [add_member(city.a1_branch, 610)], 9: _introducers(city)}
+    )
+
+
+@pytest.fixture
+def in_2027(monkeypatch):
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2027, 3, 1))
+
+
+def test_at_the_end_of_probation_the_line_offers_full_membership_extension_or_cancellation(small_city):
+    assert d.next_numbers(22, set(range(1, 23))) == [23, 26, 28]
+    assert d.next_numbers(26, set(range(1, 23)) | {26}) == [27]
+    assert d.next_numbers(16, set(range(1, 17))) == [17]  # not before admission
+
+
+def test_probation_extended_once_by_six_to_twelve_months_with_approval_above(small_city, in_2027):
+    dev = _probationary(small_city)
+    cun, zhen = small_city.users["cun"], small_city.users["zhen"]
+    with pytest.raises(ValidationError) as e:  # the probation is not over yet
+        d.development_step(actor=cun, development=dev, number=26, done_on=date(2026, 6, 29), months=6)
+    assert "2026-06-30" in _reason(e)
+    for months in (None, 5, 13):
+        with pytest.raises(ValidationError) as e:
+            d.development_step(actor=cun, development=dev, number=26, done_on=date(2026, 7, 1), months=months)
+        assert "不能少于半年" in _reason(e)
+    d.development_step(actor=cun, development=dev, number=26, done_on=date(2026, 7, 1), months=6)
+    with pytest.raises(PermissionDenied):  # the approval is the level above's
+        d.development_step(actor=cun, development=dev, number=27, done_on=date(2026, 7, 15))
+    with pytest.raises(ValidationError):  # nothing else until it is approved
+        d.development_step(actor=cun, development=dev, number=23, done_on=date(2026, 7, 15))
+    d.development_step(actor=zhen, development=dev, number=27, done_on=date(2026, 7, 15))
+    dev.refresh_from_db()
+    # back on the line after step 22; the 转正 discussion is due from 2025-06-30 + 1 year + 6 months
+    assert (dev.current_step, dev.due_step, dev.due_on) == (22, 23, date(2026, 12, 30))
+    with pytest.raises(ValidationError) as e:
+        d.development_step(actor=cun, development=dev, number=26, done_on=date(2026, 12, 30), months=6)
+    assert "只能延长一次" in _reason(e)
+    with pytest.raises(ValidationError) as e:
+        d.development_step(actor=cun, development=dev, number=23, done_on=date(2026, 12, 29))
+    assert "2026-12-30" in _reason(e)
+    _walk(small_city, dev, 25, s23=date(2027, 1, 5), s24=date(2027, 2, 1), s25=date(2027, 2, 10))
+    m = Member.objects.get(pk=dev.member_id)
+    assert m.category == Category.FULL and m.full_member_on == date(2026, 12, 30)
+    ev = AuditEvent.objects.filter(action="development.step", object_id=str(dev.pk)).values_list(
+        "changes", flat=True
+    )
+    assert any(c.get("延长时间") == [None, "6 个月"] for c in ev)
+
+
+def test_probationary_membership_cancelled_with_approval_leaves_the_roster(small_city):
+    from members.models import MemberStatus
+
+    dev = _probationary(small_city, until=21)
+    d.development_step(actor=small_city.users["cun"], development=dev, number=28, done_on=date(2026, 3, 5))
+    m = Member.objects.get(pk=dev.member_id)
+    assert m.status == MemberStatus.NORMAL  # until approved: still a member, attending and paying dues
+    d.development_step(actor=small_city.users["zhen"], development=dev, number=29, done_on=date(2026, 3, 20))
+    dev.refresh_from_db()
+    m.refresh_from_db()
+    assert dev.status == DevStatus.CANCELLED and dev.due_on is None and m.status == MemberStatus.LEFT
+    assert m.status_changed_on == date(2026, 3, 20)
+    with pytest.raises(ValidationError):
+        d.development_step(
+            actor=small_city.users["cun"], development=dev, number=22, done_on=date(2026, 6, 1)
+        )
+
+
+def test_extension_through_the_page(client, small_city):
+    dev = _probationary(small_city)
+    client.force_login(small_city.users["cun"])
+    url = reverse("members:development_detail", args=[dev.pk])
+    html = client.get(url).content.decode()
+    assert "支部大会讨论延长预备期" in html and "支部大会讨论取消预备党员资格" in html
+    step = reverse("members:development_step", args=[dev.pk])
+    resp = client.post(step, {"number": 26, "done_on": "2026-07-01", "months": "14"})
+    assert resp.status_code == 200 and "不能少于半年" in resp.content.decode()
+    assert client.post(step, {"number": 26, "done_on": "2026-07-01", "months": "12"}).status_code == 302
+    assert client.post(step, {"number": 27, "done_on": "2026-07-02"}).status_code == 403
+    html = client.get(url).content.decode()
+    assert "延长 12 个月" in html
