@@ -387,13 +387,15 @@ CELERY_BEAT_SCHEDULE.update(
 )
 
 # --- reports ---
-# Year-end report batches: files a worker has held longer than this are taken over by the sweeper.
-REPORTS_STALE_MINUTES = env.int("REPORTS_STALE_MINUTES", default=10)
+# Year-end report batches: files a worker has held longer than this are taken over by the sweeper
+# (one report renders in about 2 s; a worker killed with its message unacknowledged is replaced
+# within 3–4 minutes, not 10–15). A worker whose pool process died needs no sweeper at all.
+REPORTS_STALE_MINUTES = env.int("REPORTS_STALE_MINUTES", default=3)
 CELERY_BEAT_SCHEDULE.update(
     {
         "reports-sweep-stale-batches": {
             "task": "reports.sweep_stale_batches",
-            "schedule": crontab(minute="*/5"),
+            "schedule": crontab(minute="*"),
         }
     }
 )

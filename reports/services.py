@@ -29,7 +29,7 @@ from . import charts, pdf, selectors
 from .models import BatchStatus, FileStatus, ReportBatch, ReportFile, TownshipArchive
 
 log = logging.getLogger(__name__)
-STALE_AFTER = timedelta(minutes=getattr(settings, "REPORTS_STALE_MINUTES", 10))
+STALE_AFTER = timedelta(minutes=getattr(settings, "REPORTS_STALE_MINUTES", 3))
 
 
 #: What the batch page shows for a unit whose report could not be rendered (stored translated).
@@ -373,7 +373,11 @@ def sweep_stale(*, older_than: timedelta = STALE_AFTER) -> int:
     idle = ReportBatch.objects.filter(
         status__in=[BatchStatus.QUEUED, BatchStatus.RUNNING], created_at__lt=cutoff
     ).exclude(Exists(recent))
-    batch_ids |= set(idle.filter(Exists(unfinished)).values_list("pk", flat=True))
+    # While reports are being rendered anywhere, an idle batch is waiting its turn on the reports
+    # queue, not lost: sending its files again would only pile duplicates behind the others.
+    moving = ReportFile.objects.filter(Q(started_at__gte=cutoff) | Q(finished_at__gte=cutoff)).exists()
+    if not moving:
+        batch_ids |= set(idle.filter(Exists(unfinished)).values_list("pk", flat=True))
     to_zip = set(idle.exclude(Exists(unfinished)).values_list("pk", flat=True))
     to_zip |= set(
         ReportBatch.objects.filter(status=BatchStatus.ZIPPING)
@@ -383,9 +387,7 @@ def sweep_stale(*, older_than: timedelta = STALE_AFTER) -> int:
     # A fault that keeps coming back (each sweep sends the batch, nothing moves) is not retried
     # forever: after REPORTS_MAX_SWEEPS sweeps without a file rendered the batch ends 部分失败
     # with a Chinese reason, and 继续 is the retry button.
-    # A sweep counts only while no report anywhere is moving: a batch waiting its turn behind
-    # another batch on the reports queue is idle, not faulty.
-    moving = ReportFile.objects.filter(Q(started_at__gte=cutoff) | Q(finished_at__gte=cutoff)).exists()
+    # A sweep counts only while no report anywhere is moving (a job waiting its turn is no fault).
     given_up = set() if moving else set(
         ReportBatch.objects.filter(pk__in=batch_ids | to_zip, sweeps__gte=max_sweeps())
         .exclude(status__in=[BatchStatus.DONE, BatchStatus.FAILED])

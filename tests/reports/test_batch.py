@@ -358,6 +358,9 @@ def test_a_batch_waiting_behind_another_batch_is_not_given_up(small_city, django
         status=FileStatus.DONE, started_at=timezone.now(), finished_at=timezone.now()
     )  # the worker is on the other batch right now
     for _ in range(4):
-        assert services.sweep_stale() == 1  # the waiting batch is sent again, uncounted
+        assert services.sweep_stale() == 0  # waiting its turn: not sent again, not counted
     waiting.refresh_from_db()
     assert (waiting.status, waiting.sweeps) == (BatchStatus.QUEUED, 0)
+    busy.files.update(started_at=old, finished_at=old)  # nothing moves any more: both are sent
+    assert services.sweep_stale() == 2
+    assert ReportBatch.objects.get(pk=waiting.pk).sweeps == 1
