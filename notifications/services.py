@@ -51,6 +51,13 @@ def notify_events(events: list[Event], *, now: datetime | None = None) -> int:
     return len(rows)
 
 
+def notify_on_commit(events: list[Event]) -> None:
+    """For a service that has just made something to act on (a return, a finding): the people
+    who must act see it as soon as the change is committed, not at the next beat. The beat job
+    raises the same key, so nothing is made twice."""
+    transaction.on_commit(lambda: notify_events(events))
+
+
 def notifications_sync(*, today: date | None = None, now: datetime | None = None) -> int:
     """Everything due, overdue, returned, escalated and assigned becomes a reminder for the people
     who must act (job ``notifications.sync``; safe to run again: nothing is created twice)."""

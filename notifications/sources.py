@@ -65,12 +65,22 @@ def checklist_events(today: date, now: datetime) -> list[Event]:
     returned = Review.objects.filter(
         decision=ReviewDecision.RETURN, item__status="returned", at__gte=now - timedelta(days=LOOKBACK_DAYS)
     ).values_list("id", "item_id", "item__organization_id", "item__task__title", "item__period", "reason")
-    for pk, item_id, org, title, period, reason in returned:
-        t = _("“%(task)s”（%(month)s）被退回：%(reason)s")
-        out.append(Event(org, Kind.ITEM_RETURNED, f"item_returned:{pk}",
-                         t % {"task": title, "month": _month(period), "reason": _short(reason, 120)},
-                         reverse("pilot:item_detail", args=[item_id])))  # fmt: skip
+    out.extend(returned_event(*row) for row in returned)
     return out
+
+
+def returned_event(review_id, item_id, org_id, task_title, period, reason) -> Event:
+    t = _("“%(task)s”（%(month)s）被退回：%(reason)s")
+    return Event(org_id, Kind.ITEM_RETURNED, f"item_returned:{review_id}",
+                 t % {"task": task_title, "month": _month(period), "reason": _short(reason, 120)},
+                 reverse("pilot:item_detail", args=[item_id]))  # fmt: skip
+
+
+def finding_assigned_event(finding_id, org_id, problem, deadline) -> Event:
+    t = _("督查发现问题，请于%(due)s前整改：%(problem)s")
+    return Event(org_id, Kind.FINDING_ASSIGNED, f"finding_assigned:{finding_id}",
+                 t % {"problem": _short(problem), "due": _d(deadline)},
+                 reverse("assessments:finding_detail", args=[finding_id]))  # fmt: skip
 
 
 def finding_events(today: date, now: datetime) -> list[Event]:
@@ -86,8 +96,7 @@ def finding_events(today: date, now: datetime) -> list[Event]:
     for pk, org, township, org_name, problem, deadline, escalated_at in rows:
         url = reverse("assessments:finding_detail", args=[pk])
         p = {"problem": _short(problem), "due": _d(deadline), "org": org_name}
-        out.append(Event(org, Kind.FINDING_ASSIGNED, f"finding_assigned:{pk}",
-                         _("督查发现问题，请于%(due)s前整改：%(problem)s") % p, url))  # fmt: skip
+        out.append(finding_assigned_event(pk, org, problem, deadline))
         if today <= deadline <= today + timedelta(days=DUE_DAYS):
             out.append(Event(org, Kind.FINDING_DUE, f"finding_due:{pk}",
                              _("整改期限%(due)s将到：%(problem)s") % p, url))  # fmt: skip

@@ -218,6 +218,12 @@ def report_review(*, actor, item: ChecklistItem, decision: str, reason: str = ""
     item.save(update_fields=["status", "accepted_at", "returned_at", "return_reason", "reviewed_by"])
     audit_record(actor=actor, action=f"report_{decision}", obj=item, organization=item.organization,
                  changes={"status": [before, item.status], "reason": [None, reason]})  # fmt: skip
+    if decision == ReviewDecision.RETURN:
+        from notifications.services import notify_on_commit
+        from notifications.sources import returned_event
+
+        notify_on_commit([returned_event(review.pk, item.pk, item.organization_id, item.task.title, item.period,
+                                         reason)])  # fmt: skip
     return review
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from celery import shared_task
-from django.core.mail import send_mass_mail
 from django.db import IntegrityError
 from django.utils import timezone
 
@@ -20,15 +19,16 @@ def monthly_checklist(month: str | None = None) -> int:
 
 @shared_task(name="pilot.daily_reminders", acks_late=True)
 def daily_reminders(today: str | None = None) -> dict:
-    """Mark overdue items late and e-mail secretaries about items due in 3 days or overdue.
+    """Mark overdue items late, then raise and send the reminders (the notification centre's job:
+    in-app for everyone, e-mail to whoever has an address; each reminder once, so a rerun sends
+    nothing twice and the 15-minute ``notifications.sync`` never repeats this morning's mail)."""
+    from notifications.services import notifications_deliver, notifications_sync
 
-    One e-mail per (item, kind), recorded in ``ReminderLog`` so a rerun sends nothing twice.
-    """
-    from .reminders import collect_reminder_mail
     from .services import checklist_mark_overdue
 
     d = date.fromisoformat(today) if today else timezone.localdate()
     marked = checklist_mark_overdue(today=d)
-    messages = collect_reminder_mail(today=d)
-    sent = send_mass_mail(messages, fail_silently=True) if messages else 0
-    return {"marked_late": marked, "emails": sent}
+    created = notifications_sync(today=d)
+    sent = notifications_deliver()
+    return {"marked_late": marked, "notifications": created,
+            "emails": sent.get("email", {}).get("sent", 0)}  # fmt: skip

@@ -149,3 +149,18 @@ def test_webhook_channel_is_added_by_settings(reminders_city, settings, monkeypa
     assert len(posted) == 1 and len(posted[0]["notifications"]) == 10
     assert {n["user"] for n in posted[0]["notifications"]} == {"cun", "cun2", "zhen"}
     assert services.notifications_deliver() == {"webhook": {"sent": 0, "pending": 0, "error": ""}}
+
+
+def test_a_return_reaches_the_unit_at_once_and_the_beat_adds_no_second(
+    reminders_city, django_capture_on_commit_callbacks
+):
+    c = reminders_city
+    item = ChecklistItem.objects.get(organization=c.a1, task__code="G01", period=this_month())
+    pilot.report_submit(actor=c.users["cun"], item=item, state="done", percent=100, narrative="开展主题党日")
+    with django_capture_on_commit_callbacks(execute=True):
+        pilot.report_review(actor=c.users["zhen"], item=item, decision="return", reason="缺签到表")
+    got = Notification.objects.get(user=c.users["cun"], kind=Kind.ITEM_RETURNED)
+    month = f"{timezone.localdate().year}年{timezone.localdate().month}月"
+    assert got.title == f"“支部主题党日”（{month}）被退回：缺签到表"
+    services.notifications_sync()  # the beat raises the same key: still one for cun
+    assert Notification.objects.filter(user=c.users["cun"], kind=Kind.ITEM_RETURNED).count() == 1

@@ -10,6 +10,7 @@ from branches.models import Domain
 from branches.policy import Scope
 from members.models import Member
 from members.resident_id import make
+from notifications.models import Delivery
 from pilot import selectors, services
 from pilot.evidence import check_upload
 from pilot.models import (
@@ -19,7 +20,6 @@ from pilot.models import (
     ItemStatus,
     NoticeRecipient,
     ProgressReport,
-    ReminderLog,
     Review,
     Task,
 )
@@ -186,9 +186,10 @@ def test_overdue_marking_and_reminder_mail_are_sent_once(pilot_city):
     assert result["marked_late"] == 1
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["cun@example.org"]
     assert "支部主题党日" in mail.outbox[0].body and "三会一课" in mail.outbox[0].body
+    assert mail.outbox[0].subject == "【党建整体推进平台】2 条待办提醒"
     daily_reminders.delay(today.isoformat()).get()
     assert len(mail.outbox) == 1
-    assert ReminderLog.objects.count() == 2
+    assert Delivery.objects.filter(channel="email").count() == 2
     r = selectors.reminders_for(user=cun, today=today)
     assert [i.task.code for i in r.overdue] == ["G01"] and [i.task.code for i in r.due_soon] == ["G02"]
 
