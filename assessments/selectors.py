@@ -24,6 +24,7 @@ from .models import (
     SchemeKind,
     ScoreResult,
     ScoreRun,
+    Standard,
     StandardCheck,
     StandardItem,
     StandardStatus,
@@ -248,6 +249,23 @@ def contact_units(*, user):
         od = sum(v["overdue"] for p, v in counts.items() if p.startswith(o.path))
         out.append({"org": o, "open": n, "overdue": od})
     return out
+
+
+def standard_years(*, domain: str) -> list[int]:
+    """The years that have a published 合格支部标准 for ``domain`` (what the page can open on)."""
+    return list(
+        Standard.objects.filter(domain=domain, status=StandardStatus.PUBLISHED)
+        .order_by()
+        .values_list("year", flat=True)
+        .distinct()
+    )
+
+
+def survey_periods(*, org: Organization) -> list[str]:
+    """The quarters in which ``org`` received 群众评价 answers."""
+    return list(
+        SurveyResponse.objects.filter(organization=org).order_by().values_list("period", flat=True).distinct()
+    )
 
 
 def standards_for(*, user, org: Organization, year: int):

@@ -541,8 +541,8 @@ def pilot_life_months(ctx: SourceContext) -> dict:
 SOURCES: dict[str, Source] = {
     "pilot.completion": Source(_("一月一清单完成率"), pilot_completion, "ratio", "pilot"),
     "pilot.timeliness": Source(_("按时报送率"), pilot_timeliness, "ratio", "pilot"),
-    "pilot.activities": Source(_("组织活动次数"), pilot_activities, "value", "pilot"),
-    "pilot.attendance": Source(_("组织生活出勤率"), pilot_attendance, "ratio", "pilot"),
+    "pilot.activities": Source(_("组织活动次数"), pilot_activities, "value", "activities"),
+    "pilot.attendance": Source(_("组织生活出勤率"), pilot_attendance, "ratio", "activities"),
     "members.eid_rate": Source(_("党员电子身份认证率"), members_eid_rate, "ratio", "members"),
     "members.five_star_rate": Source(_("五星党员占比"), members_five_star_rate, "ratio", "members"),
     "members.pioneer_index": Source(
@@ -557,24 +557,24 @@ SOURCES: dict[str, Source] = {
     "duty.rating": Source(_("述职评议满意度"), duty_rating, "ratio", "duty"),
     "duty.rating.member": Source(_("述职评议满意度（党员）"), duty_rating_by("member"), "ratio", "duty"),
     "duty.rating.public": Source(_("述职评议满意度（群众）"), duty_rating_by("public"), "ratio", "duty"),
-    "pilot.income_rate": Source(_("村级集体经济收入完成目标比例"), pilot_income_rate, "ratio", "pilot"),
+    "pilot.income_rate": Source(_("村级集体经济收入完成目标比例"), pilot_income_rate, "ratio", "economy"),
     "pilot.honor_level": Source(
-        _("所获荣誉最高等级（县级1、市级2、省级3、国家级4）"), honors("top"), "value", "pilot", rollup="max"
+        _("所获荣誉最高等级（县级1、市级2、省级3、国家级4）"), honors("top"), "value", "honors", rollup="max"
     ),
-    "pilot.honors": Source(_("所获荣誉件数"), honors("n"), "value", "pilot"),
-    "pilot.honors.county": Source(_("所获县（区）级荣誉件数"), honors("county"), "value", "pilot"),
-    "pilot.honors.city": Source(_("所获市级荣誉件数"), honors("city"), "value", "pilot"),
-    "pilot.honors.province": Source(_("所获省级荣誉件数"), honors("province"), "value", "pilot"),
-    "pilot.honors.national": Source(_("所获国家级荣誉件数"), honors("national"), "value", "pilot"),
-    "pilot.funding": Source(_("保障经费（万元）"), pilot_funding, "value", "pilot"),
-    "pilot.brands": Source(_("已发布党建品牌个数"), pilot_brands, "value", "pilot"),
-    "pilot.brand_cases": Source(_("品牌典型个案个数"), pilot_brand_cases, "value", "pilot"),
-    "pilot.pocketbook": Source(_("书记责任口袋书承诺兑现率"), pilot_pocketbook, "ratio", "pilot"),
+    "pilot.honors": Source(_("所获荣誉件数"), honors("n"), "value", "honors"),
+    "pilot.honors.county": Source(_("所获县（区）级荣誉件数"), honors("county"), "value", "honors"),
+    "pilot.honors.city": Source(_("所获市级荣誉件数"), honors("city"), "value", "honors"),
+    "pilot.honors.province": Source(_("所获省级荣誉件数"), honors("province"), "value", "honors"),
+    "pilot.honors.national": Source(_("所获国家级荣誉件数"), honors("national"), "value", "honors"),
+    "pilot.funding": Source(_("保障经费（万元）"), pilot_funding, "value", "funding"),
+    "pilot.brands": Source(_("已发布党建品牌个数"), pilot_brands, "value", "brands"),
+    "pilot.brand_cases": Source(_("品牌典型个案个数"), pilot_brand_cases, "value", "brands"),
+    "pilot.pocketbook": Source(_("书记责任口袋书承诺兑现率"), pilot_pocketbook, "ratio", "pocketbook"),
     "pilot.pocketbook_rating": Source(
-        _("承诺兑现党员群众评价（平均分）"), pilot_pocketbook_rating, "ratio", "pilot", percent=False
+        _("承诺兑现党员群众评价（平均分）"), pilot_pocketbook_rating, "ratio", "pocketbook", percent=False
     ),
     "pilot.life_months": Source(
-        _("开展组织生活的月份（按月）"), pilot_life_months, "months", "pilot", rollup="or"
+        _("开展组织生活的月份（按月）"), pilot_life_months, "months", "activities", rollup="or"
     ),
 }
 

@@ -43,6 +43,7 @@ from .models import (
     StandardStatus,
 )
 from .scoring import PeriodError, parse_period
+from .source_links import source_links
 
 scoring_errors = (ValidationError, PeriodError)
 
@@ -144,14 +145,7 @@ def _explain(result, prev, org, period):
     if not result:
         return []
     before = {x["code"]: x["points"] for x in (prev.breakdown if prev else [])}
-    links = {
-        "findings": reverse("assessments:findings") + f"?org={org.pk}&period={period}",
-        "surveys": reverse("assessments:surveys", args=[org.pk]) + f"?period={period}",
-        "standards": reverse("assessments:standards", args=[org.pk]),
-        "duty": reverse("assessments:duty_edit", args=[org.pk]),
-        "entries": "#entries",
-    }
-    links["pilot"] = reverse("pilot:checklist") + f"?org={org.pk}"
+    links = source_links(org, period)
     from .sources import get_source
 
     out = []
@@ -677,7 +671,9 @@ def contacts(request):
 @login_required
 def standards(request, org_id: int):
     org = org_for_user_or_404(request.user, org_id)
-    year = params.year(request, lambda: timezone.localdate().year)
+    year = params.year(
+        request, lambda: params.latest(selectors.standard_years(domain=org.domain), timezone.localdate().year)
+    )
     if request.method == "POST":
         try:
             item = StandardItem.objects.get(

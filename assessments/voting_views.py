@@ -192,7 +192,9 @@ def ballot(request, code: str):
 @login_required
 def surveys(request, org_id: int):
     org = org_for_user_or_404(request.user, org_id)
-    period = params.period(request, services.current_quarter)
+    period = params.period(
+        request, lambda: params.latest(selectors.survey_periods(org=org), services.current_quarter())
+    )
     return render(
         request,
         "assessments/surveys.html",

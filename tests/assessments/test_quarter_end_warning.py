@@ -45,6 +45,7 @@ def test_the_departments_home_shows_the_card_and_nobody_elses(client, small_city
     client.force_login(small_city.users["shi"])
     body = client.get(reverse("branches:home")).content.decode()
     assert "季度末计分未进行" in body
-    assert f"{quarter}：{quarter[:4]} 年没有已发布的“季度督办得分”指标体系，未计算。" in body
+    name = f"{quarter[:4]}年第{'一二三四'[int(quarter[-1]) - 1]}季度"  # 2026Q3 → 2026年第三季度
+    assert f"{name}：{quarter[:4]} 年没有已发布的“季度督办得分”指标体系，未计算。" in body
     client.force_login(small_city.users["zhen"])
     assert "季度末计分未进行" not in client.get(reverse("branches:home")).content.decode()

@@ -50,7 +50,7 @@ def test_department_starts_a_run_and_sees_it_finish(live_server, desktop):
     h.make_scheme()
     browser_login(desktop, live_server, "shi")
     desktop.goto(f"{live_server.url}/assessments/runs/")
-    desktop.fill("input[name=period]", "2023Q3")
+    desktop.select_option("select[name=period]", "2023Q3")  # the picker: 2023年第三季度
     desktop.click("form button.btn-primary")
     desktop.wait_for_selector("text=草稿待审核")
     assert "100%" in desktop.get_attribute("[data-role=bar]", "style")

@@ -155,4 +155,4 @@ def test_quarterly_score_in_the_pdf_is_the_one_the_results_page_shows(client, sm
     text = _text(
         services.unit_report_pdf(user=small_city.users["cun"], org=small_city.a1, year=2023), tmp_path
     )
-    assert re.search(rf"2023Q4\s+{re.escape(str(total))}", text)
+    assert re.search(rf"2023年第四季度\s+{re.escape(str(total))}", text)
