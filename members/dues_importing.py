@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from hmac import digest as _hmac
+from operator import itemgetter
 
 from django.db import connection
 from django.utils import timezone
@@ -180,18 +181,21 @@ def statement_rows(rows, col):
     i_month, i_ref = col.get("党费月份"), col.get("交易流水号")
     picks = [i_name, i_id, i_amount, i_date, i_month, i_ref]
     width_needed = max(i for i in picks if i is not None) + 1
-    picks = [len(HEADERS) + 99 if i is None else i for i in picks]  # an absent column reads as empty
+    always_pad = None in (i_month, i_ref)
+    pick = itemgetter(*(len(HEADERS) + 99 if i is None else i for i in picks))  # absent columns read as empty
     pad = [None] * (len(HEADERS) + 100)
     for n, cells in rows:
-        if len(cells) < width_needed or None in (i_month, i_ref):
+        if always_pad or len(cells) < width_needed:
             cells = list(cells) + pad
-        raw_name, raw_id, raw_amount, raw_date, raw_month, raw_ref = (cells[i] for i in picks)
+        raw_name, raw_id, raw_amount, raw_date, raw_month, raw_ref = pick(cells)
         if _blank(raw_name) and _blank(raw_id) and _blank(raw_amount):
             continue
         yield n, raw_name, raw_id, raw_amount, raw_date, raw_month, raw_ref
 
 
 def clean_name(raw) -> str:
+    if type(raw) is str and raw.isalnum():  # most names: letters only, nothing to clean
+        return raw
     return re.sub(r"\s+", "", _text(raw).translate(rules.DOT))
 
 
