@@ -33,8 +33,7 @@ def _wants_json(request) -> bool:
 
 @login_required
 def review_list(request):
-    if not may_anywhere(request.user, Action.REVIEW):
-        raise PermissionDenied
+    # ``?org=`` outside what the person sees is 404 like any other object; then the action (403).
     org = None
     if request.GET.get("org"):
         try:
@@ -46,6 +45,8 @@ def review_list(request):
             messages.warning(request, _("组织参数无效，已显示全部待审核报送。"))
         if org is not None and not scope_for(request.user, Action.REVIEW).contains(org):
             raise PermissionDenied
+    if not may_anywhere(request.user, Action.REVIEW):
+        raise PermissionDenied
     month = None
     if request.GET.get("month"):
         try:

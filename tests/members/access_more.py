@@ -16,8 +16,9 @@ def build(city):
     from pilot import services
 
     for key, org in (("act_a1", city.a1), ("act_a2", city.a2)):
-        city.extra[key] = services.activity_record(actor=SYSTEM, organization=org, kind="theme_day",
-                                                   held_on=date(2025, 6, 1), topic="主题党日")  # fmt: skip
+        city.extra[key] = services.activity_record(
+            actor=SYSTEM, organization=org, kind="theme_day", held_on=date(2025, 6, 1), topic="主题党日"
+        )
 
 
 def _m(key):
@@ -49,52 +50,61 @@ CASES = [
         allowed=allow("shi", "cun"),
         query=lambda c: {"org": c.a1.pk},
         label="members:export_full?org=a1",
-    ),  # fmt: skip
+        within="a1",
+    ),
     Case("members:dues_unpaid", allowed=allow("shi", "zhen", "cun", "cun2", "ducha")),
     Case(
         "members:dues_unpaid",
         allowed=allow("shi", "zhen", "cun"),
         query=lambda c: {"org": c.a1.pk},
         label="members:dues_unpaid?org=a1",
-    ),  # fmt: skip
+        within="a1",
+    ),
     Case(
         "members:dues_unpaid",
         allowed=allow("shi", "cun2"),
         query=lambda c: {"org": c.b1.pk},
         label="members:dues_unpaid?org=b1",
-    ),  # fmt: skip
+        within="b1",
+    ),
     Case(
         "members:dues_branch",
         lambda c: {"org_id": c.a1_branch.pk},
         allow("shi", "zhen", "cun"),
         label="members:dues_branch:a1_branch",
-    ),  # fmt: skip
+        within="a1_branch",
+    ),
     Case(
         "members:dues_branch",
         lambda c: {"org_id": c.a2.pk},
         allow("shi", "zhen", "ducha"),
         label="members:dues_branch:a2",
-    ),  # fmt: skip
+        within="a2",
+    ),
     Case(
         "members:dues_branch",
         lambda c: {"org_id": c.a2.pk},
         allow("shi", "zhen"),
         method="post",
         data=_grid_post,
-        ok_status=(302,),
+        ok_status=302,
         label="members:dues_branch:a2:post",
-    ),  # fmt: skip
+        within="a2",
+        audit=("member.dues_payment",),
+    ),
     Case(
         "members:dues_totals",
         lambda c: {"org_id": c.a1.pk},
         allow("shi", "zhen", "cun"),
         label="members:dues_totals:a1",
-    ),  # fmt: skip
+        within="a1",
+    ),
     Case(
         "members:dues_totals",
         lambda c: {"org_id": c.b1.pk},
         allow("shi", "cun2"),
         label="members:dues_totals:b1",
+        within="b1",
     ),
     Case("members:dues_import", allowed=IMPORTERS),
     Case("members:dues_import_template", allowed=IMPORTERS),
@@ -103,73 +113,112 @@ CASES = [
         allowed=IMPORTERS,
         method="post",
         data=lambda c: {"token": "bogus"},
-        ok_status=(302,),
-    ),  # fmt: skip
-    Case("members:dues_member", _m("m_a1"), allow("shi", "zhen", "cun"), label="members:dues_member:a1"),
-    Case("members:dues_member", _m("m_a2"), allow("shi", "zhen", "ducha"), label="members:dues_member:a2"),
+        ok_status=302,
+        audit=(),
+    ),
+    Case(
+        "members:dues_member",
+        _m("m_a1"),
+        allow("shi", "zhen", "cun"),
+        label="members:dues_member:a1",
+        within="a1",
+    ),
+    Case(
+        "members:dues_member",
+        _m("m_a2"),
+        allow("shi", "zhen", "ducha"),
+        label="members:dues_member:a2",
+        within="a2",
+    ),
     Case(
         "members:dues_member",
         _m("m_b1"),
         allow("shi", "cun2"),
         method="post",
         data=lambda c: {"kind": "salaried", "base": "4000"},
-        ok_status=(302,),
+        ok_status=302,
         label="members:dues_member:b1:post",
-    ),  # fmt: skip
+        within="b1",
+        audit=("member.dues_profile",),
+    ),
     Case(
         "members:dues_pay",
         _m("m_a1"),
         allow("shi", "zhen", "cun"),
         method="post",
         data=lambda c: {"month": _month(), "amount": "15", "paid_on": timezone.localdate().isoformat()},
-        ok_status=(302,),
-    ),  # fmt: skip
-    Case("members:card", _m("m_a1"), allow("shi", "zhen", "cun"), label="members:card:a1"),
-    Case("members:card", _m("m_a2"), allow("shi", "zhen", "ducha"), label="members:card:a2"),
+        ok_status=302,
+        within="a1",
+        audit=("member.dues_payment",),
+    ),
+    Case("members:card", _m("m_a1"), allow("shi", "zhen", "cun"), label="members:card:a1", within="a1"),
+    Case("members:card", _m("m_a2"), allow("shi", "zhen", "ducha"), label="members:card:a2", within="a2"),
     Case(
         "members:card_revoke",
         _m("m_a1"),
         allow("shi", "zhen", "cun"),
         method="post",
-        ok_status=(302,),
+        ok_status=302,
         label="members:card_revoke:a1",
-    ),  # fmt: skip
+        within="a1",
+        audit=("member.card_revoke",),
+    ),
     Case(
         "members:card_revoke",
         _m("m_a2"),
         allow("shi", "zhen"),
         method="post",
-        ok_status=(302,),
+        ok_status=302,
         label="members:card_revoke:a2",
-    ),  # fmt: skip
+        within="a2",
+        audit=("member.card_revoke",),
+    ),
     Case("members:checkin_home", allowed=EVERYONE),
-    Case("members:checkin", _act("act_a1"), allow("shi", "zhen", "cun"), label="members:checkin:a1"),
-    Case("members:checkin", _act("act_a2"), allow("shi", "zhen", "ducha"), label="members:checkin:a2"),
+    Case(
+        "members:checkin",
+        _act("act_a1"),
+        allow("shi", "zhen", "cun"),
+        label="members:checkin:a1",
+        within="a1",
+    ),
+    Case(
+        "members:checkin",
+        _act("act_a2"),
+        allow("shi", "zhen", "ducha"),
+        label="members:checkin:a2",
+        within="a2",
+    ),
     Case(
         "members:checkin_scan",
         _act("act_a1"),
         allow("shi", "zhen", "cun"),
         method="post",
         data=lambda c: {"token": "bogus"},
-        ok_status=(302,),
+        ok_status=302,
         label="members:checkin_scan:a1",
-    ),  # fmt: skip
+        within="a1",
+        audit=(),
+    ),
     Case(
         "members:checkin_scan",
         _act("act_a2"),
         allow("shi", "zhen"),
         method="post",
         data=lambda c: {"token": "bogus"},
-        ok_status=(302,),
+        ok_status=302,
         label="members:checkin_scan:a2",
-    ),  # fmt: skip
+        within="a2",
+        audit=(),
+    ),
     Case(
         "members:checkin_manual",
         _act("act_a1"),
         allow("shi", "zhen", "cun"),
         method="post",
         data=lambda c: {"member": c["m_a1"].pk},
-        ok_status=(302,),
+        ok_status=302,
         label="members:checkin_manual:a1",
-    ),  # fmt: skip
+        within="a1",
+        audit=("activity.checkin",),
+    ),
 ]

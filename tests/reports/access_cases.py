@@ -52,13 +52,17 @@ ORG_SEES = {
 }
 
 CASES = [
-    Case("reports:dashboard", allowed=EVERYONE, ok_status=(200, 302)),
+    Case("reports:dashboard", allowed=EVERYONE, ok_status=302, status={"nobody": 200}),
     *[
-        Case("reports:dashboard_org", _org(k), v, query=_year, label=f"reports:dashboard_org:{k}")
+        Case("reports:dashboard_org", _org(k), v, query=_year, label=f"reports:dashboard_org:{k}", within=k)
         for k, v in ORG_SEES.items()
     ],
     Case(
-        "reports:dashboard_org", lambda c: {"org_id": 987654}, allow(), label="reports:dashboard_org:missing"
+        "reports:dashboard_org",
+        lambda c: {"org_id": 987654},
+        allow(),
+        label="reports:dashboard_org:missing",
+        within="missing",
     ),
     # Exports: seeing is not enough, the role must carry can_export (shi and zhen in the small city).
     Case(
@@ -67,27 +71,31 @@ CASES = [
         allow("shi"),
         query=_year,
         label="reports:dashboard_export:city",
-    ),  # fmt: skip
+        within="city",
+    ),
     Case(
         "reports:dashboard_export",
         lambda c: {"org_id": c.town_a.pk, "table": "domain"},
         allow("shi", "zhen"),
         query=_year,
         label="reports:dashboard_export:town_a",
-    ),  # fmt: skip
+        within="town_a",
+    ),
     Case(
         "reports:dashboard_export",
         lambda c: {"org_id": c.a1.pk, "table": "units"},
         allow("shi", "zhen"),
         query=_year,
         label="reports:dashboard_export:a1",
-    ),  # fmt: skip
+        within="a1",
+    ),
     Case(
         "reports:rankings_export",
         _org("city"),
         allow("shi"),
         query=_year,
         label="reports:rankings_export:city",
+        within="city",
     ),
     Case(
         "reports:rankings_export",
@@ -95,15 +103,35 @@ CASES = [
         allow("shi", "zhen"),
         query=_year,
         label="reports:rankings_export:town_a",
-    ),  # fmt: skip
+        within="town_a",
+    ),
     # Unit reports: the unit itself, its township, the city (and the inspector assigned to it).
     *[
-        Case("reports:unit_report", _org(k), ORG_SEES[k], query=_year, label=f"reports:unit_report:{k}")
+        Case(
+            "reports:unit_report",
+            _org(k),
+            ORG_SEES[k],
+            query=_year,
+            label=f"reports:unit_report:{k}",
+            within=k,
+        )
         for k in ("a1", "a2", "b1")
     ],
-    Case("reports:unit_report", _org("town_a"), allow(), query=_year, label="reports:unit_report:not_a_unit"),
     Case(
-        "reports:summary_report", _org("city"), allow("shi"), query=_year, label="reports:summary_report:city"
+        "reports:unit_report",
+        _org("town_a"),
+        allow(),
+        query=_year,
+        label="reports:unit_report:not_a_unit",
+        within="missing",
+    ),
+    Case(
+        "reports:summary_report",
+        _org("city"),
+        allow("shi"),
+        query=_year,
+        label="reports:summary_report:city",
+        within="city",
     ),
     Case(
         "reports:summary_report",
@@ -111,63 +139,82 @@ CASES = [
         allow("shi", "zhen"),
         query=_year,
         label="reports:summary_report:town_a",
-    ),  # fmt: skip
-    Case("reports:summary_report", _org("a1"), allow(), query=_year, label="reports:summary_report:unit"),
+        within="town_a",
+    ),
+    Case(
+        "reports:summary_report",
+        _org("a1"),
+        allow(),
+        query=_year,
+        label="reports:summary_report:unit",
+        within="missing",
+    ),
     Case("reports:batch_list", allowed=EVERYONE),
     Case(
         "reports:batch_start",
         method="post",
         data=lambda c: {"org": c.city.pk, "year": 2023},
         allowed=allow("shi"),
-        ok_status=(302,),
+        ok_status=302,
         label="reports:batch_start:city",
-    ),  # fmt: skip
+        within="city",
+        audit=("report_batch_start",),
+    ),
     Case(
         "reports:batch_start",
         method="post",
         data=lambda c: {"org": c.town_a.pk, "year": 2023},
         allowed=allow("shi", "zhen"),
-        ok_status=(302,),
+        ok_status=302,
         label="reports:batch_start:town_a",
-    ),  # fmt: skip
+        within="town_a",
+        audit=("report_batch_start",),
+    ),
     Case(
         "reports:batch_detail",
         lambda c: {"batch_id": c["batch_city"].pk},
         allow("shi"),
         label="reports:batch_detail:city",
+        within="city",
     ),
     Case(
         "reports:batch_detail",
         lambda c: {"batch_id": c["batch_town_a"].pk},
         allow("shi", "zhen"),
         label="reports:batch_detail:town_a",
-    ),  # fmt: skip
+        within="town_a",
+    ),
     Case(
         "reports:batch_progress",
         lambda c: {"batch_id": c["batch_city"].pk},
         allow("shi"),
         label="reports:batch_progress:city",
-    ),  # fmt: skip
+        within="city",
+    ),
     Case(
         "reports:batch_resume",
         lambda c: {"batch_id": c["batch_town_a"].pk},
         allow("shi", "zhen"),
         method="post",
-        ok_status=(302,),
+        ok_status=302,
         label="reports:batch_resume:town_a",
-    ),  # fmt: skip
+        within="town_a",
+        audit=("report_batch_resume",),
+    ),
     Case(
         "reports:archive_download",
         lambda c: {"archive_id": c["archive_a"].pk},
         allow("shi", "zhen"),
         label="reports:archive_download:town_a",
         setup=_archive_on_disk,
-    ),  # fmt: skip
+        within="town_a",
+    ),
     Case(
         "reports:archive_download",
         lambda c: {"archive_id": c["archive_b"].pk},
         allow("shi"),
         label="reports:archive_download:town_b",
         setup=_archive_on_disk,
-    ),  # fmt: skip
+        within="town_b",
+    ),
 ]
