@@ -367,7 +367,7 @@ CASES = [
         ok_status=302,
         label="income_confirm:a1",
         within="a1",
-        audit=("?",),
+        audit=("income.confirm",),
     ),
     Case(
         "pilot:income_return",
@@ -378,7 +378,7 @@ CASES = [
         ok_status=302,
         label="income_return:b1",
         within="b1",
-        audit=("?",),
+        audit=("income.return",),
     ),
     # 党建品牌: the unit writes; the level above publishes
     Case(
@@ -404,7 +404,7 @@ CASES = [
         ok_status=302,
         label="brand_case_add:b1",
         within="b1",
-        audit=("?",),
+        audit=("brand.case_add",),
     ),
     Case(
         "pilot:brand_case_photo",
