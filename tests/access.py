@@ -36,6 +36,8 @@ SEES = {
     "a1+b1": frozenset({"shi", "zhen", "cun", "cun2"}),
     # A town_a notice sent to 甲一村 and 甲二村: its sender and recipients.
     "a1+a2": frozenset({"shi", "zhen", "cun", "ducha"}),
+    # What is one person's own (their notifications): nobody else, not even the department.
+    "cun_own": frozenset({"cun"}),
     "missing": frozenset(),
 }
 

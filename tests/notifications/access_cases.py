@@ -15,9 +15,28 @@ def build(city):
 
 CASES = [
     Case("notifications:list", allowed=EVERYONE),
-    Case("notifications:list", allowed=EVERYONE, query=lambda c: {"unread": "1", "page": "x"}, label="list:bad-page"),
-    Case("notifications:open", lambda c: {"notification_id": c["note_cun"].pk}, allow("cun"), ok_status=(302,),
-         label="open:cun"),
-    Case("notifications:open", lambda c: {"notification_id": 987654}, allow(), label="open:missing"),
-    Case("notifications:mark_read", allowed=EVERYONE, method="post", ok_status=(302,)),
-]  # fmt: skip
+    Case(
+        "notifications:list",
+        allowed=EVERYONE,
+        query=lambda c: {"unread": "1", "page": "x"},
+        label="list:bad-page",
+    ),
+    Case(
+        "notifications:open",
+        lambda c: {"notification_id": c["note_cun"].pk},
+        allow("cun"),
+        ok_status=302,
+        label="open:cun",
+        within="cun_own",
+    ),
+    Case(
+        "notifications:open",
+        lambda c: {"notification_id": 987654},
+        allow(),
+        label="open:missing",
+        within="missing",
+    ),
+    Case(
+        "notifications:mark_read", allowed=EVERYONE, method="post", ok_status=302, audit=()
+    ),  # marking one's own list read is not audited
+]
