@@ -10,6 +10,13 @@
   var DB_NAME = "pb-outbox";
   var STORE = "reports";
   var main = document.getElementById("main");
+  var words = {};  // translated in templates/components/_report_i18n.html
+  try { words = JSON.parse(document.getElementById("report-i18n").textContent); } catch (e) { words = {}; }
+  function t(key, params) {
+    var s = words[key] || key;
+    Object.keys(params || {}).forEach(function (k) { s = s.split("%(" + k + ")s").join(String(params[k])); });
+    return s;
+  }
 
   // --- the outbox (IndexedDB) ---------------------------------------------------------------------
   function openDb() {
@@ -55,8 +62,8 @@
       el.hidden = !entries.length;
       if (entries.length) {
         var p = document.createElement("p");
-        p.textContent = "待发送 " + entries.length + " 项：" + entries.map(function (e) { return e.title; }).join("、") +
-          "。已保存在本机，网络恢复后自动发送，请勿清除浏览器数据。";
+        p.textContent = t("queued", { n: entries.length,
+          titles: entries.map(function (e) { return e.title; }).join(t("sep")) });
         el.appendChild(p);
       }
       return entries;
@@ -101,15 +108,15 @@
         return p.then(function () {
           return send(entry).then(function (res) {
             if (res.kept) {
-              if (res.login) { note("“" + entry.title + "”待发送：请先登录，登录后自动发送。", true); }
+              if (res.login) { note(t("login", { title: entry.title }), true); }
               return null;
             }
             return queueDelete(entry.key).then(function () {
               if (res.sent) {
-                note("已发送：" + entry.title, false);
+                note(t("sent", { title: entry.title }), false);
                 if (location.pathname === res.data.redirect) { location.reload(); }
               } else {
-                note("“" + entry.title + "”未能发送：" + (res.data.errors || []).join("；") + " 请打开该事项重新报送。", true);
+                note(t("refused", { title: entry.title, errors: (res.data.errors || []).join(" ") }), true);
               }
             });
           });
@@ -190,13 +197,13 @@
         li.appendChild(img);
       }
       var span = document.createElement("span");
-      span.textContent = f.name + "（" + Math.max(1, Math.round(f.size / 1024)) + " KB）";
+      span.textContent = t("size", { name: f.name, kb: Math.max(1, Math.round(f.size / 1024)) });
       li.appendChild(span);
       var rm = document.createElement("button");
       rm.type = "button";
       rm.className = "btn btn-small";
-      rm.textContent = "移除";
-      rm.setAttribute("aria-label", "移除 " + f.name);
+      rm.textContent = t("remove");
+      rm.setAttribute("aria-label", t("removeName", { name: f.name }));
       rm.addEventListener("click", function () { chosen[input.name].splice(i, 1); previews(input); });
       li.appendChild(rm);
       ul.appendChild(li);
@@ -275,7 +282,7 @@
       showErrors([]);
       return showQueue();
     }, function () {
-      showErrors(["网络不通，且本机无法保存待发送的报送，请联网后再提交。"]);
+      showErrors([t("noStore")]);
     });
   }
 
@@ -293,11 +300,11 @@
           chosen[k] = chosen[k].filter(function (f) { return refused.indexOf(f.name) < 0; });
         });
         inputs.forEach(previews);
-        showErrors(res.data.errors || ["报送未成功，请检查后重试。"]);
+        showErrors(res.data.errors || [t("failed")]);
         return null;
       }
-      if (res.login) { showErrors(["登录已失效，请重新登录后再提交。"]); return null; }
-      if (res.status) { showErrors(["提交未成功（" + res.status + "），请刷新页面后重试。"]); return null; }
+      if (res.login) { showErrors([t("loginLost")]); return null; }
+      if (res.status) { showErrors([t("status", { status: res.status })]); return null; }
       return keep(entry);
     }).then(function () { submit.disabled = false; });
   });
