@@ -30,6 +30,7 @@ def test_my_score_card_shows_the_latest_published_score_grade_ranks_and_why(publ
     # first of its own township (the only village in 乙镇).
     assert "我的得分" in html and "22.00" in html and "2023年第3季度总分" in html and "后进" in html
     assert "乡镇内第 1 名 / 领域内第 2 名 / 全市第 2 名" in html
+    assert "未定星" in html  # no 堡垒指数 published: the stars say so, not "0 星"
     assert "比上季度（2023Q2）上升 10 分，主要来自：任务完成率 +10。" in html
     assert f'href="{reverse("assessments:unit_result", args=[c.b1.pk])}?period=2023Q3"' in html
 
@@ -53,3 +54,18 @@ def test_the_score_menu_goes_straight_to_the_units_own_page(published, client):
     assert "请在组织页面查看" not in index and f'href="{own}"' in index
     client.force_login(c.users["zhen"])  # the level above keeps the rankings page
     assert f'href="{reverse("assessments:index")}"' in client.get(reverse("branches:home")).content.decode()
+
+
+def test_the_stars_are_those_of_the_latest_published_fortress_index(published, client):
+    from assessments.models import RunStatus, Scheme, ScoreResult, ScoreRun
+
+    c = published
+    scheme = Scheme.objects.get()
+    for year, stars, label, total in (("2022", 3, "三星", "75.00"), ("2023", 4, "四星", "86.50")):
+        run = ScoreRun.objects.create(period=year, kind="fortress", scheme=scheme, status=RunStatus.PUBLISHED)
+        ScoreResult.objects.create(run=run, organization=c.b1, period=year, kind="fortress", scheme_version=1,
+                                   base=total, total=total, grade=label, grade_label=label, stars=stars)  # fmt: skip
+    client.force_login(c.users["cun2"])
+    html = client.get(reverse("branches:home")).content.decode()
+    card = html[html.index("我的得分") :]
+    assert "★★★★</span> 四星" in card and "2023年度堡垒指数 86.50" in card and "三星" not in card
