@@ -250,7 +250,22 @@ def run_batch(env, cmd) -> dict:
         worker.wait(timeout=60)
 
 
+def _args():
+    """``--help`` prints the options and exits before anything runs (``--inner`` is internal)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument(
+        "--no-batch", action="store_true", help="only the renders (SQLite; no PostgreSQL, Redis, Celery)"
+    )
+    ap.add_argument(
+        "--inner", choices=("ours", "naive", "naive-nohb", "batch", "ours-nohb"), help=argparse.SUPPRESS
+    )
+    return ap.parse_args()
+
+
 if __name__ == "__main__":
+    _args()
     if "--inner" in sys.argv:
         stage = sys.argv[sys.argv.index("--inner") + 1]
         {"ours": inner_ours, "naive": lambda: inner_naive(False), "naive-nohb": lambda: inner_naive(True),
