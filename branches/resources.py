@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources
 from import_export.widgets import DateWidget, ForeignKeyWidget, IntegerWidget
 
+from config.dbstats import analyze_after_bulk_load
+
 from . import services
 from .models import BranchType, Organization
 
@@ -52,6 +54,7 @@ class OrganizationResource(resources.ModelResource):
         # Rows are written through the services; a last set-based pass keeps every township link right.
         if not result.has_errors() and not result.has_validation_errors():
             services.organization_relink_townships()
+            analyze_after_bulk_load(Organization, rows=len(dataset))
 
     def dehydrate_parent_code(self, org):
         parent = Organization.objects.get_parent(org)

@@ -214,4 +214,8 @@ def restore(*, in_path: Path, db: dict, media_root: Path, key: bytes) -> dict:
                               "-d", db["NAME"], str(dump)], env=env, capture_output=True, text=True)  # fmt: skip
         if res.returncode:
             raise BackupError(f"pg_restore 失败：{res.stderr.strip()[-500:]}")
+    # pg_restore brings no planner statistics: ANALYZE as after every bulk load (config.dbstats;
+    # this database need not be Django's connection, hence psycopg here).
+    with psycopg.connect(**{k: v for k, v in conninfo.items() if v}, autocommit=True) as conn:
+        conn.execute("ANALYZE")
     return {"media_files": files}

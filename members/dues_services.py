@@ -18,6 +18,7 @@ from branches.audit import audit_bulk, audit_record
 from branches.middleware import current_ip
 from branches.models import Organization
 from branches.policy import Action, person, require
+from config.dbstats import analyze_after_bulk_load
 
 from . import bulk, dues_importing
 from .dues import (
@@ -306,6 +307,7 @@ def dues_import_confirm(*, actor, token: str) -> dues_importing.DuesPlan:
                 plan = dues_importing.build_plan(fh, data.get("n", "statement" + data["e"]), user=actor)
             if plan.ok:
                 dues_import_apply(plan, actor=actor, filename=data.get("n", ""))
+                analyze_after_bulk_load(DuesPayment, rows=len(plan.new))
     finally:
         if path.exists():
             os.unlink(path)

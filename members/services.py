@@ -23,6 +23,7 @@ from branches import sheets
 from branches.audit import audit_bulk, audit_record, diff
 from branches.models import AuditEvent, Organization
 from branches.policy import Action, allows, is_system, person, require
+from config.dbstats import analyze_after_bulk_load
 
 from . import bulk, importing, resident_id, rules
 from .crypto import blind_index
@@ -581,6 +582,8 @@ def roster_import_confirm(*, actor, token: str) -> importing.ImportPlan:
                 plan = importing.build_plan(fh, name, user=actor)
             if plan.ok:
                 importing.apply_plan(plan, actor=actor)
+                c = plan.counts
+                analyze_after_bulk_load(Member, rows=c["new"] + c["updated"])
     finally:
         if path.exists():
             os.unlink(path)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from branches.audit import audit_record
 from branches.models import Organization, OrgStatus
 from branches.policy import CITY, Action, Scope, require, role_orgs
+from config.dbstats import analyze_after_bulk_load
 
 from .evidence import CheckedFile
 from .models import (
@@ -116,6 +117,7 @@ def checklist_generate(*, actor=None, period: date, scope: Scope = CITY) -> int:
                 created += max(cur.rowcount, 0)
         if created:
             ChecklistItem.objects.filter(period=period).mark_late()
+        analyze_after_bulk_load(ChecklistItem, rows=created)
     log.info("checklist %s: %s items created", period.strftime("%Y-%m"), created)
     return created
 

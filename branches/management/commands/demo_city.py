@@ -21,6 +21,7 @@ from django.utils import timezone
 from branches.demo import DEMO_PASSWORD, build_tree
 from branches.models import Organization
 from branches.registry import APPS
+from config.dbstats import analyze_after_bulk_load
 
 
 class Command(BaseCommand):
@@ -67,6 +68,9 @@ class Command(BaseCommand):
                 t = time.perf_counter()
                 mod.build(ctx)
                 self.stdout.write(f"  {app}: {time.perf_counter() - t:.1f} 秒")
+        t = time.perf_counter()
+        if analyze_after_bulk_load():  # after the commit: every table's planner statistics
+            self.stdout.write(f"  ANALYZE: {time.perf_counter() - t:.1f} 秒")
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示城市（{ctx.today:%Y-%m-%d}）已建成，用时 {time.perf_counter() - started:.1f} 秒。"
