@@ -185,6 +185,7 @@ class ScoreRunAdmin(admin.ModelAdmin):
 @admin.register(models.AssessorEntry)
 class AssessorEntryAdmin(admin.ModelAdmin):
     list_display = ["organization", "period", "code", "stage", "value", "entered_by", "entered_at"]
+    list_select_related = ["organization", "entered_by"]
     list_filter = ["period", "code", "stage"]
     raw_id_fields = ["organization"]
     readonly_fields = ["entered_by", "entered_at"]

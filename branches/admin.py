@@ -163,6 +163,7 @@ class RoleAdmin(admin.ModelAdmin):
     ``role_revoke``: each leaves an audit row with its flags (full-ID access included)."""
 
     list_display = ["user", "kind", "organization", "can_export", "can_view_full_id", "granted_at"]
+    list_select_related = ["user", "organization"]
     list_filter = ["kind", "can_export", "can_view_full_id"]
     search_fields = ["user__username", "user__first_name", "organization__name", "organization__code"]
     autocomplete_fields = ["user", "organization"]
@@ -236,6 +237,8 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "changes",
     ]  # fmt: skip  (the trail's columns in reading order)
     list_filter = [AuditActionFilter, "content_type"]
+    # actor and organization are nullable: Django's default select_related() skips them (N+1)
+    list_select_related = ["actor", "content_type", "organization"]
 
     @admin.display(description=_("操作"), ordering="action")
     def action_label(self, obj):
@@ -248,6 +251,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 @admin.register(ExportLog)
 class ExportLogAdmin(ReadOnlyAdmin):
     list_display = ["at", "user", "ip_address", "what", "rows"]
+    list_select_related = ["user"]
     search_fields = ["user__username", "what"]
     date_hierarchy = "at"
 

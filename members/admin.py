@@ -155,6 +155,7 @@ class PioneerSchemeAdmin(AuditedAdminMixin, admin.ModelAdmin):
 @admin.register(PioneerScore)
 class PioneerScoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["member", "year", "total", "stars", "vetoed"]
+    list_select_related = ["member"]
     list_filter = ["year", "stars", "vetoed"]
     raw_id_fields = ["member"]
     readonly_fields = ["member", "scheme", "year", "total", "stars", "vetoed", "breakdown", "computed_at"]
@@ -166,6 +167,7 @@ class PioneerScoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(CareVisit)
 class CareVisitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["member", "visited_on", "visitor"]
+    list_select_related = ["member"]
     raw_id_fields = ["member"]
     date_hierarchy = "visited_on"
 
@@ -173,6 +175,7 @@ class CareVisitAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(CarePayment)
 class CarePaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["member", "paid_on", "amount", "approver"]
+    list_select_related = ["member"]
     raw_id_fields = ["member"]
     date_hierarchy = "paid_on"
 

@@ -25,6 +25,7 @@ class PlanAdmin(AuditedAdminMixin, admin.ModelAdmin):
 @admin.register(m.PlanYear)
 class PlanYearAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["year", "theme", "plan"]
+    list_select_related = ["plan"]
     inlines = [GoalInline]
 
 
@@ -32,6 +33,7 @@ class PlanYearAdmin(AuditedAdminMixin, admin.ModelAdmin):
 class TaskAdmin(AuditedAdminMixin, LoggedImportExportMixin, admin.ModelAdmin):
     resource_classes = [TaskResource]
     list_display = ["code", "title", "plan_year", "element", "function", "cadence", "is_common", "is_active"]
+    list_select_related = ["plan_year"]
     list_filter = ["plan_year", "element", "function", "cadence", "is_common", "is_active"]
     search_fields = ["code", "title"]
     autocomplete_fields = ["excluded_orgs"]
@@ -53,6 +55,13 @@ class ChecklistItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 # recipients) are read-only here; the rest are plain records, edited with an audit row each.
 SERVICED = {m.Activity, m.Brand, m.MeetingDecision, m.Commitment, m.Notice, m.WeeklyMeeting}
 
+
+def _listed_fks(model, fields) -> list[str]:
+    """The foreign keys among the listed columns: fetched with the page (no query per row)."""
+    names = {f.name for f in model._meta.get_fields() if f.many_to_one and not f.auto_created}
+    return [f for f in fields if f in names]
+
+
 for model, fields in [
     (m.Commitment, ["content", "organization", "year", "percent", "fulfilled"]),
     (m.CollectiveIncome, ["organization", "year", "income", "target", "is_lagging", "is_weak"]),
@@ -70,5 +79,6 @@ for model, fields in [
         model,
         type(f"{model.__name__}Admin", (ReadOnlyAdminMixin if model in SERVICED else AuditedAdminMixin, admin.ModelAdmin), {"list_display": fields, "raw_id_fields": [
             f.name for f in model._meta.get_fields() if (f.many_to_one or f.many_to_many) and not f.auto_created and
-            f.related_model._meta.model_name in ("organization", "member", "user")]}),
+            f.related_model._meta.model_name in ("organization", "member", "user")],
+        "list_select_related": _listed_fks(model, fields)}),
     )  # fmt: skip
