@@ -1,6 +1,5 @@
 """Member figures on the organization page and the home page (fixed number of queries)."""
 
-from django.core.cache import cache
 from django.db.models import Max
 from django.utils import timezone
 
@@ -9,7 +8,7 @@ from branches.registry import Panel
 
 from . import panels_life
 from .models import PioneerScheme, SchemeStatus
-from .selectors import care_totals, member_rates
+from .selectors import care_totals, member_rates, member_rates_cached
 
 
 def rating_year() -> int:
@@ -54,13 +53,7 @@ def home_panels(request):
         return []
     year = rating_year()
     paths = [r.path for r in roots]
-    # Headline figures over a whole subtree (the city: 150,000 members) change slowly; the home
-    # page shows them up to a minute old rather than aggregating on every visit.
-    key = f"members:home-rates:{year}:{'|'.join(paths)}"
-    rates = cache.get(key)
-    if rates is None:
-        rates = member_rates(org_paths=paths, year=year)
-        cache.set(key, rates, 60)
+    rates = member_rates_cached(org_paths=paths, year=year)  # up to a minute old
     return [
         Panel(
             "members/_panel_home.html", {"year": year, "rows": [(r, rates[r.path]) for r in roots]}, order=30

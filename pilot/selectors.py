@@ -94,9 +94,9 @@ def completion_by_org(period_start: date, period_end: date, scope: Scope = CITY)
 def _member_totals(scope: Scope, year: int) -> tuple[int, int, int]:
     """(members, e-ID authenticated, rated in the five-star scheme) over the subtrees — the one place
     member figures are read, through ``members.selectors.member_rates``."""
-    from members.selectors import member_rates
+    from members.selectors import member_rates_cached
 
-    rates = member_rates(org_paths=list(scope.prefixes), year=year).values()
+    rates = member_rates_cached(org_paths=list(scope.prefixes), year=year).values()
     return (sum(r.members for r in rates), sum(r.eid for r in rates), sum(r.rated for r in rates))
 
 

@@ -7,7 +7,6 @@ Each function makes a fixed number of queries whatever the number of units.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -17,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments import selectors as assessments_selectors
-from branches.models import Domain, Element, Level, Organization, OrgStatus
+from branches.models import Domain, Level, Organization, OrgStatus
 from branches.policy import Scope
 from branches.scoping import get_visible_or_404
 from members import selectors as members_selectors
 from pilot import selectors as pilot_selectors
-from pilot.models import Brand, CollectiveIncome, Function, Honor, ServiceCenterProject, late_q
+from pilot.models import Brand, CollectiveIncome, Honor, ServiceCenterProject, late_q
 
 
 def default_year() -> int:
@@ -324,133 +323,6 @@ def goals(*, org: Organization, year: int) -> list[dict]:
     ]
 
 
-# --- the dashboards (四全) -----------------------------------------------------------------------
-
-
-@dataclass
-class Slice:
-    """One row of a "全x" table: a township, a domain, an element or a function."""
-
-    key: str
-    label: str
-    units: int = 0
-    done: int = 0
-    late: int = 0
-    open: int = 0
-    total: int = 0
-    org_id: int | None = None
-    scores: list = field(default_factory=list)
-
-    @property
-    def rate(self):
-        return _pct(self.done, self.total)
-
-    @property
-    def late_rate(self):
-        return _pct(self.late, self.total)
-
-    @property
-    def avg_score(self):
-        s = [x for x in self.scores if x is not None]
-        return (sum(Decimal(x) for x in s) / len(s)).quantize(Decimal("0.1")) if s else None
-
-
-def _add(slice_: Slice, c: dict | None):
-    if c:
-        slice_.done += c["done"]
-        slice_.late += c["late"]
-        slice_.open += c["open"]
-        slice_.total += c["total"]
-
-
-def dashboard(*, user, org: Organization, year: int) -> dict:
-    """The four "all"s for ``org`` (city, township or unit) and headline rates against targets."""
-    units = list(units_under(user=user, org=org))
-    comp = completion(org=org, year=year)
-    ranks = {r["org_id"]: r for r in rankings(user=user, org=org, year=year)}
-    by_town: dict[int, Slice] = {}
-    domains = dict(Domain.choices)
-    by_domain: dict[str, Slice] = {}
-    unit_rows = []
-    for u in units:
-        c = comp.get(u.pk)
-        t = u.township
-        tkey = t.pk if t else 0
-        if tkey not in by_town:
-            by_town[tkey] = Slice(str(tkey), t.name if t else _("市直"), org_id=t.pk if t else None)
-        if u.domain not in by_domain:
-            by_domain[u.domain] = Slice(u.domain, str(domains.get(u.domain, _("其他"))))
-        score = ranks.get(u.pk, {}).get("score")
-        for sl in (by_town[tkey], by_domain[u.domain]):
-            sl.units += 1
-            _add(sl, c)
-            sl.scores.append(score)
-        unit_rows.append(
-            {
-                "org": u,
-                "township": t.name if t else "",
-                "domain": u.get_domain_display(),
-                "rate": c["rate"] if c else None,
-                "done": c["done"] if c else 0,
-                "late": c["late"] if c else 0,
-                "open": c["open"] if c else 0,
-                "score": score,
-            }
-        )
-    by_element = _slices(Element.choices, completion_by(org=org, year=year, field_name="element"))
-    by_function = _slices(Function.choices, completion_by(org=org, year=year, field_name="function"))
-    ranked = sorted(
-        (r for r in unit_rows if r["rate"] is not None), key=lambda r: (-r["rate"], r["org"].path)
-    )
-    totals = Slice("all", org.name, units=len(units))
-    for c in comp.values():
-        _add(totals, c)
-    return {
-        "org": org,
-        "year": year,
-        "units": unit_rows,
-        "totals": totals,
-        "by_township": sorted(by_town.values(), key=lambda sl: sl.label) if org.level != Level.UNIT else [],
-        "by_domain": sorted(
-            by_domain.values(), key=lambda sl: list(domains).index(sl.key) if sl.key in domains else 99
-        ),
-        "by_element": by_element,
-        "by_function": by_function,
-        "fastest": ranked[:5],
-        "slowest": list(reversed(ranked[-5:])) if len(ranked) > 5 else list(reversed(ranked)),
-        "headline": headline(user=user, org=org, year=year, totals=totals),
-        "double_five": double_five_latest(user=user, org=org, year=year),
-    }
-
-
-def _slices(keys, data: dict) -> list[Slice]:
-    out = []
-    for k, label in keys:
-        sl = Slice(k, str(label))
-        c = data.get(k)
-        if c:
-            sl.units = c["units"]
-            _add(sl, c)
-        out.append(sl)
-    return out
-
-
-def headline(*, user, org: Organization, year: int, totals: Slice) -> list[dict]:
-    """Headline rates against the year's targets: the plan's goals (pilot) plus rectification on
-    time and mass satisfaction (assessments)."""
-    rows = goals(org=org, year=year)
-    f = findings(user=user, org=org, year=year)
-    sat = satisfaction(user=user, org=org, year=year)
-    rows.append({"key": "rectify", "label": _("问题按期整改率（%）"), "value": f["on_time_rate"] if f else None,
-                 "target": None, "met": False, "pct": True})  # fmt: skip
-    rows.append({"key": "satisfaction", "label": _("群众满意度（%）"), "value": sat["rate"] if sat else None,
-                 "target": None, "met": False, "pct": True})  # fmt: skip
-    if not any(r["key"] == "checklist_completion" for r in rows):
-        rows.append({"key": "checklist_completion", "label": _("一月一清单完成率（%）"), "value": totals.rate,
-                     "target": None, "met": False, "pct": True})  # fmt: skip
-    return rows
-
-
 # --- the reports ---------------------------------------------------------------------------------
 
 
@@ -475,18 +347,3 @@ def unit_report(*, user, org: Organization, year: int) -> dict:
         "generated_at": timezone.localtime(),
         "issuer": _("中共示范市委组织部"),
     }
-
-
-def city_summary(*, user, org: Organization, year: int) -> dict:
-    """The city (or township) summary: townships and domains side by side, rankings, lagging list."""
-    data = dashboard(user=user, org=org, year=year)
-    data.update(
-        {
-            "rankings": rankings(user=user, org=org, year=year),
-            "lagging": lagging_list(user=user, org=org, year=year),
-            "fortress_lagging": fortress_lagging(user=user, org=org, year=year),
-            "generated_at": timezone.localtime(),
-            "issuer": _("中共示范市委组织部"),
-        }
-    )
-    return data

@@ -25,7 +25,7 @@ from branches.models import Level, Organization, OrgStatus
 from branches.policy import Action, allows, person, require
 from config.jobs import enqueue
 
-from . import charts, pdf, selectors
+from . import charts, dashboards, pdf, selectors
 from .models import BatchStatus, FileStatus, ReportBatch, ReportFile, TownshipArchive
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def unit_report_pdf(*, user, org: Organization, year: int) -> bytes:
 
 def summary_pdf(*, user, org: Organization, year: int) -> bytes:
     """The city (or township) summary report as PDF bytes."""
-    ctx = selectors.city_summary(user=user, org=org, year=year)
+    ctx = dashboards.city_summary(user=user, org=org, year=year)
     ctx["charts"] = charts.dashboard_charts(ctx)
     return pdf.render_pdf("reports/pdf/city_summary.html", ctx)
 

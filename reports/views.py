@@ -19,7 +19,7 @@ from branches.policy import Action, allows, orgs_for
 from branches.scoping import get_visible_or_404
 from config.downloads import private_file_response
 
-from . import charts, selectors, services
+from . import charts, dashboards, selectors, services
 from .models import ReportBatch, TownshipArchive
 
 
@@ -43,7 +43,7 @@ def dashboard(request):
 def dashboard_org(request, org_id: int):
     org = selectors.org_get(user=request.user, org_id=org_id)
     year = _year(request)
-    data = selectors.dashboard(user=request.user, org=org, year=year)
+    data = dashboards.dashboard_cached(user=request.user, org=org, year=year)
     return render(
         request,
         "reports/dashboard.html",
@@ -74,7 +74,7 @@ def dashboard_export(request, org_id: int, table: str):
     if not allows(request.user, Action.EXPORT, org):
         raise PermissionDenied
     year = _year(request)
-    data = selectors.dashboard(user=request.user, org=org, year=year)
+    data = dashboards.dashboard(user=request.user, org=org, year=year)
     if table == "units":
         headers = [
             _("单位"),
@@ -88,8 +88,8 @@ def dashboard_export(request, org_id: int, table: str):
         ]
         rows = [
             [
-                r["org"].name,
-                r["org"].code,
+                r["name"],
+                r["code"],
                 r["township"],
                 r["domain"],
                 r["done"],

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -56,14 +57,38 @@ def test_dashboard_query_count_does_not_grow_with_units(client, small_city, djan
     client.force_login(small_city.users["shi"])
     publish_annual([small_city.a1, small_city.a2, small_city.b1])
     _dash(client, small_city.city)  # warm caches (content types, sessions)
+    cache.clear()  # the figures themselves are computed: the cold path is what must not grow
     with django_assert_max_num_queries(40) as small:
         assert _dash(client, small_city.city).status_code == 200
     n_small = len(small.captured_queries)
     for i in range(15):
         make_org(small_city.town_b, name=f"乙镇新村{i}", domain=Domain.VILLAGE)
+    cache.clear()
     with django_assert_max_num_queries(n_small) as big:
         assert _dash(client, small_city.city).status_code == 200
     assert len(big.captured_queries) == n_small
+    with django_assert_max_num_queries(n_small - 10):  # within the minute: from the cache
+        html = _dash(client, small_city.city).content.decode()
+    assert "数据统计于" in html
+
+
+def test_dashboard_cache_is_kept_apart_per_viewer_scope(client, small_city):
+    """The figures cached for the department's view of a township never answer for the township's
+    own secretary (another scope: its own entry), nor let anyone past the 404."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    publish_annual([small_city.a1, small_city.a2, small_city.b1])
+    client.force_login(small_city.users["shi"])
+    _dash(client, small_city.town_a)
+    with CaptureQueriesContext(connection) as shi_warm:
+        _dash(client, small_city.town_a)
+    client.force_login(small_city.users["zhen"])
+    assert _dash(client, small_city.city).status_code == 404
+    with CaptureQueriesContext(connection) as zhen_first:
+        html = _dash(client, small_city.town_a).content.decode()
+    assert len(zhen_first.captured_queries) > len(shi_warm.captured_queries) + 10  # computed, not shi's
+    assert "甲一村党总支" in html and "乙镇" not in html
 
 
 def test_unit_report_download_is_a_pdf_for_its_own_unit(client, small_city):
