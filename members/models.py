@@ -57,7 +57,7 @@ class MemberQuerySet(ScopedQuerySet):
         return self.filter(resident_id_hash=blind_index(resident_id.normalize(value)))
 
 
-class Member(models.Model):
+class Member(resident_id.ResidentIdMixin, models.Model):
     name = models.CharField(_("姓名"), max_length=40, db_index=True)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
     ethnicity = models.CharField(_("民族"), max_length=20, default="汉族")
@@ -109,16 +109,6 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs):
-        if self.resident_id:
-            self.resident_id = resident_id.normalize(self.resident_id)
-            self.resident_id_hash = blind_index(self.resident_id)
-        super().save(*args, **kwargs)
-
-    @property
-    def resident_id_masked(self) -> str:
-        return resident_id.mask(self.resident_id)
 
     @property
     def is_current(self) -> bool:

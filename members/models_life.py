@@ -16,7 +16,7 @@ from branches.models import Organization
 from branches.scoping import ScopedQuerySet, scope_q
 
 from . import resident_id
-from .crypto import EncryptedCharField, blind_index
+from .crypto import EncryptedCharField
 from .models import Category, Education, Gender, Member
 
 
@@ -234,7 +234,7 @@ class DevelopmentQuerySet(ScopedQuerySet):
     pass
 
 
-class Development(models.Model):
+class Development(resident_id.ResidentIdMixin, models.Model):
     """One person's path from application to full membership (发展党员), 25 steps.
 
     The person's data is entered once, at the application, with the resident ID validated;
@@ -283,16 +283,6 @@ class Development(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs):
-        if self.resident_id:
-            self.resident_id = resident_id.normalize(self.resident_id)
-            self.resident_id_hash = blind_index(self.resident_id)
-        super().save(*args, **kwargs)
-
-    @property
-    def resident_id_masked(self) -> str:
-        return resident_id.mask(self.resident_id)
 
     @property
     def due_step_name(self) -> str:

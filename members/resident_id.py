@@ -96,3 +96,20 @@ def area_known(area: str) -> bool:
     from stdnum import numdb
 
     return any(props for _part, props in numdb.get("cn/loc").info(area))
+
+
+class ResidentIdMixin:
+    """A model holding a person's resident ID (encrypted ``resident_id``) and its blind index
+    (``resident_id_hash``): saved in one spelling with the index kept in step, shown masked."""
+
+    def save(self, *args, **kwargs):
+        if self.resident_id:
+            from .crypto import blind_index
+
+            self.resident_id = normalize(self.resident_id)
+            self.resident_id_hash = blind_index(self.resident_id)
+        super().save(*args, **kwargs)
+
+    @property
+    def resident_id_masked(self) -> str:
+        return mask(self.resident_id)
