@@ -169,11 +169,6 @@ def make_mapper(ind: Indicator):
     return lambda raw: zero if raw is None else f(raw)
 
 
-def points_for(ind: Indicator, raw: Decimal | None) -> Decimal:
-    """How many points the raw value earns under the indicator's mapping."""
-    return make_mapper(ind)(raw)
-
-
 def grade_for(bands: list[GradeBand], total: Decimal, *, vetoed: bool, innovation: bool) -> GradeBand | None:
     """The best band the total reaches (bands ordered best first). A veto gives the band marked
     后进 when there is one, otherwise no band; a total below every band gets no band."""

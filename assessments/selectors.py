@@ -19,7 +19,6 @@ from branches.scoping import get_visible_or_404
 from .models import (
     Finding,
     FindingStatus,
-    Inspection,
     RunStatus,
     SchemeKind,
     ScoreResult,
@@ -153,12 +152,6 @@ def city_overview(*, user, period: str, kind: str = SchemeKind.SUPERVISION) -> d
     return {"townships": by_town, "domains": by_domain, "total": total}
 
 
-def result_get(*, user, result_id: int) -> ScoreResult:
-    return get_visible_or_404(
-        ScoreResult.objects.visible_to(user).select_related("organization", "run__scheme"), pk=result_id
-    )
-
-
 def runs_list(*, limit: int = 30):
     return list(ScoreRun.objects.select_related("scheme").order_by("-created_at", "-id")[:limit])
 
@@ -210,12 +203,6 @@ def finding_get(*, user, finding_id: int) -> Finding:
     return get_visible_or_404(
         Finding.objects.visible_to(user).select_related("organization", "inspection__inspector"),
         pk=finding_id,
-    )
-
-
-def inspection_get(*, user, inspection_id: int) -> Inspection:
-    return get_visible_or_404(
-        Inspection.objects.visible_to(user).select_related("organization", "inspector"), pk=inspection_id
     )
 
 

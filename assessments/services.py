@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from branches.audit import audit_record
 from branches.models import Domain, Organization
-from branches.policy import Action, allows, require
+from branches.policy import Action, require
 
 from .models import (
     KIND_CADENCE,
@@ -199,14 +199,6 @@ def scheme_new_version(*, actor, scheme: Scheme) -> Scheme:
     new.branch_types.set(scheme.branch_types.all())
     audit_record(actor=actor, action="scheme_new_version", obj=new)
     return new
-
-
-def scheme_for(*, year: int, kind: str) -> Scheme:
-    """The broadest published scheme of a year and kind (a run's ``scheme``)."""
-    schemes = published_schemes(year=year, kind=kind)
-    if not schemes:
-        raise ValidationError(no_published_scheme(year=year, kind=kind))
-    return schemes[0]
 
 
 # --- score runs ---------------------------------------------------------------------------------
@@ -418,11 +410,6 @@ def standard_verify(*, actor, check: StandardCheck, met: bool, note="") -> Stand
 
 
 # --- inspections, findings, appeals ----------------------------------------------------------------
-
-
-def can_inspect(user, org: Organization) -> bool:
-    """Inspectors and leaders on their assigned units; the department and townships below them."""
-    return allows(user, Action.INSPECT, org)
 
 
 def _checked_upload(upload):

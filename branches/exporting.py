@@ -29,19 +29,6 @@ def safe_cell(value):
     return value
 
 
-def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence], sheet: str = "Sheet1") -> tuple[bytes, int]:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet[:31])
-    ws.append([safe_cell(h) for h in headers])
-    n = 0
-    for row in rows:
-        ws.append([safe_cell(v) for v in row])
-        n += 1
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue(), n
-
-
 def xlsx_bytes_sheets(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> tuple[bytes, int]:
     """Several sheets in one workbook; the count is the first sheet's rows (what the export logs)."""
     wb = Workbook(write_only=True)

@@ -14,7 +14,6 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
@@ -85,13 +84,6 @@ class BranchType(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-def _paths_q(paths, field: str) -> Q:
-    q = Q()
-    for p in paths:
-        q |= Q(**{f"{field}__startswith": p})
-    return q
 
 
 class OrganizationQuerySet(MP_NodeQuerySet):

@@ -53,10 +53,6 @@ def enqueue_on_commit(task, *args, **kwargs) -> None:
     transaction.on_commit(lambda: enqueue(task, *args, **kwargs))
 
 
-def deferred_count() -> int:
-    return _deferred.get()
-
-
 class DeferredJobsMiddleware:
     """After a request whose job could not be sent, tell the user it is saved and will be queued
     automatically (placed after MessageMiddleware so the message is stored with the response)."""

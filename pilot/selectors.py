@@ -29,7 +29,6 @@ from .models import (
     CenterStage,
     ChecklistItem,
     CollectiveIncome,
-    Element,
     GoalMetric,
     IncomeStatus,
     ItemStatus,
@@ -377,14 +376,6 @@ def township_summary(*, user, period: date, domain: str = "", element: str = "")
         r["reported_pct"] = round(100 * (r["accepted"] + r["submitted"]) / r["total"]) if r["total"] else 0
         out.append(r)
     return out
-
-
-def element_choices():
-    return Element.choices
-
-
-def report_count(*, item) -> int:
-    return ProgressReport.objects.filter(item=item).count()
 
 
 def income_below_target(*, user, year: int):

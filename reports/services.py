@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from branches.audit import audit_record
 from branches.models import Level, Organization, OrgStatus
-from branches.policy import Action, allows, person, require
+from branches.policy import Action, person, require
 from config.jobs import enqueue
 
 from . import charts, dashboards, pdf, selectors
@@ -61,11 +61,6 @@ def summary_pdf(*, user, org: Organization, year: int) -> bytes:
     ctx = dashboards.city_summary(user=user, org=org, year=year)
     ctx["charts"] = charts.dashboard_charts(ctx)
     return pdf.render_pdf("reports/pdf/city_summary.html", ctx)
-
-
-def can_run_batch(user, org: Organization) -> bool:
-    """The department runs batches for the city; a township secretary for their township."""
-    return allows(user, Action.RUN_REPORTS, org)
 
 
 @transaction.atomic
