@@ -283,7 +283,7 @@ def seed_default_schemes(year: int, *, publish: bool = True) -> list[Scheme]:
                     requires_innovation=inn,
                     quota_percent=q,
                     is_lagging=lag,
-                )  # fmt: skip
+                )
                 for c, lbl, m, st, inn, q, lag in BANDS[bands]
             ]
         )

@@ -171,7 +171,7 @@ def build(ctx: DemoContext) -> None:
             filed_by=shi or author,
             filed_at=filed,
             body="一、主要做法：落实一月一清单，规范主题党日。\n二、存在问题：党员教育方式单一。\n三、下步打算：打造一支部一品牌。",
-        )  # fmt: skip
+        )
         for u in ctx.units
         if rng.random() < 0.6
     ]
@@ -184,7 +184,7 @@ def build(ctx: DemoContext) -> None:
                 voter_hash=_h(f"demo-d{r.pk}-{k}"),
                 rating=rng.choices(["satisfied", "basic", "unsatisfied"], [7, 2, 1])[0],
                 at=filed,
-            )  # fmt: skip
+            )
             for r in reports
             for k in range(rng.randint(3, 12))
         ],

@@ -35,7 +35,7 @@ def build(ctx) -> int:
             voter_hash=voting.voter_hash(f"demo-burst-{k}", f"s{unit.pk}:{period}"),
             source_hash="demo-burst",
             flagged=True,
-        )  # fmt: skip
+        )
         for k in range(4)
     )
     return used

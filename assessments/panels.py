@@ -68,5 +68,5 @@ def org_panels(request, org):
                 "year": year,
             },
             order=40,
-        )  # fmt: skip
+        )
     ]

@@ -194,7 +194,7 @@ def inspect_xlsx(path: str | os.PathLike, *, max_rows: int, max_columns: int) ->
                 "文件过大（%(size)s MB），上限 %(max)s MB，请拆分后分批导入。",
                 size=size // 1048576,
                 max=MAX_FILE_BYTES // 1048576,
-            )  # fmt: skip
+            )
         )
     with open(path, "rb") as fh:
         if fh.read(4) != b"PK\x03\x04":  # a zip appended to a PNG or an HTML page named .xlsx

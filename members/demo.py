@@ -84,7 +84,7 @@ def build(ctx: DemoContext) -> None:
                 if authed
                 else None,
                 in_difficulty=rng.random() < 0.03,
-            )  # fmt: skip
+            )
         )
         if len(batch) >= 5000:
             insert_members(batch)

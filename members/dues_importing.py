@@ -142,7 +142,7 @@ def _header(rows):
             "前 %(n)s 行中没有找到表头。表头须包含：%(req)s（可另有党费月份、交易流水号）。",
             n=HEADER_SEARCH_ROWS,
             req="、".join(REQUIRED),
-        )  # fmt: skip
+        )
     )
 
 

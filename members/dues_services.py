@@ -90,7 +90,7 @@ def dues_rule_current(*, on: date | None = None) -> DuesRule:
                     article=a,
                 )
                 for k, u, p, f, a in RULE_2008["bands"]
-            ]  # fmt: skip
+            ]
         )
     return DuesRule.objects.prefetch_related("bands").get(pk=rule.pk)
 

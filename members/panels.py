@@ -39,7 +39,7 @@ def org_panels(request, org):
                 "care": care,
                 "rows": rows,
                 "can_manage": allows(request.user, Action.MANAGE, org),
-            },  # fmt: skip
+            },
             order=30,
         )
     ] + panels_life.org_panels(request, org)

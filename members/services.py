@@ -616,5 +616,5 @@ def _import_audited(*, actor, plan: importing.ImportPlan, name: str, step: str =
                 "更新": c["updated"],
                 "错误": len(plan.errors),
                 "无法添加的号码": refused,
-            },  # fmt: skip
+            },
         )

@@ -73,7 +73,7 @@ def member_life_context(request, m) -> dict:
             Transfer.objects.visible_to(request.user)
             .filter(member=m)
             .select_related("from_org", "to_org")[:10]
-        ),  # fmt: skip
+        ),
         "member_floating": list(FloatingRecord.objects.filter(member=m)[:10]),
     }
 

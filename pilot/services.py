@@ -430,7 +430,7 @@ def plan_year_start(*, actor, source: PlanYear, year: int, theme: str, summary: 
                     "%(y)s 年度已经建立（已有年度、任务、指标体系或合格标准），不能重复创建；请直接修改该年度。"
                 )
                 % {"y": year}
-            }  # fmt: skip
+            }
         )
     py = PlanYear(plan=plan, year=year, theme=theme, summary=summary.strip())
     py.full_clean()
