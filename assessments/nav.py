@@ -19,7 +19,7 @@ def nav_items(user):
         NavItem(_("督查整改"), reverse("assessments:findings"), "findings"),
     ]
     if may_anywhere(user, Action.FOLLOW):
-        items.append(NavItem(_("联系点"), reverse("assessments:contacts"), "contacts"))
+        items.append(NavItem(_("联系点"), reverse("assessments:contacts"), "contacts", primary=False))
     if may_anywhere(user, Action.RUN_JOBS):
-        items.append(NavItem(_("计分批次"), reverse("assessments:runs"), "runs"))
+        items.append(NavItem(_("计分批次"), reverse("assessments:runs"), "runs", primary=False))
     return items

@@ -11,5 +11,5 @@ def nav_items(user):
         NavItem(_("组织"), reverse("branches:org_search"), "orgs"),
     ]
     if may_anywhere(user, Action.ADMINISTER) or user.is_staff:
-        items.append(NavItem(_("后台管理"), reverse("admin:index"), "admin"))
+        items.append(NavItem(_("后台管理"), reverse("admin:index"), "admin", primary=False))
     return items

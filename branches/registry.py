@@ -19,6 +19,8 @@ class NavItem:
     label: str
     url: str
     key: str = ""
+    # False: shown under 更多 on the desktop bar, so the bar stays on one line (the phone menu lists all)
+    primary: bool = True
 
 
 @dataclass

@@ -316,6 +316,10 @@ def pioneer_grid(request, org_id: int):
         formset = Formset(initial=initial, form_kwargs={"indicators": indicators})
     scores = {s.member_id: s for s in PioneerScore.objects.filter(year=year, member__in=members)}
     rows = [(m, f, scores.get(m.pk)) for m, f in zip(members, formset.forms, strict=False)]
+    for m, f, _s in rows:  # each cell names its member and indicator for screen readers
+        for name, field in f.fields.items():
+            if name != "member_id":
+                field.widget.attrs["aria-label"] = f"{m.name} · {field.label}"
     return render(request, "members/pioneer_grid.html", {
         "org": org, "year": year, "part": part, "parts": Part.choices, "scheme": scheme, "indicators": indicators,
         "veto": veto, "formset": formset, "rows": rows, "editable": editable,

@@ -395,8 +395,9 @@ def meetings(request):
     )
     from .entry_services import assigned_decisions
 
+    assigned = assigned_decisions(user=request.user)
     return render(request, "pilot/meetings.html", {"page": rows, "today": timezone.localdate(), "own": own,
-                                                   "assigned": assigned_decisions(user=request.user)})  # fmt: skip
+                                                   "assigned": assigned, "assigned_ids": {d.pk for d in assigned}})  # fmt: skip
 
 
 @login_required
