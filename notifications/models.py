@@ -53,6 +53,9 @@ class Notification(models.Model):
     title = models.CharField(_("内容"), max_length=300)
     url = models.CharField(_("链接"), max_length=300, blank=True)
     key = models.CharField(max_length=120, editable=False)
+    # The row it is about (a checklist item, finding, transfer or decision, by ``kind``): once that
+    # is dealt with the reminder is settled (marked read) by the next sync.
+    object_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("提醒时间"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
 

@@ -45,7 +45,8 @@ def notify_events(events: list[Event], *, now: datetime | None = None) -> int:
                 continue
             seen.add((user_id, e.key))
             rows.append(Notification(user_id=user_id, organization_id=e.organization_id, kind=e.kind,
-                                     title=e.title[:300], url=e.url, key=e.key, created_at=now))  # fmt: skip
+                                     title=e.title[:300], url=e.url, key=e.key, object_id=e.object_id,
+                                     created_at=now))  # fmt: skip
     # ignore_conflicts: a second run racing this one makes no duplicates (the unique constraint).
     Notification.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
     return len(rows)
@@ -67,7 +68,25 @@ def notifications_sync(*, today: date | None = None, now: datetime | None = None
     for source in SOURCES:
         events.extend(source(today, now))
     with transaction.atomic():
+        settle_done(now=now)
         return notify_events(events, now=now)
+
+
+def settle_done(*, now: datetime) -> int:
+    """Reminders about something already dealt with (reported, closed, received, done) are marked
+    read: the unread count is what is still to do, and nobody is e-mailed about finished work.
+    One UPDATE per family of kinds."""
+    from .sources import still_open
+
+    n = 0
+    for kinds, open_rows in still_open():
+        n += (
+            Notification.objects.unread()
+            .filter(kind__in=kinds, object_id__isnull=False)
+            .exclude(object_id__in=open_rows)
+            .update(read_at=now)
+        )
+    return n
 
 
 @transaction.atomic

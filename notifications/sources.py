@@ -28,6 +28,7 @@ class Event:
     key: str
     title: str
     url: str
+    object_id: int | None = None
 
 
 def _d(value: date) -> str:
@@ -57,11 +58,11 @@ def checklist_events(today: date, now: datetime) -> list[Event]:
         if due < today:
             t = _("“%(task)s”（%(month)s）已逾期（%(due)s截止），请尽快报送并说明延期原因。")
             out.append(Event(org, Kind.ITEM_OVERDUE, f"item_overdue:{pk}",
-                             t % {"task": title, "month": _month(period), "due": _d(due)}, url))  # fmt: skip
+                             t % {"task": title, "month": _month(period), "due": _d(due)}, url, pk))  # fmt: skip
         else:
             t = _("“%(task)s”（%(month)s）%(due)s截止，请及时报送。")
             out.append(Event(org, Kind.ITEM_DUE, f"item_due:{pk}",
-                             t % {"task": title, "month": _month(period), "due": _d(due)}, url))  # fmt: skip
+                             t % {"task": title, "month": _month(period), "due": _d(due)}, url, pk))  # fmt: skip
     returned = Review.objects.filter(
         decision=ReviewDecision.RETURN, item__status="returned", at__gte=now - timedelta(days=LOOKBACK_DAYS)
     ).values_list("id", "item_id", "item__organization_id", "item__task__title", "item__period", "reason")
@@ -73,14 +74,14 @@ def returned_event(review_id, item_id, org_id, task_title, period, reason) -> Ev
     t = _("“%(task)s”（%(month)s）被退回：%(reason)s")
     return Event(org_id, Kind.ITEM_RETURNED, f"item_returned:{review_id}",
                  t % {"task": task_title, "month": _month(period), "reason": _short(reason, 120)},
-                 reverse("pilot:item_detail", args=[item_id]))  # fmt: skip
+                 reverse("pilot:item_detail", args=[item_id]), item_id)  # fmt: skip
 
 
 def finding_assigned_event(finding_id, org_id, problem, deadline) -> Event:
     t = _("督查发现问题，请于%(due)s前整改：%(problem)s")
     return Event(org_id, Kind.FINDING_ASSIGNED, f"finding_assigned:{finding_id}",
                  t % {"problem": _short(problem), "due": _d(deadline)},
-                 reverse("assessments:finding_detail", args=[finding_id]))  # fmt: skip
+                 reverse("assessments:finding_detail", args=[finding_id]), finding_id)  # fmt: skip
 
 
 def finding_events(today: date, now: datetime) -> list[Event]:
@@ -99,13 +100,13 @@ def finding_events(today: date, now: datetime) -> list[Event]:
         out.append(finding_assigned_event(pk, org, problem, deadline))
         if today <= deadline <= today + timedelta(days=DUE_DAYS):
             out.append(Event(org, Kind.FINDING_DUE, f"finding_due:{pk}",
-                             _("整改期限%(due)s将到：%(problem)s") % p, url))  # fmt: skip
+                             _("整改期限%(due)s将到：%(problem)s") % p, url, pk))  # fmt: skip
         elif deadline < today:
             out.append(Event(org, Kind.FINDING_OVERDUE, f"finding_overdue:{pk}",
-                             _("整改已逾期（%(due)s截止）：%(problem)s") % p, url))  # fmt: skip
+                             _("整改已逾期（%(due)s截止）：%(problem)s") % p, url, pk))  # fmt: skip
         if escalated_at is not None and township and township != org:
             out.append(Event(township, Kind.FINDING_ESCALATED, f"finding_escalated:{pk}",
-                             _("%(org)s整改逾期已上报（%(due)s截止）：%(problem)s") % p, url))  # fmt: skip
+                             _("%(org)s整改逾期已上报（%(due)s截止）：%(problem)s") % p, url, pk))  # fmt: skip
     return out
 
 
@@ -118,7 +119,7 @@ def transfer_events(today: date, now: datetime) -> list[Event]:
     t = _("%(name)s的组织关系转入待接收（转出：%(src)s）。")
     return [
         Event(to_org, Kind.TRANSFER_WAITING, f"transfer_waiting:{pk}", t % {"name": name, "src": src or src_name},
-              reverse("members:transfer_detail", args=[pk]))
+              reverse("members:transfer_detail", args=[pk]), pk)
         for pk, to_org, name, src, src_name in rows
     ]  # fmt: skip
 
@@ -134,11 +135,28 @@ def decision_events(today: date, now: datetime) -> list[Event]:
     for pk, org, content, due in rows:
         p = {"content": _short(content, 60), "due": _d(due)}
         out.append(Event(org, Kind.DECISION_ASSIGNED, f"decision_assigned:{pk}",
-                         _("例会议定事项请于%(due)s前办结：%(content)s") % p, url))  # fmt: skip
+                         _("例会议定事项请于%(due)s前办结：%(content)s") % p, url, pk))  # fmt: skip
         if due < today:
             out.append(Event(org, Kind.DECISION_OVERDUE, f"decision_overdue:{pk}",
-                             _("例会议定事项已逾期（%(due)s截止）：%(content)s") % p, url))  # fmt: skip
+                             _("例会议定事项已逾期（%(due)s截止）：%(content)s") % p, url, pk))  # fmt: skip
     return out
 
 
 SOURCES = (checklist_events, finding_events, transfer_events, decision_events)
+
+
+def still_open():
+    """(kinds, the rows still to act on) per family: a reminder whose row is not among them is settled."""
+    from assessments.models import Finding, FindingStatus
+    from members.models_life import Transfer, TransferStatus
+    from pilot.models import OPEN_STATUSES, ChecklistItem, DecisionStatus, MeetingDecision
+
+    return [
+        ((Kind.ITEM_DUE, Kind.ITEM_OVERDUE, Kind.ITEM_RETURNED),
+         ChecklistItem.objects.filter(status__in=OPEN_STATUSES).values("pk")),
+        ((Kind.FINDING_ASSIGNED, Kind.FINDING_DUE, Kind.FINDING_OVERDUE, Kind.FINDING_ESCALATED),
+         Finding.objects.filter(status=FindingStatus.OPEN).values("pk")),
+        ((Kind.TRANSFER_WAITING,), Transfer.objects.filter(status=TransferStatus.PENDING).values("pk")),
+        ((Kind.DECISION_ASSIGNED, Kind.DECISION_OVERDUE),
+         MeetingDecision.objects.filter(status=DecisionStatus.OPEN).values("pk")),
+    ]  # fmt: skip

@@ -164,3 +164,17 @@ def test_a_return_reaches_the_unit_at_once_and_the_beat_adds_no_second(
     assert got.title == f"“支部主题党日”（{month}）被退回：缺签到表"
     services.notifications_sync()  # the beat raises the same key: still one for cun
     assert Notification.objects.filter(user=c.users["cun"], kind=Kind.ITEM_RETURNED).count() == 1
+
+
+def test_reminders_about_finished_work_are_settled_by_the_next_sync(reminders_city):
+    c = reminders_city
+    services.notifications_sync()
+    due = ChecklistItem.objects.get(organization=c.a1, task__code="G01", period=this_month())
+    pilot.report_submit(actor=c.users["cun"], item=due, state="done", percent=100, narrative="开展主题党日")
+    services.notifications_sync()
+    unread = Notification.objects.filter(user=c.users["cun"], read_at__isnull=True)
+    # the reported item's reminder is settled; the overdue item and the open finding still wait
+    assert sorted(unread.values_list("kind", flat=True)) == sorted(
+        [Kind.ITEM_OVERDUE, Kind.FINDING_ASSIGNED, Kind.FINDING_OVERDUE]
+    )
+    assert Notification.objects.get(user=c.users["cun"], kind=Kind.ITEM_DUE).read_at is not None
