@@ -196,3 +196,32 @@ def test_demo_accounts_find_their_reminders_waiting_and_each_opens(city, client)
             assert client.get(n.url).status_code == 200, (username, n.kind, n.url)
     # the beat job running again on the same day adds nothing
     assert notifications_sync(today=TODAY) == 0
+
+
+@pytest.mark.django_db
+def test_member_records_are_not_dated_after_today_nor_before_joining(city):
+    from django.db.models import F
+
+    from members.models_life import PositionRecord, RewardRecord, TrainingRecord, TripRecord
+
+    for model, fields in ((PositionRecord, ["started_on", "ended_on"]), (RewardRecord, ["decided_on"]),
+                          (TrainingRecord, ["started_on", "ended_on"]), (TripRecord, ["left_on", "returned_on"])):  # fmt: skip
+        assert model.objects.exists()
+        latest = model.objects.aggregate(**{f: Max(f) for f in fields})
+        assert all(d <= TODAY for d in latest.values() if d), (model.__name__, latest)
+    assert not PositionRecord.objects.filter(started_on__lt=F("member__joined_on")).exists()
+    assert not RewardRecord.objects.filter(decided_on__lt=F("member__joined_on")).exists()
+
+
+@pytest.mark.django_db
+def test_the_published_fortress_index_spreads_over_every_star(city):
+    from assessments.models import ScoreResult
+
+    run = ScoreRun.objects.get(period="2025", kind="fortress", status="published")
+    grades = dict(ScoreResult.objects.filter(run=run).values_list("stars").annotate(n=Count("id")).order_by())
+    # 五星 … 一星 and 后进 (0 stars): a few 示范党支部 at the top, a few 后进 at the bottom.
+    assert set(grades) == {0, 1, 2, 3, 4, 5}, grades
+    assert grades[5] >= 3 and grades[0] >= 3
+    # Five stars needs 90 points and an innovation project (the scheme's top band).
+    five = ScoreResult.objects.filter(run=run, stars=5)
+    assert all(r.total >= 90 and r.innovation for r in five)
