@@ -7,7 +7,37 @@ Other databases keep ``bulk_create`` (65,535 parameters a statement, ids returne
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, connections
+from django.db.models import JSONField
+
+
+def _preparers(fields) -> list:
+    """Each field's ``get_db_prep_save`` bound to the real connection (not the thread-local proxy,
+    whose every attribute access goes through asgiref — most of a row's cost), with the prepared
+    value of a repeated value (a date, an amount, the same timestamp) computed once. Fields of
+    other modules (the encrypted resident ID) and JSON are prepared every time."""
+    conn = connections[connection.alias]
+    out = []
+    for f in fields:
+        prep = f.get_db_prep_save
+        if type(f).__module__.startswith("django.db.models.") and not isinstance(f, JSONField):
+
+            def p(v, prep=prep, cache={}):  # noqa: B006 - one cache per field, for this call
+                try:
+                    return cache[v]
+                except KeyError:
+                    r = cache[v] = prep(v, conn)
+                    return r
+                except TypeError:  # unhashable
+                    return prep(v, conn)
+
+        else:
+
+            def p(v, prep=prep):
+                return prep(v, conn)
+
+        out.append(p)
+    return out
 
 
 def insert(model, objs: list, *, assign_ids: bool = False, batch_size: int = 2000) -> None:
@@ -31,8 +61,9 @@ def insert(model, objs: list, *, assign_ids: bool = False, batch_size: int = 200
             cur.execute(f'SELECT COALESCE(MAX("{pk.column}"), 0) FROM "{table}"')
             next_id = cur.fetchone()[0] + 1
         params = []
+        preps = list(zip(fields, _preparers(fields), strict=True))
         for o in objs:
-            row = [f.get_db_prep_save(f.pre_save(o, True), connection) for f in fields]
+            row = [p(f.pre_save(o, True)) for f, p in preps]
             if assign_ids:
                 o.pk, next_id = next_id, next_id + 1
                 row.insert(0, o.pk)
@@ -61,7 +92,7 @@ def insert_rows(model, attnames, rows: list[tuple], *, batch_size: int = 2000, c
               for a in attnames]  # fmt: skip
     names = ", ".join(f'"{f.column}"' for f in fields)
     marks = ", ".join(["%s"] * len(fields))
-    prep = [f.get_db_prep_save for f in fields]
+    prep = _preparers(fields)
     sql = f'INSERT INTO "{model._meta.db_table}" ({names}) VALUES ({marks})'
     if conflict:
         col = {a: f.column for a, f in zip(attnames, fields, strict=True)}
@@ -70,4 +101,4 @@ def insert_rows(model, attnames, rows: list[tuple], *, batch_size: int = 2000, c
         keys = ", ".join(f'"{col[a]}"' for a in unique)
         sql += f" ON CONFLICT ({keys}) DO UPDATE SET {sets}"
     with connection.cursor() as cur:
-        cur.executemany(sql, [[p(v, connection) for p, v in zip(prep, r, strict=True)] for r in rows])
+        cur.executemany(sql, [[p(v) for p, v in zip(prep, r, strict=True)] for r in rows])
