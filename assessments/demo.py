@@ -229,6 +229,10 @@ def _standards(ctx: DemoContext) -> int:
             self_on = ctx.day_between(date(y, 1, 10), date(y, 3, 31))
             verify_on = ctx.day_between(self_on + timedelta(days=7), self_on + timedelta(days=30))
             quality = rng.random()
+            if ctx.exemplary(u.pk):
+                quality = 1.0  # 示范党支部: every item met
+            elif ctx.struggling(u.pk):
+                quality = 0.0  # about half the items met
             for it in items_by_domain[u.domain]:
                 met = rng.random() < 0.55 + 0.45 * quality
                 self_met = met or rng.random() < 0.5  # some claim an item the level above does not accept
@@ -326,11 +330,12 @@ def _entries(ctx: DemoContext, quarters) -> None:
             elif r < 0.08:
                 entries.append(AssessorEntry(organization_id=u.pk, period=p, code="typical", value=Decimal(1),
                                              note="经验被推广"))  # fmt: skip
+        model = ctx.exemplary(u.pk)  # 示范党支部: an innovation project every year, no veto
         for y in (ctx.plan_start, ctx.year):
-            if rng.random() < 0.25:
+            if rng.random() < (0.9 if model else 0.25):
                 entries.append(AssessorEntry(organization_id=u.pk, period=str(y), code="innovation",
                                              value=Decimal(1), note="创新项目"))  # fmt: skip
-        if rng.random() < 0.01:
+        if rng.random() < 0.01 and not model:
             y, q = rng.choice(quarters)
             entries.append(AssessorEntry(organization_id=u.pk, period=f"{y}Q{q + 1}", code="veto",
                                          value=Decimal(1), note="发生群体性事件"))  # fmt: skip

@@ -102,6 +102,7 @@ class DemoContext:
     account_orgs: dict = field(default_factory=dict)  # username → the unit of its role
     members_target: int = 6000
     log: callable = print
+    _exemplary: tuple | None = field(default=None, repr=False)
 
     @property
     def plan_start(self) -> int:
@@ -124,6 +125,30 @@ class DemoContext:
         end = min(end or self.today, self.today)
         start = min(start, end)
         return start + timedelta(days=self.rng.randrange(max((end - start).days, 0) + 1))
+
+    def exemplary(self, org_id: int) -> bool:
+        """示范党支部: about one 党支部 in twenty keeps every record a five-star branch needs —
+        members nearly all e-ID authenticated and highly rated (先锋指数), every standard item met,
+        organizational life every month, an innovation project — so the fortress index spreads
+        over every star. Chosen by a hash of the seed and the id (no draw from ``rng``)."""
+        return org_id in self._tiers()[0]
+
+    def struggling(self, org_id: int) -> bool:
+        """About one 党支部 in twenty lets things slide: fewer members authenticated and rated
+        lower, standards half met, months without organizational life — the 后进 end of the spread."""
+        return org_id in self._tiers()[1]
+
+    def _tiers(self) -> tuple[set, set]:
+        if self._exemplary is None:
+            import hashlib
+
+            tier = {
+                o.pk: int(hashlib.sha256(f"{self.seed}:{o.pk}".encode()).hexdigest()[:8], 16) % 20
+                for o in self.leaves
+                if o.org_form == OrgForm.BRANCH
+            }
+            self._exemplary = ({k for k, t in tier.items() if t == 0}, {k for k, t in tier.items() if t == 1})
+        return self._exemplary
 
     def at(self, d: date, hour: int = 10) -> datetime:
         """An aware time on ``d`` — never later than this morning (no future timestamps)."""

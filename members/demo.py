@@ -27,7 +27,7 @@ def build(ctx: DemoContext) -> None:
     leaves = ctx.leaves
     n = ctx.members_target
     # Some units are keener on e-ID than others: a per-township rate makes the spread visible.
-    town_rate = {t.pk: rng.uniform(0.55, 0.98) for t in ctx.townships}
+    town_rate = {t.pk: rng.uniform(0.75, 0.99) for t in ctx.townships}
     seen: set[str] = set()
     batch: list[Member] = []
     total = 0
@@ -62,7 +62,14 @@ def build(ctx: DemoContext) -> None:
             if r < 0.97
             else rng.choice([MemberStatus.TRANSFERRED, MemberStatus.DECEASED, MemberStatus.LEFT])
         )
-        authed = rng.random() < town_rate.get(org.township_id, 0.8)
+        rate = (
+            0.985
+            if ctx.exemplary(org.pk)
+            else 0.5
+            if ctx.struggling(org.pk)
+            else town_rate.get(org.township_id, 0.85)
+        )
+        authed = rng.random() < rate
         batch.append(
             Member(
                 name=name,
@@ -124,26 +131,36 @@ def _duplicate_refusals(ctx: DemoContext) -> None:
 
 
 def _pioneer(ctx: DemoContext) -> None:
-    """Last year's and this year's pioneer index for most members (coverage differs by township)."""
+    """Last year's and this year's pioneer index for most members (coverage differs by township;
+    the members of a 示范党支部 are nearly all rated, and rated high)."""
     from .services import pioneer_scheme_default, pioneer_scores_compute
 
     rng = ctx.rng
     rows = list(
         Member.objects.filter(status__in=[MemberStatus.NORMAL, MemberStatus.FLOATING])
-        .values_list("pk", "organization__township_id")
+        .values_list("pk", "organization__township_id", "organization_id")
         .order_by("pk")
     )
     # Last year: the branch assessment only (what most branches recorded); this year: all three parts.
     now = timezone.now()
     for year, base, parts in ((ctx.year - 1, 0.75, (Part.BRANCH,)), (ctx.year, 0.45, tuple(Part.values))):
-        scheme = pioneer_scheme_default(year=year)
+        # Dues and attendance are kept here from this year on: last year's 按时参加组织生活、交纳党费
+        # is the branch's rating, not a record count over months with no records (all 0).
+        scheme = pioneer_scheme_default(year=year, from_records=year == ctx.year)
         keys = [str(i.pk) for i in scheme.indicators.all() if not i.is_veto]
         cover = {t.pk: min(1.0, base + rng.uniform(-0.2, 0.2)) for t in ctx.townships}
         entries = []
-        for pk, town in rows:
-            if rng.random() >= cover.get(town, base):
+        for pk, town, org in rows:
+            model = ctx.exemplary(org)  # 示范党支部: nearly everyone rated, a third and more 五星党员
+            if rng.random() >= (0.98 if model else cover.get(town, base)):
                 continue
-            level = rng.uniform(62, 98)
+            level = (
+                rng.uniform(92, 100)
+                if model
+                else rng.uniform(50, 80)
+                if ctx.struggling(org)
+                else rng.uniform(62, 98)
+            )
             for part in parts:
                 values = {k: max(0, min(100, round(level + rng.uniform(-8, 8)))) for k in keys}
                 entries.append(

@@ -336,8 +336,10 @@ DEFAULT_VETO = "违纪违法或造成恶劣影响（清零项）"
 
 
 @transaction.atomic
-def pioneer_scheme_default(*, year: int) -> PioneerScheme:
-    """The year's published scheme, creating and publishing the default one if there is none."""
+def pioneer_scheme_default(*, year: int, from_records: bool = True) -> PioneerScheme:
+    """The year's published scheme, creating and publishing the default one if there is none.
+    ``from_records=False``: 按时参加组织生活、交纳党费 is rated like the others instead of computed
+    from dues and attendance records (a year from before those records were kept here)."""
     scheme = PioneerScheme.objects.filter(year=year, status=SchemeStatus.PUBLISHED).first()
     if scheme:
         return scheme
@@ -346,7 +348,7 @@ def pioneer_scheme_default(*, year: int) -> PioneerScheme:
     scheme = PioneerScheme.objects.create(year=year, version=version, name="先锋指数评价方案")
     PioneerIndicator.objects.bulk_create(
         [PioneerIndicator(scheme=scheme, element=e, name=n, weight=w, order=i,
-                          source="participation" if n == PARTICIPATION else "")
+                          source="participation" if n == PARTICIPATION and from_records else "")
          for i, (e, n, w) in enumerate(DEFAULT_INDICATORS)]
         + [PioneerIndicator(scheme=scheme, element=Element.SYSTEM, name=DEFAULT_VETO, is_veto=True, order=99)]
     )  # fmt: skip

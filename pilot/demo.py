@@ -408,6 +408,10 @@ def _activities(ctx: DemoContext) -> None:
     for o in orgs:
         expected = per_org.get(o.pk, 0) or rng.randint(8, 40)
         diligence = rng.uniform(0.25, 0.6) if rand() < 0.08 else rng.uniform(0.85, 1.0)
+        if ctx.exemplary(o.pk):
+            diligence = 1.0  # 示范党支部: every meeting every month
+        elif ctx.struggling(o.pk):
+            diligence = min(diligence, 0.5)  # months with nothing held
         for period, kinds in months:
             for kind, p in kinds:
                 if rand() >= diligence * p:
