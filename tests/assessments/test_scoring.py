@@ -356,13 +356,18 @@ def test_apply_ranks_shares_a_rank_on_ties_and_skips_the_next():
 
 
 @pytest.mark.django_db
-def test_result_rows_stay_uncompressed_on_postgresql():
-    """Breakdowns sit just over the 2 KB TOAST threshold; compressing every row cost a fifth of a
-    quarter's job (migration 0004)."""
+def test_result_breakdowns_are_lz4_compressed_inline_on_postgresql():
+    """A 25-indicator breakdown (3.6 KB) is lz4-compressed in its row (migration 0013): the
+    uncompressed rows of 0004 fitted one to a page, 38 MB per quarter's run instead of 10 MB."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL storage option (CI's PostgreSQL pass checks it)")
     with connection.cursor() as cur:
-        cur.execute("SELECT reloptions FROM pg_class WHERE relname = 'assessments_scoreresult'")
-        assert "toast_tuple_target=8160" in cur.fetchone()[0]
+        cur.execute(
+            "SELECT a.attcompression, a.attstorage, c.reloptions FROM pg_attribute a JOIN pg_class c "
+            "ON c.oid = a.attrelid WHERE c.relname = 'assessments_scoreresult' AND a.attname = 'breakdown'"
+        )
+        compression, storage, options = cur.fetchone()
+    assert (compression, storage) == ("l", "m")  # lz4, MAIN: compressed, kept in the row
+    assert not any(o.startswith("toast_tuple_target") for o in options or [])
