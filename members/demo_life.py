@@ -233,13 +233,18 @@ def _development_decisions(orgs: dict, today: date, *, start: int) -> None:
                                     resident_id=_dev_id(i, birth, True), applied_on=applied,
                                     phone=f"13{rng.randrange(10**9):09d}", record="本人递交入党申请书")  # fmt: skip
             i += 1
+            walked = True
             for step in range(2, last + 1):
                 people = []
                 if STEP[step].people:
-                    people = list(people_options(dev)[: 1 if STEP[step].people == "contact" else 2])
+                    need = 1 if STEP[step].people == "contact" else 2
+                    people = list(people_options(dev)[:need])
+                    if len(people) < need:  # a small city's village may have too few full members
+                        walked = False
+                        break
                 development_step(actor=SYSTEM, development=dev, number=step, people=people,
                                  done_on=applied + timedelta(days=_OFFSET[step]), record=_RECORD.get(step, ""))  # fmt: skip
-            for step, days, months in extra:
+            for step, days, months in extra if walked else []:
                 development_step(actor=SYSTEM, development=dev, number=step, months=months,
                                  done_on=applied + timedelta(days=days), record=_RECORD.get(step, ""))  # fmt: skip
 
