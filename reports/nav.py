@@ -11,5 +11,7 @@ def nav_items(user):
     items = [NavItem(_("四全看板"), reverse("reports:dashboard"), "reports")]
     # Batches are run by a township or the department; a unit's own report is on its page.
     if may_anywhere(user, Action.RUN_REPORTS):
-        items.append(NavItem(_("年度考核报告"), reverse("reports:batch_list"), "report_batches", primary=False))
+        items.append(
+            NavItem(_("年度考核报告"), reverse("reports:batch_list"), "report_batches", primary=False)
+        )
     return items
