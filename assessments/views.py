@@ -251,8 +251,7 @@ RANKING_KINDS = [
 
 
 def _grid_kind(request) -> str:
-    kind = request.GET.get("kind") or request.POST.get("kind") or SchemeKind.SUPERVISION
-    return kind if kind in SchemeKind.values else SchemeKind.SUPERVISION
+    return params.choice(request, "kind", SchemeKind, SchemeKind.SUPERVISION, label=_("类别"))
 
 
 def _grid_period(request, kind: str) -> str:

@@ -283,7 +283,7 @@ def pioneer_grid(request, org_id: int):
     """The branch secretary's one page: every member of the branch in rows, indicators in columns."""
     org = org_for_user_or_404(request.user, org_id)
     year = _year(request)
-    part = request.GET.get("part") if request.GET.get("part") in Part.values else Part.BRANCH
+    part = params.choice(request, "part", Part, Part.BRANCH, label=_("评价部分"))
     scheme = services.pioneer_scheme_default(year=year)
     indicators = [i for i in scheme.indicators.all() if not i.is_veto]
     veto = next((i for i in scheme.indicators.all() if i.is_veto), None)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from branches import params
 from branches.audit import audit_for
 from branches.models import Organization
 from branches.policy import Action, allows, require
@@ -61,7 +62,7 @@ TAB_ORDER = ("positions", "rewards", "family", "trainings", "trips")
 
 def member_life_context(request, m) -> dict:
     """What the member page adds: the records tabs (one query a kind) and the member's procedures."""
-    tab = request.GET.get("tab") if request.GET.get("tab") in records.KINDS else "positions"
+    tab = params.choice(request, "tab", records.KINDS, "positions", label=_("栏目"))
     recs = records.records_for(user=request.user, member=m)
     from .models_life import FloatingRecord, Transfer
 
@@ -125,8 +126,8 @@ def record_delete(request, member_id: int, kind: str, record_id: int):
 def development_list(request):
     """Stage counts for an organization and each one under it; a count opens the people behind it."""
     org = org_for_user_or_404(request.user, request.GET["org"]) if request.GET.get("org") else None
-    stage = request.GET.get("stage") if request.GET.get("stage") in DevStage.values else None
-    status = request.GET.get("status") if request.GET.get("status") in DevStatus.values else DevStatus.ACTIVE
+    stage = params.choice(request, "stage", DevStage, label=_("阶段")) or None
+    status = params.choice(request, "status", DevStatus, DevStatus.ACTIVE, label=_("状态"))
     if org is not None:
         roots = [org]
         children = list(Organization.objects.get_children(org).order_by("path").only("id", "name", "path"))
@@ -267,7 +268,7 @@ def transfer_list(request):
     """Transfers I may see: waiting for me, in progress and done, on both sides."""
     from .models_life import Transfer, TransferStatus
 
-    status = request.GET.get("status") if request.GET.get("status") in TransferStatus.values else ""
+    status = params.choice(request, "status", TransferStatus, label=_("状态"))
     qs = Transfer.objects.visible_to(request.user).select_related("from_org", "to_org")
     if status:
         qs = qs.filter(status=status)
@@ -437,7 +438,7 @@ def floating_list(request):
     from .models_life import FloatDirection, FloatingRecord
 
     org = org_for_user_or_404(request.user, request.GET["org"]) if request.GET.get("org") else None
-    direction = request.GET.get("direction") if request.GET.get("direction") in FloatDirection.values else ""
+    direction = params.choice(request, "direction", FloatDirection, label=_("方向"))
     if org is not None:
         roots = [org]
         children = list(Organization.objects.get_children(org).order_by("path").only("id", "name", "path"))

@@ -123,3 +123,20 @@ def test_error_pages_are_chinese_with_debug_off(settings, small_city):
     assert "未找到该页面" in body and "URLconf" not in body and "Page not found" not in body
     assert "服务器出错了" in get_template("500.html").render()
     assert "请求无法处理" in get_template("400.html").render()
+
+
+BAD = {"month": "bad", "year": "abc", "period": "2023年四季", "page": "-1", "kind": "x", "status": "x",
+       "stage": "x", "direction": "x", "tab": "x", "part": "x", "domain": "x", "element": "x", "state": "x",
+       "category": "x", "q": "x" * 500}  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_no_page_answers_500_to_bad_query_values(small_city):
+    from tests.test_no_raw_codes import urls_for
+
+    client = Client(raise_request_exception=False)
+    for username in ("shi", "zhen", "cun", "ducha"):
+        client.force_login(small_city.users[username])
+        for url in urls_for(small_city.users[username]):
+            resp = client.get(url, BAD)
+            assert resp.status_code < 500, (username, url, resp.status_code)
