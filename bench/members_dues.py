@@ -150,7 +150,13 @@ def do_import(path: Path) -> dict:
         plan = dues_importing.build_plan(fh, path.name, user=SYSTEM)
     assert plan.ok, [str(e) for e in plan.errors[:5]]
     validated = time.perf_counter() - t
-    dues_services.dues_import_apply(plan, actor=SYSTEM, filename=path.name)
+    from django.db import transaction
+
+    from config.dbstats import analyze_after_bulk_load
+
+    with transaction.atomic():  # as the confirm does: the write, then statistics once it commits
+        dues_services.dues_import_apply(plan, actor=SYSTEM, filename=path.name)
+        analyze_after_bulk_load(DuesPayment, rows=plan.new_count)
     total = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"rows": plan.rows, "new": len(plan.new), "seconds": total, "validate_s": validated,

@@ -307,7 +307,7 @@ def dues_import_confirm(*, actor, token: str) -> dues_importing.DuesPlan:
                 plan = dues_importing.build_plan(fh, data.get("n", "statement" + data["e"]), user=actor)
             if plan.ok:
                 dues_import_apply(plan, actor=actor, filename=data.get("n", ""))
-                analyze_after_bulk_load(DuesPayment, rows=len(plan.new))
+                analyze_after_bulk_load(DuesPayment, rows=plan.new_count)  # staged rows too
     finally:
         if path.exists():
             os.unlink(path)
@@ -347,9 +347,6 @@ def _insert_payments(rows: list[tuple]) -> None:
         cur.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', params)
 
 
-ANALYZE_AFTER = 5_000  # rows: a bulk load that can change the planner's choices
-
-
 @transaction.atomic
 def dues_import_apply(plan: dues_importing.DuesPlan, *, actor, filename: str = "") -> DuesImport | None:
     """Write a validated plan: one batch row, the payments in set-based inserts, one audit row."""
@@ -373,9 +370,6 @@ def dues_import_apply(plan: dues_importing.DuesPlan, *, actor, filename: str = "
              actor_id, now)
             for mid, oid, month, amount, due, paid_on, ref in plan.new
         ])  # fmt: skip
-    if connection.vendor == "postgresql" and plan.new_count >= ANALYZE_AFTER:
-        with connection.cursor() as cur:  # fresh statistics: the unpaid list's plans depend on them
-            cur.execute(f'ANALYZE "{DuesPayment._meta.db_table}"')
     audit_record(actor=actor, action="member.dues_import", obj=batch, changes={
         "文件": filename[:120], "笔数": plan.new_count, "金额": str(plan.amount), "月份": plan.months[:24],
     })  # fmt: skip

@@ -4,7 +4,7 @@ Set-based on every engine, with one audit row per member:
 
 - PostgreSQL: new members get their ids from the table's sequence in one statement, then go in with
   ``COPY`` (and their audit rows with another); updates are ``COPY``'d to a temporary staging table
-  and applied with one ``UPDATE … FROM``; then ``ANALYZE`` after a bulk load;
+  and applied with one ``UPDATE … FROM`` (the confirm then runs ``config.dbstats.analyze_after_bulk_load``);
 - SQLite: one prepared ``executemany`` each (``bulk_create`` fits 50 members a statement there);
 - others: ``bulk_create`` and a prepared ``UPDATE``.
 """
@@ -26,8 +26,6 @@ from branches.models import AuditEvent, Organization
 from . import resident_id
 from .importing import BATCH, FIELDS, ImportPlan, _changed
 from .models import CURRENT_STATUSES, Member
-
-ANALYZE_AFTER = 5_000  # rows written: a bulk load that can change the planner's choices
 
 
 @lru_cache(maxsize=8192)
@@ -83,9 +81,6 @@ def apply_plan(plan: ImportPlan, *, actor, today: date | None = None) -> dict:
         )
         changes = {pk: _changed(old_key, v, plan._org_codes) for pk, v, old_key in chunk}
         _audit(actor=actor, action="member.import_update", objs=objs, changes_of=lambda o, c=changes: c[o.pk])
-    if connection.vendor == "postgresql" and len(plan._new) + len(plan._updates) >= ANALYZE_AFTER:
-        with connection.cursor() as cur:  # fresh statistics for the roster's plans after a bulk load
-            cur.execute(f'ANALYZE "{Member._meta.db_table}"')
     return plan.counts
 
 
