@@ -44,20 +44,5 @@ def test_line_chart_skips_missing_quarters_and_star_distribution_counts():
     assert "未定星：3个" in desc
 
 
-def test_chart_text_is_at_least_11_px_and_township_labels_do_not_overlap():
-    import re
-
-    names = [f"第{i}个名字很长的街道党工委" for i in range(8)]
-    svg = charts.grouped_bar_chart(names, [("完成率", [88.8] * 8), ("逾期率", [12.5] * 8)], title="t")
-    sizes = [int(x) for x in re.findall(r'font-size="(\d+)"', svg)]
-    assert sizes and min(sizes) >= 11
-    root = ElementTree.fromstring(svg)
-    labels = [t for t in root.iter(f"{NS}text") if t.get("y") == str(24 + 240 - 48 - 24 + 14)]
-    xs = sorted(float(t.get("x")) for t in labels)
-    group_w = (640 - 36 - 10) / 8
-    assert len(labels) == 8 and all(len(t.text) * 11 <= group_w for t in labels)
-    assert all(b - a >= group_w - 0.1 for a, b in zip(xs, xs[1:], strict=False))
-
-
 def test_empty_chart_says_no_data():
     assert "暂无数据" in charts.bar_chart([], title="空")
