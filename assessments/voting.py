@@ -250,7 +250,10 @@ def ballot_for_code(code: str) -> Ballot | None:
 def ballot_answer(*, code: str, rating: str, comment: str = "", rater: str = "") -> str:
     """Answer with a slip: ``"thanks"``, or ``"used"`` when the slip was used before. The slip is
     burnt in the same transaction as the answer, so it counts exactly once."""
-    ballot = Ballot.objects.select_for_update().select_related("batch__organization", "batch__duty_report")
+    # FOR UPDATE OF the slip only (PostgreSQL refuses to lock the nullable side of the join)
+    ballot = Ballot.objects.select_for_update(of=("self",)).select_related(
+        "batch__organization", "batch__duty_report"
+    )
     ballot = ballot.filter(code=(code or "").strip().upper()).first()
     if ballot is None:
         raise ValidationError({"code": _("评价票无效。")})
