@@ -9,7 +9,9 @@ class BranchesConfig(AppConfig):
     verbose_name = _("组织体系")
 
     def ready(self):
-        from . import checks, sheets  # noqa: F401  (system checks register on import)
+        from . import checks, home_counts, sheets  # noqa: F401  (system checks register on import)
+
+        home_counts.connect()  # the home page's cached counts go on member and organization writes
 
         # Django spools large uploads into FILE_UPLOAD_TEMP_DIR, which must exist: our private one.
         with contextlib.suppress(OSError):

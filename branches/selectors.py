@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 
 from members.models import Member
 
+from .home_counts import counts_for
 from .models import Organization, OrgForm, OrgStatus
 from .policy import secretary_roles
 from .scoping import get_visible_or_404, role_grants, scope_paths
@@ -88,11 +89,11 @@ def home_overview(*, user) -> list[OrgRow]:
     for r in roots:
         cq |= Q(path__startswith=r.path, depth=r.depth + 1)
     children = list(Organization.objects.filter(cq).select_related("branch_type").order_by("path"))
-    counter = SubtreeCounter([r.path for r in roots])
+    counts = counts_for(roots, children)  # cached: they read the whole scope (home_counts)
     rows = []
     for r in roots:
         kids = [c for c in children if c.path.startswith(r.path)]
-        rows.append(OrgRow(r, counter.for_path(r.path), [OrgRow(c, counter.for_path(c.path)) for c in kids]))
+        rows.append(OrgRow(r, counts[r.path], [OrgRow(c, counts[c.path]) for c in kids]))
     return rows
 
 

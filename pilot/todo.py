@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from branches.policy import Action, may_anywhere, orgs_for, role_org_ids
+from branches.policy import Action, may_anywhere, orgs_for, role_org_ids, rows_q
 from branches.scoping import role_grants
 
 from .models import OPEN_STATUSES, ChecklistItem, DecisionStatus, ItemStatus, MeetingDecision, NoticeRecipient
@@ -83,7 +83,19 @@ def _month(d: date) -> str:
 
 
 def _day(d: date) -> str:
-    return date_format(d, "Y-m-d")
+    return d.isoformat()  # date_format(d, "Y-m-d") without the format machinery
+
+
+#: What an entry shows of a finding and its unit (not the photo, answer or evidence).
+_FINDING_FIELDS = (
+    "id",
+    "problem",
+    "deadline",
+    "status",
+    "organization",
+    "organization__name",
+    "organization__short_name",
+)
 
 
 def _unit(org) -> str:
@@ -105,6 +117,18 @@ def _checklist(user, today: date, out: TodoList) -> None:
     rows = list(
         base.annotate(tier=tier)
         .select_related("task", "organization")
+        .only(
+            "id",
+            "status",
+            "due_date",
+            "period",
+            "return_reason",
+            "task",
+            "task__title",
+            "organization",
+            "organization__name",
+            "organization__short_name",
+        )
         .order_by("tier", "due_date", "id")[: LIMIT + 1]
     )
     out.counts = base.aggregate(
@@ -112,20 +136,26 @@ def _checklist(user, today: date, out: TodoList) -> None:
         returned=Count("id", filter=Q(status=ItemStatus.RETURNED, due_date__gte=today)),
         due=Count("id", filter=Q(status=ItemStatus.PENDING, due_date__gte=today)),
     )
+    # The words once, not per row (each gettext is a catalogue lookup).
+    due_w, reason_w = _("%(d)s 截止"), _("%(due)s · 退回原因：%(r)s")
+    late_returned, late, returned, pending = _("退回后逾期"), _("逾期未报"), _("已退回"), _("待报送")
+    months: dict[date, str] = {}
     for it in rows[:LIMIT]:
-        due = _("%(d)s 截止") % {"d": _day(it.due_date)}
+        due = due_w % {"d": _day(it.due_date)}
         if it.tier == OVERDUE:
-            badge = _("退回后逾期") if it.status == ItemStatus.RETURNED else _("逾期未报")
+            badge = late_returned if it.status == ItemStatus.RETURNED else late
             tone, note = "danger", due
         elif it.tier == RETURNED:
-            badge, tone, note = _("已退回"), "danger", due
+            badge, tone, note = returned, "danger", due
         else:
-            badge, tone, note = _("待报送"), "warn", due
+            badge, tone, note = pending, "warn", due
         if it.status == ItemStatus.RETURNED and it.return_reason:
-            note = _("%(due)s · 退回原因：%(r)s") % {"due": note, "r": it.return_reason}
+            note = reason_w % {"due": note, "r": it.return_reason}
+        if it.period not in months:
+            months[it.period] = _month(it.period)
         out.entries.append(
             Entry(it.tier, it.due_date, "item", badge, tone, it.task.title, _unit(it.organization),
-                  _month(it.period), note, reverse("pilot:item_detail", args=[it.pk]), it.pk)
+                  months[it.period], note, reverse("pilot:item_detail", args=[it.pk]), it.pk)
         )  # fmt: skip
     if len(rows) > LIMIT:
         out.more.append(More(_("全部待报送事项"), reverse("pilot:checklist")))
@@ -135,8 +165,9 @@ def _findings(user, today: date, out: TodoList) -> None:
     from assessments.models import Finding, FindingStatus
 
     rows = list(
-        Finding.objects.filter(organization__in=orgs_for(user, Action.REPORT).values("pk"), status=FindingStatus.OPEN)
+        Finding.objects.filter(rows_q(user, Action.REPORT), status=FindingStatus.OPEN)
         .select_related("organization")
+        .only(*_FINDING_FIELDS)
         .order_by("deadline", "id")[: LIMIT + 1]
     )  # fmt: skip
     for f in rows[:LIMIT]:
@@ -172,10 +203,10 @@ def _to_verify(user, out: TodoList) -> None:
     from assessments.models import Finding, FindingStatus
 
     rows = list(
-        Finding.objects.filter(organization__in=orgs_for(user, Action.VERIFY).values("pk"),
-                               status=FindingStatus.ANSWERED)
+        Finding.objects.filter(rows_q(user, Action.VERIFY), status=FindingStatus.ANSWERED)
         .exclude(answered_by_id=user.pk)  # whoever answered never verifies (职责分离)
         .select_related("organization")
+        .only(*_FINDING_FIELDS, "answered_at")
         .order_by("answered_at", "id")[: LIMIT + 1]
     )  # fmt: skip
     for f in rows[:LIMIT]:
@@ -222,7 +253,7 @@ def _members(user, today: date, out: TodoList) -> None:
 
     devs = list(
         Development.objects.filter(
-            organization__in=orgs_for(user, Action.MANAGE).values("pk"),
+            rows_q(user, Action.MANAGE),
             status=DevStatus.ACTIVE,
             due_on__lte=today + timedelta(days=DUE_SOON_DAYS),
         )

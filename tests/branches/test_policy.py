@@ -10,7 +10,7 @@ from django.urls import reverse
 from assessments import services as assessments
 from assessments.models import Appeal, Finding, FindingStatus, StandardCheck
 from branches.models import Organization
-from branches.policy import SYSTEM, Action, Scope, allows, get_for_action_or_404, orgs_for, require
+from branches.policy import SYSTEM, Action, Scope, allows, get_for_action_or_404, orgs_for, require, rows_q
 from tests.assessments import helpers as h
 from tests.conftest import ROLES
 
@@ -28,6 +28,26 @@ def test_the_list_and_the_yes_no_give_the_same_answer_for_every_role_and_action(
         listed = set(orgs_for(user, action).values_list("pk", flat=True))
         one_by_one = {o.pk for o in everything if allows(user, action, o)}
         assert listed == one_by_one, (role, action)
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_the_joined_condition_gives_the_rows_of_the_list_for_every_role_and_action(small_city, action):
+    """``rows_q`` (a condition on the row's organization path) and ``organization__in=orgs_for``
+    are two spellings of one rule: for the organizations themselves and for rows below them."""
+    from branches.models import Role
+
+    for role in ROLES:
+        user = small_city.users[role]
+        listed = set(orgs_for(user, action).values_list("pk", flat=True))
+        assert (
+            set(Organization.objects.filter(rows_q(user, action, "path")).values_list("pk", flat=True))
+            == listed
+        )
+        by_join = set(Role.objects.filter(rows_q(user, action)).values_list("pk", flat=True))
+        by_list = set(
+            Role.objects.filter(organization__in=orgs_for(user, action)).values_list("pk", flat=True)
+        )
+        assert by_join == by_list, (role, action)
 
 
 def test_who_reviews_and_who_reports_in_the_small_city(small_city):

@@ -42,6 +42,30 @@ def test_township_home_lists_own_units_with_counts_and_not_other_township(small_
     assert "<b>3</b>" in body  # the township's member count rolls up from the branch
 
 
+def test_home_counts_are_cached_and_follow_member_writes(small_city, client):
+    from django.core.cache import cache
+
+    from branches.home_counts import VERSION_KEY
+    from branches.selectors import my_organizations
+
+    add_members(small_city.a1_branch, 3)
+    zhen = small_city.users["zhen"]
+    client.force_login(zhen)
+    home = reverse("branches:home")
+    assert "<b>3</b>" in client.get(home).content.decode()
+    roots = "|".join(o.path for o in my_organizations(user=zhen))
+    key = f"branches:home-counts:{cache.get(VERSION_KEY) or '0'}:{roots}"
+    assert cache.get(key) is not None  # kept for the next visit
+    add_members(small_city.a1_branch, 2, start=50)  # two members saved: counted again
+
+    def members():
+        return client.get(home).context["overview"][0].counts.members
+
+    assert members() == 5
+    Member.objects.filter(organization=small_city.a1_branch).first().delete()
+    assert members() == 4
+
+
 def test_home_query_count_does_not_grow_with_data(small_city, client, django_assert_max_num_queries):
     client.force_login(small_city.users["shi"])
     with django_assert_max_num_queries(40) as ctx:  # every app adds its panels; the bound is loose
