@@ -68,7 +68,16 @@ class SubtreeCounter:
 
 
 def my_organizations(*, user) -> list[Organization]:
-    """The organizations the user's roles attach them to (the roots of what they see)."""
+    """The organizations the user's roles attach them to (the roots of what they see): read once
+    per request (cached on the user object like ``role_grants``; the home page's organization list
+    and its members panel both ask)."""
+    cached = getattr(user, "_my_organizations", None)
+    if cached is None:
+        cached = user._my_organizations = _my_organizations(user)
+    return list(cached)
+
+
+def _my_organizations(user) -> list[Organization]:
     if user.is_superuser and not role_grants(user):
         return list(Organization.objects.get_root_nodes().select_related("branch_type"))
     ids = {g.organization_id for g in role_grants(user)}
