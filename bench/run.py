@@ -6,6 +6,9 @@ from pathlib import Path
 
 here = Path(__file__).resolve().parent
 scripts = sorted(p for p in here.glob("*.py") if not p.name.startswith("_") and p.name != "run.py")
+if {"-h", "--help"} & set(sys.argv[1:]):
+    print(f"usage: run.py [NAME ...]\n\n{__doc__}\nNAME: run only the scripts whose file name contains it.")
+    sys.exit(0)
 only = sys.argv[1:]
 failed = 0
 for script in scripts:

@@ -133,7 +133,7 @@ if CACHE_URL:
         "default": {
             "BACKEND": "config.cache.TolerantRedisCache",
             "LOCATION": CACHE_URL,
-            "KEY_PREFIX": "pbcache",
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="pbcache"),
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0, "RETRY_AFTER": 10},
         }
     }
