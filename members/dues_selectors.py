@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, Sum
+from django.db import connection
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q, Sum, Value
+from django.db.models.functions import Concat
 
 from branches.models import Organization
 
@@ -39,13 +41,13 @@ def _whole_city(org_path: str) -> bool:
     return not Organization.objects.filter(depth=1).exclude(path=org_path).exists()
 
 
-def due_members(*, org_path: str, month: date):
+def due_members(*, org_path: str, month: date, whole: bool | None = None):
     """Current members of a subtree who owed dues for ``month`` (joined by the month's end).
 
     The subtree is an ``organization_id IN (…)`` on the organizations' path index rather than a
     join on every member row."""
     qs = Member.objects.filter(status__in=CURRENT_STATUSES, joined_on__lte=month_end(month))
-    if not _whole_city(org_path):
+    if not (_whole_city(org_path) if whole is None else whole):
         qs = qs.filter(
             organization_id__in=Organization.objects.filter(path__startswith=org_path).values("id")
         )
@@ -55,9 +57,17 @@ def due_members(*, org_path: str, month: date):
 def unpaid_members(*, org_path: str, month: date):
     """未交名单: the due members with no payment recorded for the month, in roster order (the
     primary key's), so a page is found after a few hundred rows, never after sorting the city."""
+    whole = _whole_city(org_path)
+    qs = due_members(org_path=org_path, month=month, whole=whole)
+    if connection.vendor == "sqlite" and whole:
+        # SQLite would read the city through the (status, joined_on) index, probe every member's
+        # payment and sort them all; the status as an expression leaves it the rowid order, which
+        # stops after the page's rows (40,000 members, 90 % paid: the page query 77 ms → under 4 ms).
+        qs = Member.objects.alias(st=Concat("status", Value(""))).filter(
+            st__in=list(CURRENT_STATUSES), joined_on__lte=month_end(month)
+        )
     return (
-        due_members(org_path=org_path, month=month)
-        .filter(~_paid(month))
+        qs.filter(~_paid(month))
         .order_by("id")
         # Fetched for the page's rows in two small queries: a join here makes the planner sort the city.
         .prefetch_related("organization", "dues_profile")

@@ -169,6 +169,10 @@ def test_unpaid_list_per_month_and_scope_with_fixed_queries(
         m.name for m in dues_selectors.unpaid_members(org_path=small_city.town_a.path, month=date(2025, 5, 1))
     ]
     assert names == ["未交甲", "未交乙"]
+    # the whole city (on SQLite read in roster order without the status index): 别镇的 too; not
+    # 党员1 who paid, not 六月才入党 (joined after May), not 已转出 (left the roster)
+    city = dues_selectors.unpaid_members(org_path=small_city.city.path, month=date(2025, 5, 1))
+    assert [m.name for m in city] == ["未交甲", "未交乙", "别镇的"]
     client.force_login(small_city.users["zhen"])
     url = reverse("members:dues_unpaid")
     with django_assert_max_num_queries(16) as ctx:  # 16: the menu's unread count and the month picker
