@@ -94,7 +94,7 @@ def bar_chart(
     unit: str = "%",
     max_value: float | None = 100,
     target: float | None = None,
-    width: int = 320,
+    width: int = 300,
 ) -> SafeString:
     """Horizontal bars, one row per (label, value), names on the left; an optional target line."""
     uid = f"c{next(_ids)}"
@@ -135,7 +135,7 @@ def grouped_bar_chart(
     title: str,
     unit: str = "%",
     max_value: float | None = 100,
-    width: int = 320,
+    width: int = 300,
 ) -> SafeString:
     """One row per category (e.g. a township) with its name on the left and one bar per series
     (done, late) below each other, told apart by pattern; however many townships, no label can
@@ -190,7 +190,7 @@ def line_chart(
     title: str,
     unit: str = "",
     max_value: float | None = 100,
-    width: int = 320,
+    width: int = 300,
 ) -> SafeString:
     """Trend lines (e.g. quarterly scores); series told apart by dash pattern and marker shape.
     With one series each point carries its value; x labels are thinned so they never overlap."""
@@ -258,7 +258,7 @@ def line_chart(
     return mark_safe("".join(out))
 
 
-def star_distribution(side: dict, *, title: str, unit: str | None = None, width: int = 320) -> SafeString:
+def star_distribution(side: dict, *, title: str, unit: str | None = None, width: int = 300) -> SafeString:
     """How many got each star (五星 … 一星), then those rated below one star and — only when
     there are any — those not rated at all (未定星). ``side`` is one half of
     ``assessments.selectors.star_overview`` (branches or members)."""

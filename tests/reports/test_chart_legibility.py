@@ -3,7 +3,7 @@
 Each ``<text>`` gets a box estimated from x, y, text-anchor, font-size and its characters (CJK ≈ 1 em
 wide, ASCII ≈ 0.6 em; ascent 0.88 em above the baseline, descent 0.12 em below); the chart's
 displayed width is its ``width`` attribute (app.css never shrinks a chart: ``max-width: none``),
-and it must fit the 336 px of content a 360 px phone leaves, so nothing scales the text down.
+and it must fit the 310 px of content a 360 px phone leaves in a card, so nothing scales the text down.
 """
 
 import re
@@ -15,7 +15,7 @@ import pytest
 from reports import charts
 
 NS = "{http://www.w3.org/2000/svg}"
-PHONE_CONTENT = 360 - 24
+PHONE_CONTENT = 360 - 2 * 12 - 2 * 13  # .page padding 12, .card border 1 + padding 12
 
 
 def _boxes(svg: str):
