@@ -9,7 +9,8 @@ A published scheme is never edited in place; a new version supersedes it.
 Scores are computed by ``ScoreRun`` jobs (state in the database, resumable) into ``ScoreResult``
 rows that keep their breakdown and the scheme version. Published runs are frozen.
 
-The models live in submodules by area (schemes, standards, supervision, evaluation, results); every name is importable from here."""
+The models live in submodules by area (schemes, standards, supervision, evaluation, results);
+every name is importable from here."""
 
 # Models in a module of their own, imported here so the app registry loads them.
 from ..ballots_models import Ballot, BallotBatch
