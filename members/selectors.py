@@ -94,9 +94,16 @@ def member_rates(*, org_paths, year: int) -> dict[str, Rates]:
     org_paths = list(org_paths)
     if not org_paths:
         return {}
-    current = Member.objects.filter(status__in=CURRENT_STATUSES).filter(
-        prefix_q(org_paths, "organization__path")
-    )
+    # The subtrees' organization ids first (the path index), then the members by the covering
+    # (organization, status, …) index: the path LIKE joined to every member made SQLite read all
+    # 150,000 of them for a village's home (120 ms → 5 ms; six units 190 → 13 ms). The whole city
+    # needs no filter at all.
+    current = Member.objects.filter(status__in=CURRENT_STATUSES)
+    rated = PioneerScore.objects.filter(year=year, member__status__in=CURRENT_STATUSES)
+    if "" not in org_paths:
+        orgs = Organization.objects.filter(prefix_q(org_paths, "path")).values("pk")
+        current = current.filter(organization__in=orgs)
+        rated = rated.filter(member__organization__in=orgs)
     rows = (
         current.values("organization_id")
         .annotate(
@@ -109,9 +116,7 @@ def member_rates(*, org_paths, year: int) -> dict[str, Rates]:
     )
     per_org = {r["organization_id"]: [r["n"], r["p"], r["e"], 0, 0, r["d"]] for r in rows}
     rated = (
-        PioneerScore.objects.filter(year=year, member__status__in=CURRENT_STATUSES)
-        .filter(prefix_q(org_paths, "member__organization__path"))
-        .values("member__organization_id")
+        rated.values("member__organization_id")
         .annotate(r=Count("id"), f=Count("id", filter=Q(stars=5)))
         .order_by()
     )
