@@ -108,7 +108,7 @@ def _unit_result_context(request, org, period: str) -> dict:
     labels = dict(codes)
     entries = selectors.unit_entries(user=request.user, org=org, period=period)
     for e in entries:
-        e["label"] = labels.get(e["code"], e["code"])
+        e["label"] = labels.get(e["code"]) or ENTRY_LABELS.get(e["code"], e["code"])  # never the raw code
     can_rate = allows(request.user, Action.REVIEW, org)
     return {
         "org": org,
