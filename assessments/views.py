@@ -25,7 +25,7 @@ from branches.policy import Action, allows, may_anywhere, orgs_for, require, rol
 from branches.scoping import get_visible_or_404, org_for_user_or_404
 from config.downloads import UPLOAD_HEADERS, private_file_response
 
-from . import selectors, services
+from . import ranking_cache, selectors, services
 from .explain import num as _num
 from .explain import rank_text
 from .explain import why_line as _why
@@ -347,7 +347,7 @@ def ranking(request, org_id: int):
     else:
         period = _period(request, kind)
     domain = params.choice(request, "domain", Domain, label=_("领域"))
-    page = selectors.ranking_page(user=request.user, scope=scope, period=period, kind=kind, domain=domain,
+    page = ranking_cache.ranking_page(user=request.user, scope=scope, period=period, kind=kind, domain=domain,
                                   page=params.integer(request, "page", 1))  # fmt: skip
     lagging = selectors.lagging_with_plans(user=request.user, scope=scope, period=period, kind=kind)
     return render(

@@ -120,16 +120,41 @@ def test_ranking_lists_lagging_units_and_its_query_count_does_not_grow(
     c = published
     client.force_login(c.users["zhen"])
     url = reverse("assessments:ranking", args=[c.town_a.pk])
-    with django_assert_max_num_queries(15):  # page + count, lagging list + plans, the picker
+    # page + count, lagging list + plans, the picker, the publication key of the page's cache
+    with django_assert_max_num_queries(16):
         resp = client.get(url, {"period": "2023Q3"})
     assert "后进名单" in resp.content.decode()
     for i in range(15):
         make_org(c.town_a, name=f"新增村{i}", domain="village")
     ScoreRun.objects.filter(period="2023Q3").update(status=RunStatus.SUPERSEDED)
     _publish()
-    with django_assert_max_num_queries(15):  # page + count, lagging list + plans, the picker
+    with django_assert_max_num_queries(16):  # a new publication: the page is read again
         resp = client.get(url, {"period": "2023Q3"})
     assert resp.content.decode().count("/assessments/unit/") >= 17
+
+
+def test_ranking_page_is_cached_until_the_next_publication(published, client):
+    """A second look reads the cached page (fewer queries); a new published run of the period is
+    shown at once (the cache key carries the latest publication)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = published
+    client.force_login(c.users["zhen"])
+    url = reverse("assessments:ranking", args=[c.town_a.pk])
+    with CaptureQueriesContext(connection) as first:
+        client.get(url, {"period": "2023Q3"})
+    with CaptureQueriesContext(connection) as second:
+        html = client.get(url, {"period": "2023Q3"}).content.decode()
+    assert len(second.captured_queries) <= len(first.captured_queries) - 1
+    before = html.count("/assessments/unit/")
+    for i in range(3):
+        make_org(c.town_a, name=f"新增村{i}", domain="village")
+    assert client.get(url, {"period": "2023Q3"}).content.decode().count("/assessments/unit/") == before
+    ScoreRun.objects.filter(period="2023Q3").update(status=RunStatus.SUPERSEDED)
+    _publish()
+    after = client.get(url, {"period": "2023Q3"}).content.decode().count("/assessments/unit/")
+    assert after >= before + 3  # the new units (also in the 后进 list: nothing reported)
 
 
 def test_city_view_compares_townships_and_domains(published, client):
