@@ -495,7 +495,7 @@ def report(results: dict, users: list[int], a):
             + " | ".join(f"{n} users p50 | p95 | p99" for n in users if ("think", n) in results)
             + " |"
         )
-        print("|---|" + "---|" * sum(1 for n in users if ("think", n) in results))
+        print("|---|" + "---|---|---|" * sum(1 for n in users if ("think", n) in results))
         labels = sorted({lab for k, v in results.items() if k[0] == "think" for lab in v["samples"]})
         for lab in [*labels, "all pages"]:
             cells = []
