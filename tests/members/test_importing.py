@@ -3,7 +3,7 @@ from datetime import date, datetime
 
 import pytest
 
-from branches import sheets
+from branches import sheet_inspect
 from branches.models import AuditEvent
 from branches.policy import SYSTEM
 from members import importing
@@ -150,7 +150,7 @@ def test_roster_import_refuses_a_zip_bomb_without_inflating_it(small_city, monke
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("xl/worksheets/sheet1.xml", b"\0" * (20 * 1024 * 1024))
     buf.seek(0)
-    monkeypatch.setattr(sheets, "MAX_UNCOMPRESSED_BYTES", 10 * 1024 * 1024)
+    monkeypatch.setattr(sheet_inspect, "MAX_UNCOMPRESSED_BYTES", 10 * 1024 * 1024)
     with pytest.raises(ImportFileError, match="压缩炸弹"):
         plan_of(buf)
 
