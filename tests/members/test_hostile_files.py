@@ -17,7 +17,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from branches import sheets
-from members import importing, services
+from members import import_reading, importing, services
 from members.importing import ImportFileError
 from tests import hostile
 from tests.members.helpers import csv_bytes, row, xlsx
@@ -123,7 +123,7 @@ def test_rows_and_columns_beyond_the_template_are_refused_in_csv_too(small_city,
     wide = io.BytesIO(("姓名," * 40 + "\n" + "x," * 40 + "\n").encode("utf-8"))
     with pytest.raises(ImportFileError, match=OUT_OF_RANGE):
         importing.build_plan(wide, "roster.csv", user=cun)
-    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    monkeypatch.setattr(import_reading, "MAX_ROWS", 3)  # _rows_of looks it up there
     with pytest.raises(ImportFileError, match="行数超过 3 行"):
         importing.build_plan(
             csv_bytes([row(i, "TA01") for i in range(1, 6)], encoding="utf-8"), "roster.csv", user=cun

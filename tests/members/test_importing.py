@@ -6,7 +6,7 @@ import pytest
 from branches import sheet_inspect
 from branches.models import AuditEvent
 from branches.policy import SYSTEM
-from members import importing
+from members import import_reading, importing
 from members.importing import ImportFileError, apply_plan, build_plan
 from members.models import Member
 from tests.members.helpers import add_member, csv_bytes, rid, row, xlsx
@@ -156,7 +156,7 @@ def test_roster_import_refuses_a_zip_bomb_without_inflating_it(small_city, monke
 
 
 def test_roster_import_refuses_oversized_file(small_city, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(import_reading, "MAX_FILE_BYTES", 100)  # read_rows looks it up there
     with pytest.raises(ImportFileError, match="文件过大"):
         plan_of(xlsx([row(1, "TA01")]))
 
