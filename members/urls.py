@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views, views_life
+from . import views, views_life, views_transfers
 
 app_name = "members"
 
@@ -19,7 +19,7 @@ urlpatterns = [
     path("<int:member_id>/status/", views.member_transfer, name="transfer"),
     path("<int:member_id>/visits/", views.care_visit, name="visit_add"),
     path("<int:member_id>/payments/", views.care_payment, name="payment_add"),
-    # A member's life beyond the roster (members/views_life.py).
+    # A member's life beyond the roster (members/views_life.py; transfers: members/views_transfers.py).
     path("<int:member_id>/records/<slug:kind>/new/", views_life.record_form, name="record_add"),
     path("<int:member_id>/records/<slug:kind>/<int:record_id>/", views_life.record_form, name="record_edit"),
     path(
@@ -33,15 +33,15 @@ urlpatterns = [
     path("development/<int:development_id>/step/", views_life.development_step, name="development_step"),
     path("development/<int:development_id>/stop/", views_life.development_stop, name="development_stop"),
     path("", include("members.urls_more")),
-    path("<int:member_id>/relation/", views_life.transfer_start, name="transfer_start"),
-    path("transfers/", views_life.transfer_list, name="transfer_list"),
-    path("transfers/in/", views_life.transfer_in, name="transfer_in"),
-    path("transfers/<int:transfer_id>/", views_life.transfer_detail, name="transfer_detail"),
-    path("transfers/<int:transfer_id>/accept/", views_life.transfer_accept, name="transfer_accept"),
-    path("transfers/<int:transfer_id>/refuse/", views_life.transfer_refuse, name="transfer_refuse"),
-    path("transfers/<int:transfer_id>/cancel/", views_life.transfer_cancel, name="transfer_cancel"),
-    path("transfers/<int:transfer_id>/receipt/", views_life.transfer_receipt, name="transfer_receipt"),
-    path("transfers/<int:transfer_id>/letter.pdf", views_life.transfer_letter, name="transfer_letter"),
+    path("<int:member_id>/relation/", views_transfers.transfer_start, name="transfer_start"),
+    path("transfers/", views_transfers.transfer_list, name="transfer_list"),
+    path("transfers/in/", views_transfers.transfer_in, name="transfer_in"),
+    path("transfers/<int:transfer_id>/", views_transfers.transfer_detail, name="transfer_detail"),
+    path("transfers/<int:transfer_id>/accept/", views_transfers.transfer_accept, name="transfer_accept"),
+    path("transfers/<int:transfer_id>/refuse/", views_transfers.transfer_refuse, name="transfer_refuse"),
+    path("transfers/<int:transfer_id>/cancel/", views_transfers.transfer_cancel, name="transfer_cancel"),
+    path("transfers/<int:transfer_id>/receipt/", views_transfers.transfer_receipt, name="transfer_receipt"),
+    path("transfers/<int:transfer_id>/letter.pdf", views_transfers.transfer_letter, name="transfer_letter"),
     path("<int:member_id>/floating/", views_life.floating_out, name="floating_out"),
     path("floating/", views_life.floating_list, name="floating_list"),
     path("floating/in/", views_life.floating_in, name="floating_in"),
