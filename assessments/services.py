@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -12,194 +12,45 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.audit import audit_record
-from branches.models import Domain, Organization
+from branches.models import Organization
 from branches.policy import Action, require
 
 from .models import (
     KIND_CADENCE,
-    Appeal,
     AssessorEntry,
     DutyReport,
-    Finding,
-    FindingEvent,
-    FindingStatus,
-    IndicatorKind,
-    Inspection,
     PublicPage,
     RectificationPlan,
     RunStatus,
-    Scheme,
-    SchemeKind,
-    SchemeStatus,
     ScoreRun,
-    Standard,
-    StandardCheck,
-    StandardItem,
-    StandardStatus,
 )
 from .scoring import PeriodError, parse_period
+from .services_schemes import (  # noqa: F401  re-exported: callers use services.*
+    no_published_scheme,
+    published_schemes,
+    same_coverage,
+    scheme_new_version,
+    scheme_problems,
+    scheme_publish,
+    standard_publish,
+)
+from .services_supervision import (  # noqa: F401  re-exported: callers use services.*
+    _checked_upload,
+    _event,
+    appeal_file,
+    appeal_rule,
+    escalate_overdue,
+    finding_add,
+    finding_answer,
+    finding_verify,
+    inspection_record,
+    standard_self_check,
+    standard_verify,
+)
 from .voting import current_quarter as current_quarter  # re-exported: callers use services.*
 from .voting import duty_rate as duty_rate
 from .voting import survey_answer as survey_answer
 from .voting import voter_hash as voter_hash
-
-# --- schemes ------------------------------------------------------------------------------------
-
-
-def scheme_problems(scheme: Scheme) -> list[str]:
-    """What is wrong with a scheme, in Chinese, one line per problem (empty: valid)."""
-    problems: list[str] = []
-    try:
-        scheme.clean()
-    except ValidationError as e:
-        problems.extend(e.messages)
-    inds = list(scheme.indicators.all())
-    base = [i for i in inds if i.kind == IndicatorKind.BASE]
-    common = sum((i.weight for i in base if not i.domain), Decimal(0))
-    total = scheme.total_points
-    with_parts = sorted({i.domain for i in base if i.domain})
-    targeted = [d for d in Domain.values if d in (scheme.domains or Domain.values)]
-    if not with_parts and common != total:
-        problems.append(_("基础指标分值合计 %(s)s，应为 %(t)s。") % {"s": common, "t": total})
-    for d in [d for d in with_parts if d not in targeted]:
-        problems.append(_("“%(d)s”领域有领域部分，但本体系不考核该领域。") % {"d": Domain(d).label})
-    if with_parts:
-        # A scheme with domain parts (共性 + 各领域) must give every domain it targets its part:
-        # otherwise those units would be scored out of the common part alone (e.g. 60 of 100).
-        for d in targeted:
-            part = sum((i.weight for i in base if i.domain == d), Decimal(0))
-            if d not in with_parts:
-                problems.append(
-                    _("“%(d)s”领域没有领域部分：该领域单位只有共性部分 %(c)s 分，应为 %(t)s 分。")
-                    % {"d": Domain(d).label, "c": common, "t": total}
-                )
-            elif common + part != total:
-                problems.append(
-                    _("“%(d)s”领域：共性部分 %(c)s + 领域部分 %(p)s = %(s)s，应为 %(t)s。")
-                    % {"d": Domain(d).label, "c": common, "p": part, "s": common + part, "t": total}
-                )
-    for i in inds:
-        try:
-            i.clean()
-        except ValidationError as e:
-            for msgs in e.message_dict.values():
-                problems.extend(f"{i.code}：{m}" for m in msgs)
-    bands = list(scheme.bands.order_by("-min_score"))
-    if not bands:
-        problems.append(_("至少需要一个等次。"))
-    scores = [b.min_score for b in bands]
-    if len(set(scores)) != len(scores):
-        problems.append(_("各等次的最低分不能相同。"))
-    stars = [b.stars for b in bands]
-    if stars != sorted(stars, reverse=True):
-        problems.append(_("星级须随最低分从高到低排列。"))
-    if sum(b.is_lagging for b in bands) > 1:
-        problems.append(_("至多一个等次可标为“后进等次”。"))
-    if bands and any(b.is_lagging for b in bands) and not bands[-1].is_lagging:
-        problems.append(_("“后进”等次须是最低的等次。"))
-    if not (
-        any(b.is_lagging for b in bands)
-        or scheme.lagging_below is not None
-        or scheme.lagging_bottom_percent is not None
-        or scheme.lagging_vetoed
-    ):
-        problems.append(_("须设定后进的认定规则（低于某分、末位百分比、一票否决或后进等次）。"))
-    return problems
-
-
-def same_coverage(a: Scheme, b: Scheme) -> bool:
-    return (
-        a.scope_id == b.scope_id
-        and sorted(a.domains or []) == sorted(b.domains or [])
-        and {t.pk for t in a.branch_types.all()} == {t.pk for t in b.branch_types.all()}
-    )
-
-
-def published_schemes(*, year: int, kind: str) -> list[Scheme]:
-    """Every published scheme of a year and kind (the city's, a bureau's …), broadest first."""
-    from .scoring import specificity
-
-    qs = Scheme.objects.filter(year=year, kind=kind, status=SchemeStatus.PUBLISHED)
-    return sorted(qs.select_related("scope").prefetch_related("branch_types"), key=specificity)
-
-
-def no_published_scheme(*, year: int, kind: str) -> str | None:
-    """Why a period of this year and kind cannot be computed — "no published scheme" in Chinese —
-    or None when it can. The quarter-end job logs and returns it; the department's home page can
-    show it."""
-    if Scheme.objects.filter(year=year, kind=kind, status=SchemeStatus.PUBLISHED).exists():
-        return None
-    return _("%(y)s 年没有已发布的“%(k)s”指标体系，未计算。") % {"y": year, "k": SchemeKind(kind).label}
-
-
-@transaction.atomic
-def scheme_publish(*, actor, scheme: Scheme) -> Scheme:
-    """Publish a draft scheme; the previously published version of that year and kind is superseded."""
-    if scheme.status != SchemeStatus.DRAFT:
-        raise ValidationError(_("只有草稿可以发布；已发布的指标体系不能修改，请新建版本。"))
-    problems = scheme_problems(scheme)
-    if problems:
-        raise ValidationError(problems)
-    old = Scheme.objects.select_for_update().filter(
-        year=scheme.year, kind=scheme.kind, status=SchemeStatus.PUBLISHED
-    )
-    # Only the published scheme with the same coverage is superseded: a bureau's scheme runs
-    # beside the city's (each unit is scored by the most specific one that covers it).
-    for o in [o for o in old if same_coverage(o, scheme)]:
-        o.status = SchemeStatus.SUPERSEDED
-        o.save(update_fields=["status"])
-        scheme.supersedes = o
-    scheme.status = SchemeStatus.PUBLISHED
-    scheme.published_at = timezone.now()
-    scheme.save(update_fields=["status", "published_at", "supersedes"])
-    audit_record(actor=actor, action="scheme_publish", obj=scheme)
-    return scheme
-
-
-@transaction.atomic
-def standard_publish(*, actor, standard: Standard) -> Standard:
-    """Publish a draft 合格支部标准 (a copied year, once edited): from now on branches self-check it
-    and the fortress index counts it. Only the department publishes; publishing twice does nothing."""
-    require(actor, Action.PUBLISH)
-    standard = Standard.objects.select_for_update().get(pk=standard.pk)
-    if standard.status == StandardStatus.PUBLISHED:
-        return standard
-    if not standard.items.exists():
-        raise ValidationError(_("%(s)s 没有标准条目，不能发布。") % {"s": standard.name})
-    standard.status = StandardStatus.PUBLISHED
-    standard.save(update_fields=["status"])
-    audit_record(
-        actor=actor, action="standard_publish", obj=standard, changes={"status": ["draft", "published"]}
-    )
-    return standard
-
-
-@transaction.atomic
-def scheme_new_version(*, actor, scheme: Scheme) -> Scheme:
-    """Copy a scheme (with indicators and bands) into a new draft version — the way to change one."""
-    last = Scheme.objects.filter(year=scheme.year, kind=scheme.kind).order_by("-version").first()
-    indicators = list(scheme.indicators.all())
-    bands = list(scheme.bands.all())
-    new = Scheme.objects.get(pk=scheme.pk)
-    new.pk = None
-    new._state.adding = True
-    new.version = last.version + 1
-    new.status = SchemeStatus.DRAFT
-    new.published_at = None
-    new.supersedes = scheme
-    new.save()
-    for i in indicators:
-        i.pk = None
-        i.scheme = new
-    for b in bands:
-        b.pk = None
-        b.scheme = new
-    new.indicators.model.objects.bulk_create(indicators)
-    new.bands.model.objects.bulk_create(bands)
-    new.branch_types.set(scheme.branch_types.all())
-    audit_record(actor=actor, action="scheme_new_version", obj=new)
-    return new
-
 
 # --- score runs ---------------------------------------------------------------------------------
 
@@ -364,252 +215,6 @@ def entry_set(
             changes={"value": [before, str(value)], "stage": [None, stage], "note": [None, note]},
         )
     return e
-
-
-# --- standards ------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def standard_self_check(
-    *, actor, organization: Organization, item: StandardItem, met: bool, note=""
-) -> StandardCheck:
-    require(actor, Action.MANAGE, organization)
-    if item.standard.domain != organization.domain:
-        raise ValidationError(_("该标准不适用于本组织所在领域。"))
-    chk, _c = StandardCheck.objects.get_or_create(item=item, organization=organization)
-    chk.self_met, chk.self_note, chk.self_at = met, note, timezone.now()
-    chk.self_by = actor if getattr(actor, "pk", None) else None
-    chk.verified_met = None  # a changed self-check needs verifying again
-    chk.full_clean()
-    chk.save()
-    audit_record(
-        actor=actor,
-        action="standard_self_check",
-        obj=item,
-        organization=organization,
-        changes={"met": [None, met]},
-    )
-    return chk
-
-
-@transaction.atomic
-def standard_verify(*, actor, check: StandardCheck, met: bool, note="") -> StandardCheck:
-    """The level above confirms or rejects one self-checked item."""
-    require(actor, Action.REVIEW, check)  # never the person who self-checked it
-    check.verified_met, check.verify_note = met, note
-    check.verified_by, check.verified_at = actor, timezone.now()
-    check.save()
-    audit_record(
-        actor=actor,
-        action="standard_verify",
-        obj=check.item,
-        organization=check.organization,
-        changes={"met": [None, met]},
-    )
-    return check
-
-
-# --- inspections, findings, appeals ----------------------------------------------------------------
-
-
-def _checked_upload(upload):
-    """Evidence and photos go through the pilot app's content checks (type by content, size,
-    no SVG/HTML/macros; images re-encoded) and are stored under a random name."""
-    from pilot.evidence import check_upload
-
-    return check_upload(upload)
-
-
-def _event(finding, actor, action, note=""):
-    FindingEvent.objects.create(
-        finding=finding, actor=actor if getattr(actor, "pk", None) else None, action=action, note=note
-    )
-
-
-@transaction.atomic
-def inspection_record(
-    *,
-    actor,
-    organization: Organization,
-    visited_on: date,
-    visit="announced",
-    method="problem",
-    notes="",
-    findings=(),
-) -> Inspection:
-    """Record a visit with its findings; each finding opens a rectification item."""
-    require(actor, Action.INSPECT, organization)
-    ins = Inspection(
-        organization=organization,
-        inspector=actor,
-        visited_on=visited_on,
-        visit=visit,
-        method=method,
-        notes=notes,
-    )
-    ins.full_clean()
-    ins.save()
-    for f in findings:
-        finding_add(actor=actor, inspection=ins, **f)
-    audit_record(actor=actor, action="inspection_record", obj=ins, organization=organization)
-    return ins
-
-
-@transaction.atomic
-def finding_add(
-    *,
-    actor,
-    inspection: Inspection,
-    problem: str,
-    deadline: date,
-    owner: str,
-    severity="general",
-    organization=None,
-    photo=None,
-) -> Finding:
-    org = organization or inspection.organization
-    if not org.is_within(inspection.organization):
-        raise ValidationError(_("问题所属单位须在被督查单位之内。"))
-    f = Finding(
-        inspection=inspection, organization=org, problem=problem, severity=severity,
-        found_on=inspection.visited_on, owner=owner, deadline=deadline,
-    )  # fmt: skip
-    if photo:
-        checked = _checked_upload(photo)
-        if checked.kind != "image":
-            raise ValidationError({"photo": _("照片须为图片文件（JPG、PNG）。")})
-        f.photo = checked.stored()[0]
-    if deadline < inspection.visited_on:
-        raise ValidationError({"deadline": _("整改期限不能早于督查日期。")})
-    f.full_clean()
-    f.save()
-    _event(f, actor, "found", problem)
-    return f
-
-
-@transaction.atomic
-def finding_answer(*, actor, finding: Finding, answer: str, evidence=None) -> Finding:
-    """The unit reports what it did, with evidence."""
-    require(actor, Action.MANAGE, finding.organization)
-    if finding.status not in (FindingStatus.OPEN,):
-        raise ValidationError(_("该问题当前不需要反馈整改情况。"))
-    if not answer.strip():
-        raise ValidationError({"answer": _("请填写整改情况。")})
-    finding.answer = answer
-    if evidence:
-        finding.evidence = _checked_upload(evidence).stored()[0]
-    finding.status = FindingStatus.ANSWERED
-    finding.answered_at = timezone.now()
-    finding.answered_by = actor if getattr(actor, "pk", None) else None
-    finding.save()
-    _event(finding, actor, "answered", answer)
-    audit_record(actor=actor, action="finding_answer", obj=finding, organization=finding.organization)
-    return finding
-
-
-@transaction.atomic
-def finding_verify(*, actor, finding: Finding, accept: bool, note="") -> Finding:
-    """The inspector closes (销号) the item or reopens it with a note."""
-    require(actor, Action.VERIFY, finding)  # never the person who answered it
-    if finding.status != FindingStatus.ANSWERED:
-        raise ValidationError(_("只有已反馈的问题可以核查。"))
-    if accept:
-        finding.status = FindingStatus.CLOSED
-        finding.closed_at = timezone.now()
-        finding.closed_on_time = (
-            finding.answered_at.date() <= finding.deadline if finding.answered_at else False
-        )
-        _event(finding, actor, "closed", note)
-    else:
-        if not note.strip():
-            raise ValidationError({"note": _("退回重新整改须说明原因。")})
-        finding.status = FindingStatus.OPEN
-        _event(finding, actor, "reopened", note)
-    finding.save()
-    audit_record(
-        actor=actor,
-        action="finding_verify",
-        obj=finding,
-        organization=finding.organization,
-        changes={"accept": [None, accept]},
-    )
-    return finding
-
-
-@transaction.atomic
-def appeal_file(
-    *, actor, finding: Finding, reason_kind: str, reason: str, proposed_wording="", proposed_deadline=None
-) -> Appeal:
-    require(actor, Action.MANAGE, finding.organization)
-    if finding.status in (FindingStatus.CLOSED, FindingStatus.WITHDRAWN):
-        raise ValidationError(_("已销号或已撤销的问题不能申诉。"))
-    if finding.appeals.filter(ruling=Appeal.Ruling.PENDING).exists():
-        raise ValidationError(_("该问题已有待裁定的申诉。"))
-    a = Appeal(finding=finding, reason_kind=reason_kind, reason=reason, proposed_wording=proposed_wording,
-               proposed_deadline=proposed_deadline, filed_by=actor)  # fmt: skip
-    if reason_kind == Appeal.Reason.MORE_TIME and not proposed_deadline:
-        raise ValidationError({"proposed_deadline": _("申请延期须填写建议期限。")})
-    if reason_kind == Appeal.Reason.MORE_TIME and finding.deadline and proposed_deadline <= finding.deadline:
-        raise ValidationError(
-            {
-                "proposed_deadline": _("建议期限应晚于现整改期限 %(d)s。")
-                % {"d": finding.deadline.strftime("%Y-%m-%d")}
-            }
-        )
-    a.full_clean()
-    a.save()
-    _event(finding, actor, "appealed", f"{a.get_reason_kind_display()}：{reason}")
-    audit_record(actor=actor, action="appeal_file", obj=finding, organization=finding.organization)
-    return a
-
-
-@transaction.atomic
-def appeal_rule(*, actor, appeal: Appeal, uphold: bool, note="") -> Appeal:
-    """The inspector rules: upheld wording → rewritten; not a problem → withdrawn; more time → new deadline."""
-    f = appeal.finding
-    require(actor, Action.RULE_APPEAL, appeal)  # never the person who filed it
-    if appeal.ruling != Appeal.Ruling.PENDING:
-        raise ValidationError(_("该申诉已裁定。"))
-    appeal.ruling = Appeal.Ruling.UPHELD if uphold else Appeal.Ruling.REJECTED
-    appeal.ruling_note, appeal.ruled_by, appeal.ruled_at = note, actor, timezone.now()
-    appeal.save()
-    if uphold:
-        if appeal.reason_kind == Appeal.Reason.WORDING and appeal.proposed_wording:
-            f.problem = appeal.proposed_wording
-        elif appeal.reason_kind == Appeal.Reason.NOT_PROBLEM:
-            f.status = FindingStatus.WITHDRAWN
-        elif appeal.reason_kind == Appeal.Reason.MORE_TIME:
-            f.deadline = appeal.proposed_deadline
-            f.escalated_at = None
-        f.save()
-    _event(f, actor, "ruled", f"{appeal.get_ruling_display()}：{note}")
-    audit_record(
-        actor=actor,
-        action="appeal_rule",
-        obj=f,
-        organization=f.organization,
-        changes={"upheld": [None, uphold]},
-    )
-    return appeal
-
-
-def escalate_overdue(*, today: date | None = None) -> int:
-    """Mark overdue rectification items as escalated to the level above (one UPDATE + events)."""
-    today = today or timezone.localdate()
-    with transaction.atomic():
-        qs = Finding.objects.overdue(today).filter(escalated_at__isnull=True)
-        ids = list(qs.values_list("id", flat=True))
-        if not ids:
-            return 0
-        now = timezone.now()
-        Finding.objects.filter(id__in=ids).update(escalated_at=now)
-        FindingEvent.objects.bulk_create(
-            [
-                FindingEvent(finding_id=i, at=now, action="escalated", note=_("逾期未整改，已上报上级"))
-                for i in ids
-            ]
-        )
-    return len(ids)
 
 
 # --- mass evaluation and duty reports ----------------------------------------------------------------
