@@ -15,12 +15,11 @@ from branches.admin_mixins import ReadOnlyAdminMixin
 
 from .cards import CheckIn, MemberCard
 from .dues import DuesBand, DuesImport, DuesPayment, DuesProfile, DuesRule
+from .models_floating import FloatingContact, FloatingRecord
 from .models_life import (
     Development,
     DevelopmentStep,
     FamilyRecord,
-    FloatingContact,
-    FloatingRecord,
     PositionRecord,
     RewardRecord,
     TrainingRecord,

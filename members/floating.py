@@ -22,7 +22,7 @@ from branches.scoping import get_visible_or_404
 
 from .development import add_period
 from .models import CURRENT_STATUSES, Member, MemberStatus
-from .models_life import FloatDirection, FloatingContact, FloatingRecord
+from .models_floating import FloatDirection, FloatingContact, FloatingRecord
 
 CONTACT_MONTHS = 3
 

@@ -328,15 +328,13 @@ class CarePayment(models.Model):
 # 党费 and the member card live in their own modules (models registered with this app).
 from .cards import CheckIn, MemberCard  # noqa: E402, F401
 from .dues import DuesBand, DuesImport, DuesPayment, DuesProfile, DuesRule  # noqa: E402, F401
+from .models_floating import FloatDirection, FloatingContact, FloatingRecord  # noqa: E402, F401
 from .models_life import (  # noqa: E402, F401
     Development,
     DevelopmentStep,
     DevStage,
     DevStatus,
     FamilyRecord,
-    FloatDirection,
-    FloatingContact,
-    FloatingRecord,
     PositionRecord,
     RewardRecord,
     TrainingRecord,

@@ -60,7 +60,8 @@ def member_life_context(request, m) -> dict:
     """What the member page adds: the records tabs (one query a kind) and the member's procedures."""
     tab = params.choice(request, "tab", records.KINDS, "positions", label=_("栏目"))
     recs = records.records_for(user=request.user, member=m)
-    from .models_life import FloatingRecord, Transfer
+    from .models_floating import FloatingRecord
+    from .models_life import Transfer
 
     return {
         "tab": tab,
@@ -262,7 +263,7 @@ def development_stop(request, development_id: int):
 @login_required
 def floating_list(request):
     """Counts for an organization and each one under it, the reminders and the records."""
-    from .models_life import FloatDirection, FloatingRecord
+    from .models_floating import FloatDirection, FloatingRecord
 
     org = org_for_user_or_404(request.user, request.GET["org"]) if request.GET.get("org") else None
     direction = params.choice(request, "direction", FloatDirection, label=_("方向"))

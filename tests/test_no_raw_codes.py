@@ -76,7 +76,8 @@ def _objects(user):
     from assessments.models import Finding, ScoreRun
     from branches.models import Organization
     from members.models import Member
-    from members.models_life import Development, FloatingRecord, Transfer
+    from members.models_floating import FloatingRecord
+    from members.models_life import Development, Transfer
     from pilot.models import Activity, Brand, ChecklistItem, Notice
 
     orgs = Organization.objects.visible_to(user)
