@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from types import SimpleNamespace
 
 from django.contrib import messages
@@ -10,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,46 +18,17 @@ from django.views.decorators.http import require_POST
 
 from branches import params
 from branches.models import Domain, Organization
-from branches.paging import page_of
 from branches.policy import Action, allows, may_anywhere, orgs_for, require, role_orgs
-from branches.scoping import get_visible_or_404, org_for_user_or_404
-from config.downloads import UPLOAD_HEADERS, private_file_response
+from branches.scoping import org_for_user_or_404
 
 from . import ranking_cache, selectors, services
 from .explain import num as _num
 from .explain import rank_text
 from .explain import why_line as _why
-from .models import (
-    Appeal,
-    DutyReport,
-    Finding,
-    FindingStatus,
-    Inspection,
-    RunStatus,
-    SchemeKind,
-    Severity,
-    StandardCheck,
-    StandardItem,
-    StandardStatus,
-)
+from .models import SchemeKind
 from .scoring import PeriodError, parse_period
 from .source_links import source_links
-
-scoring_errors = (ValidationError, PeriodError)
-
-
-def _period(request, kind=SchemeKind.SUPERVISION, shapes="QHY") -> str:
-    return params.period(
-        request,
-        lambda: selectors.latest_published_period(kind=kind) or services.current_quarter(),
-        shapes=shapes,
-    )
-
-
-def _fail(request, e: ValidationError):
-    for m in e.messages:
-        messages.error(request, m)
-
+from .views_helpers import _parse_date, _period
 
 # --- results ----------------------------------------------------------------------------------------
 
@@ -421,13 +390,6 @@ def plan(request, org_id: int):
     )
 
 
-def _parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError({"deadline": _("完成时限请填写日期，如 2024-06-30。")}) from None
-
-
 @login_required
 def city(request):
     require(request.user, Action.ADMINISTER)
@@ -442,307 +404,4 @@ def city(request):
         request,
         "assessments/city.html",
         {"period": period, "ov": ov, "fortress_year": fy, "fortress_towns": towns},
-    )
-
-
-# --- runs -------------------------------------------------------------------------------------------
-
-
-def _admin_only(request):
-    require(request.user, Action.RUN_JOBS)
-
-
-@login_required
-def runs(request):
-    _admin_only(request)
-    return render(
-        request, "assessments/runs.html", {"runs": selectors.runs_list(), "kinds": SchemeKind.choices}
-    )
-
-
-@login_required
-@require_POST
-def run_start(request):
-    _admin_only(request)
-    period, kind = request.POST.get("period", ""), request.POST.get("kind", "")
-    try:
-        kinds = [kind] if kind else services.kinds_for_period(period)
-        started = [services.run_start(actor=request.user, period=period, kind=k) for k in kinds]
-    except scoring_errors as e:
-        if isinstance(e, ValidationError):
-            _fail(request, e)
-        else:
-            messages.error(request, str(e))
-        return redirect("assessments:runs")
-    messages.success(request, _("已开始计算 %(p)s。") % {"p": started[0].period})
-    if len(started) == 1:
-        return redirect("assessments:run_detail", run_id=started[0].pk)
-    return redirect("assessments:runs")
-
-
-@login_required
-def run_detail(request, run_id: int):
-    _admin_only(request)
-    run = selectors.run_get(run_id=run_id)
-    return render(
-        request,
-        "assessments/run_detail.html",
-        {"run": run, "rows": page_of(request, selectors.run_results(run=run))},
-    )
-
-
-@login_required
-def run_progress(request, run_id: int):
-    _admin_only(request)
-    run = selectors.run_get(run_id=run_id)
-    return JsonResponse(
-        {"status": run.status, "label": run.get_status_display(), "percent": run.progress_percent,
-         "chunks_done": run.chunks_done, "chunks_total": run.chunks_total,
-         "done": run.status not in (RunStatus.QUEUED, RunStatus.RUNNING)}
-    )  # fmt: skip
-
-
-@login_required
-@require_POST
-def run_retry(request, run_id: int):
-    _admin_only(request)
-    run = selectors.run_get(run_id=run_id)
-    try:
-        services.run_retry(actor=request.user, run=run)
-        messages.success(request, _("已重新排队，将从中断处继续计算。"))
-    except ValidationError as e:
-        _fail(request, e)
-    return redirect("assessments:run_detail", run_id=run.pk)
-
-
-@login_required
-@require_POST
-def run_publish(request, run_id: int):
-    _admin_only(request)
-    run = selectors.run_get(run_id=run_id)
-    try:
-        if request.POST.get("step") == "notice":
-            services.run_start_notice(actor=request.user, run=run)
-            messages.success(request, _("已进入公示。"))
-        else:
-            services.run_publish(actor=request.user, run=run)
-            messages.success(request, _("已发布，结果已冻结。"))
-    except ValidationError as e:
-        _fail(request, e)
-    return redirect("assessments:run_detail", run_id=run.pk)
-
-
-# --- supervision -------------------------------------------------------------------------------------
-
-
-@login_required
-def findings(request):
-    org = None
-    if request.GET.get("org"):
-        org = org_for_user_or_404(request.user, request.GET["org"])
-    period = params.period(request, "")
-    status = params.choice(request, "status", ("overdue", *FindingStatus.values), label=_("状态"))
-    q = params.search(request)
-    rows = page_of(
-        request, selectors.findings_query(user=request.user, org=org, status=status, period=period, q=q)
-    )
-    years = Finding.objects.visible_to(request.user).order_by().dates("found_on", "year")
-    return render(request, "assessments/findings.html", {
-        "rows": rows, "org": org, "status": status, "period": period, "periods": params.periods_of_years(years, keep=period),
-        "q": q, "statuses": FindingStatus.choices, "today": timezone.localdate(),
-        "may_inspect": bool(org) and allows(request.user, Action.INSPECT, org),
-    })  # fmt: skip
-
-
-@login_required
-def finding_detail(request, finding_id: int):
-    f = selectors.finding_get(user=request.user, finding_id=finding_id)
-    appeals = list(f.appeals.select_related("filed_by", "ruled_by"))
-    for a in appeals:  # never the person who filed it (separation of duties)
-        a.may_rule = allows(request.user, Action.RULE_APPEAL, a)
-    ctx = {
-        "f": f,
-        "events": list(f.events.select_related("actor")),
-        "appeals": appeals,
-        "can_answer": allows(request.user, Action.MANAGE, f.organization) and f.status == FindingStatus.OPEN,
-        "can_verify": allows(request.user, Action.VERIFY, f),
-        "can_rule": allows(request.user, Action.RULE_APPEAL, f.organization),
-        "reasons": Appeal.Reason.choices,
-        "overdue": f.is_overdue(),
-    }
-    return render(request, "assessments/finding_detail.html", ctx)
-
-
-@login_required
-@require_POST
-def finding_action(request, finding_id: int, action: str):
-    f = selectors.finding_get(user=request.user, finding_id=finding_id)
-    p = request.POST
-    try:
-        if action == "answer":
-            services.finding_answer(
-                actor=request.user,
-                finding=f,
-                answer=p.get("answer", ""),
-                evidence=request.FILES.get("evidence"),
-            )
-        elif action == "verify":
-            services.finding_verify(
-                actor=request.user, finding=f, accept=p.get("accept") == "1", note=p.get("note", "")
-            )
-        elif action == "appeal":
-            d = p.get("proposed_deadline") or None
-            services.appeal_file(actor=request.user, finding=f, reason_kind=p.get("reason_kind", ""), reason=p.get("reason", ""),
-                                 proposed_wording=p.get("proposed_wording", ""), proposed_deadline=date.fromisoformat(d) if d else None)  # fmt: skip
-        elif action == "rule":
-            appeal = get_visible_or_404(f.appeals.all(), pk=p.get("appeal"))
-            services.appeal_rule(
-                actor=request.user, appeal=appeal, uphold=p.get("uphold") == "1", note=p.get("note", "")
-            )
-        else:
-            raise Http404
-        messages.success(request, _("已保存。"))
-    except ValidationError as e:
-        _fail(request, e)
-    except ValueError:
-        messages.error(request, _("日期格式应为 2023-09-30。"))
-    return redirect("assessments:finding_detail", finding_id=f.pk)
-
-
-@login_required
-def finding_file(request, finding_id: int, which: str):
-    """The finding's photo or the unit's evidence, to those who may see the finding only."""
-    f = selectors.finding_get(user=request.user, finding_id=finding_id)
-    stored = {"photo": f.photo, "evidence": f.evidence}.get(which)
-    if not stored:
-        raise Http404
-    ext = stored.name.rsplit(".", 1)[-1].lower()
-    image = ext in ("jpg", "jpeg", "png")
-    mime = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}.get(
-        ext, "application/octet-stream"
-    )
-    return private_file_response(stored, filename=f"{which}-{f.pk}.{ext}", content_type=mime, as_attachment=not image,
-                                 headers={**UPLOAD_HEADERS, "Cache-Control": "private, max-age=3600"})  # fmt: skip
-
-
-@login_required
-def inspect(request, org_id: int):
-    org = org_for_user_or_404(request.user, org_id)
-    require(request.user, Action.INSPECT, org)
-    form = {
-        "visited_on": timezone.localdate().isoformat(),
-        "deadline": "",
-        "problem": "",
-        "owner": org.secretary_name,
-        "notes": "",
-    }
-    if request.method == "POST":
-        p = request.POST
-        form = {
-            k: p.get(k, "")
-            for k in ("visited_on", "deadline", "problem", "owner", "notes", "visit", "method", "severity")
-        }
-        try:
-            visited = date.fromisoformat(form["visited_on"])
-            found = []
-            if form["problem"].strip():
-                found = [{"problem": form["problem"], "deadline": date.fromisoformat(form["deadline"]), "owner": form["owner"],
-                          "severity": form["severity"] or "general", "photo": request.FILES.get("photo")}]  # fmt: skip
-            ins = services.inspection_record(actor=request.user, organization=org, visited_on=visited, visit=form["visit"] or "announced",
-                                             method=form["method"] or "problem", notes=form["notes"], findings=found)  # fmt: skip
-            messages.success(request, _("督查记录已保存。"))
-            return redirect(reverse("assessments:findings") + f"?org={ins.organization_id}")
-        except ValueError:
-            messages.error(request, _("日期格式应为 2023-09-30（督查日期、整改期限）。"))
-        except ValidationError as e:
-            _fail(request, e)
-    return render(
-        request, "assessments/inspect.html",
-        {"org": org, "form": form, "visits": Inspection.Visit.choices, "methods": Inspection.Method.choices, "severities": Severity.choices},
-    )  # fmt: skip
-
-
-@login_required
-def contacts(request):
-    return render(request, "assessments/contacts.html", {"rows": selectors.contact_units(user=request.user)})
-
-
-@login_required
-def standards(request, org_id: int):
-    org = org_for_user_or_404(request.user, org_id)
-    year = params.year(
-        request, lambda: params.latest(selectors.standard_years(domain=org.domain), timezone.localdate().year)
-    )
-    if request.method == "POST":
-        try:
-            item = StandardItem.objects.get(
-                pk=request.POST.get("item"),
-                standard__domain=org.domain,
-                standard__status=StandardStatus.PUBLISHED,
-            )
-            met = request.POST.get("met") == "1"
-            if request.POST.get("step") == "verify":
-                chk = get_visible_or_404(
-                    StandardCheck.objects.visible_to(request.user), item=item, organization=org
-                )
-                services.standard_verify(
-                    actor=request.user, check=chk, met=met, note=request.POST.get("note", "")
-                )
-            else:
-                services.standard_self_check(
-                    actor=request.user,
-                    organization=org,
-                    item=item,
-                    met=met,
-                    note=request.POST.get("note", ""),
-                )
-            messages.success(request, _("已保存。"))
-        except (StandardItem.DoesNotExist, ValueError):
-            raise Http404 from None
-        except ValidationError as e:
-            _fail(request, e)
-        return redirect(reverse("assessments:standards", args=[org.pk]) + f"?year={year}")
-    rows = selectors.standards_for(user=request.user, org=org, year=year)
-    return render(
-        request, "assessments/standards.html",
-        {"org": org, "year": year, "rows": rows, "can_self": allows(request.user, Action.MANAGE, org), "can_verify": allows(request.user, Action.REVIEW, org)},
-    )  # fmt: skip
-
-
-@login_required
-def duty_edit(request, org_id: int):
-    org = org_for_user_or_404(request.user, org_id)
-    year = timezone.localdate().year
-    rep = DutyReport.objects.visible_to(request.user).filter(organization=org).order_by("-year").first()
-    form = {
-        "title": rep.title if rep else f"{year}年度抓基层党建工作述职报告",
-        "body": rep.body if rep else "",
-        "year": rep.year if rep else year,
-    }
-    if request.method == "POST":
-        if not allows(request.user, Action.MANAGE, org):
-            raise PermissionDenied
-        form = {
-            "title": request.POST.get("title", ""),
-            "body": request.POST.get("body", ""),
-            "year": request.POST.get("year", year),
-        }
-        try:
-            services.duty_report_save(
-                actor=request.user,
-                organization=org,
-                year=int(form["year"]),
-                title=form["title"],
-                body=form["body"],
-            )
-            messages.success(request, _("述职报告已保存，已在本单位公开页面展示。"))
-            return redirect("assessments:duty_edit", org_id=org.pk)
-        except ValueError:
-            messages.error(request, _("年度应为四位数字。"))
-        except ValidationError as e:
-            _fail(request, e)
-    return render(
-        request,
-        "assessments/duty_edit.html",
-        {"org": org, "form": form, "report": rep, "can_edit": allows(request.user, Action.MANAGE, org)},
     )
