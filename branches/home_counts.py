@@ -14,10 +14,13 @@ for everyone holding those roles) and dropped:
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
+
+logger = logging.getLogger(__name__)
 
 #: Seconds a cached set of counts lives at most.
 TTL = 60
@@ -41,7 +44,12 @@ def counts_for(roots, children) -> dict:
 
 
 def invalidate(**kwargs) -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    """A member's or an organization's save must never fail because the cache is away: the
+    counts then live out their ``TTL``."""
+    try:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    except Exception:  # noqa: BLE001 — any cache backend's connection error
+        logger.warning("home counts: cache unavailable, counts expire after %s s", TTL)
 
 
 def connect() -> None:
