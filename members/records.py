@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -117,8 +119,11 @@ def records_for(*, user, member: Member) -> dict[str, list]:
             for r in rows:
                 r.shown_name, r.shown_work_unit = r.name, r.work_unit
             if rows:
+                # The audit trail is written in the portal's own language, whatever the reader's.
+                with translation.override(settings.LANGUAGE_CODE):
+                    changes = {str(k.label): _("%(n)d 条（完整姓名、工作单位）") % {"n": len(rows)}}
                 audit_record(actor=user, action="member.view_full_id", obj=member, organization=member.organization,
-                             changes={str(k.label): _("%(n)d 条（完整姓名、工作单位）") % {"n": len(rows)}})  # fmt: skip
+                             changes=changes)  # fmt: skip
         out[slug] = rows
     return out
 

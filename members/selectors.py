@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
 
 from branches.audit import audit_for
 from branches.models import AuditAction, Organization
@@ -226,17 +227,31 @@ def _action_label(code: str) -> str:
 _FIELD_LABELS = {f.name: str(f.verbose_name) for f in Member._meta.fields}
 
 
+def _shown(choices: dict, value):
+    """A changed value as the page shows it: a choice's label, 是/否, never the stored code."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    return str(choices.get(value, value))
+
+
 def _history_rows(events) -> list[dict]:
     rows = []
+    from .models_life import Development
+
+    choices = {
+        f.name: dict(f.flatchoices) for m in (Development, Member) for f in m._meta.fields if f.choices
+    }
     for e in events:
         items = []
         for k, v in (e.changes or {}).items():
             label = _FIELD_LABELS.get(k, k)
             if isinstance(v, list) and len(v) == 2:
-                old, new = ("" if x is None else x for x in v)
+                old, new = (_shown(choices.get(k, {}), x) for x in v)
                 items.append(f"{label}：{old} → {new}" if old != "" else f"{label}：{new}")
             else:
-                items.append(f"{label}：{v}")
+                items.append(f"{label}：{_shown(choices.get(k, {}), v)}")
         rows.append({"at": e.at, "actor": e.actor, "action": _action_label(e.action), "items": items})
     return rows
 
