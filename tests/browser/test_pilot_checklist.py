@@ -68,7 +68,7 @@ def test_village_secretary_reports_township_returns_then_accepts(live_server, ph
 
     # The township accepts with one click in the matrix.
     desktop.goto(f"{live_server.url}/pilot/matrix/")
-    desktop.click(f"form[action='/pilot/items/{item.pk}/review/'] button[value=accept]")
+    desktop.click(f"form[action='/pilot/review/{item.pk}/'] button[value=accept]")
     desktop.wait_for_load_state()
     item.refresh_from_db()
     assert item.status == ItemStatus.ACCEPTED

@@ -16,7 +16,7 @@ from importlib import import_module
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from branches.demo import DEMO_PASSWORD, build_tree
 from branches.models import Organization
@@ -40,7 +40,13 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="数据库已有组织时什么也不做")
         parser.add_argument("--force", action="store_true", help="DEBUG 关闭（生产环境）时也执行")
 
-    def handle(self, *args, seed, today, orgs, members, if_empty, force, **opts):
+    def handle(self, *args, **opts):
+        # The city is written in the portal's language, whatever language the caller left active
+        # (labels stored in notes and audit rows are data: a test run had stored English ones).
+        with translation.override(settings.LANGUAGE_CODE):
+            return self._handle(*args, **opts)
+
+    def _handle(self, *args, seed, today, orgs, members, if_empty, force, **opts):
         if not settings.DEBUG and not force:
             raise CommandError("当前为生产配置（DEBUG=False），演示数据不会写入。确需写入请加 --force。")
         if Organization.objects.exists():
