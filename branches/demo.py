@@ -130,7 +130,7 @@ class DemoContext:
         """示范党支部: about one 党支部 in twenty keeps every record a five-star branch needs —
         members nearly all e-ID authenticated and highly rated (先锋指数), every standard item met,
         organizational life every month, an innovation project — so the fortress index spreads
-        over every star. Chosen by a hash of the seed and the id (no draw from ``rng``)."""
+        over every star. Chosen by a hash of the seed and the path (no draw from ``rng``)."""
         return org_id in self._tiers()[0]
 
     def struggling(self, org_id: int) -> bool:
@@ -143,7 +143,9 @@ class DemoContext:
             import hashlib
 
             tier = {
-                o.pk: int(hashlib.sha256(f"{self.seed}:{o.pk}".encode()).hexdigest()[:8], 16) % 20
+                # the path, not the id: ids differ between two builds on PostgreSQL (sequences
+                # are not rolled back), and the same seed must give the same city
+                o.pk: int(hashlib.sha256(f"{self.seed}:{o.path}".encode()).hexdigest()[:8], 16) % 20
                 for o in self.leaves
                 if o.org_form == OrgForm.BRANCH
             }
