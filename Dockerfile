@@ -28,8 +28,8 @@ WORKDIR /app
 
 # The project installs no modules of its own (py-modules = []): this layer is just the pinned
 # runtime dependencies (hashes checked), cached until the lock file changes.
-COPY requirements.txt ./
-RUN pip install --require-hashes -r requirements.txt
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 COPY . .
 RUN DEBUG=False SECRET_KEY=build-only-not-secret python manage.py collectstatic --noinput -v0 \
  && mkdir -p /data/media /data/beat /data/backups && chown -R app:app /data /app

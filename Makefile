@@ -16,16 +16,16 @@ SERVE := DEBUG=False LOCAL_SERVE=True
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
 
-# Installs are pinned: requirements-dev.txt (runtime + dev tools, with hashes) is exactly what
-# CI tested; the Dockerfile installs requirements.txt (runtime only). `make upgrade` refreshes both.
-$(STAMP): requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install -q --require-hashes -r requirements-dev.txt
+# Installs are pinned: requirements-dev.lock (runtime + dev tools, with hashes) is exactly what
+# CI tested; the Dockerfile installs requirements.lock (runtime only). `make upgrade` refreshes both.
+$(STAMP): requirements-dev.lock | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements-dev.lock
 	@touch $(STAMP)
 
 upgrade: | $(BIN)/python
 	$(BIN)/pip install -q uv
-	$(BIN)/uv pip compile pyproject.toml --upgrade --generate-hashes --python-version 3.11 -q -o requirements.txt
-	$(BIN)/uv pip compile pyproject.toml --extra dev --upgrade --generate-hashes --python-version 3.11 -q -o requirements-dev.txt
+	$(BIN)/uv pip compile pyproject.toml --upgrade --generate-hashes --python-version 3.11 -q -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --upgrade --generate-hashes --python-version 3.11 -q -o requirements-dev.lock
 	@echo "Locks refreshed: run 'make test' (and .ci/run) before committing them."
 
 install: $(STAMP)

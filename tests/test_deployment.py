@@ -186,16 +186,16 @@ def _locked(path):
 
 
 def test_installs_are_pinned_with_hashes_and_the_image_uses_the_runtime_lock():
-    runtime, dev = _locked("requirements.txt"), _locked("requirements-dev.txt")
+    runtime, dev = _locked("requirements.lock"), _locked("requirements-dev.lock")
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     for dep in deps:
         name = re.split(r"[\[<>=~!; ]", dep, maxsplit=1)[0].lower().replace("_", "-")
-        assert name in runtime, f"{name} is not pinned in requirements.txt"
+        assert name in runtime, f"{name} is not pinned in requirements.lock"
         assert dev[name] == runtime[name], f"{name}: the two locks disagree"
     # celery/kombu 5.7.0 lose the worker when Redis drops mid-task; 5.6 reconnects.
     assert runtime["celery"].startswith("5.6.") and runtime["kombu"].startswith("5.6.")
     assert "ruff" in dev and "ruff" not in runtime and "pytest" not in runtime
-    assert "--require-hashes -r requirements.txt" in (ROOT / "Dockerfile").read_text()
+    assert "--require-hashes -r requirements.lock" in (ROOT / "Dockerfile").read_text()
     mk = (ROOT / "Makefile").read_text()
-    assert "--require-hashes -r requirements-dev.txt" in mk and "ruff format --check" in mk
+    assert "--require-hashes -r requirements-dev.lock" in mk and "ruff format --check" in mk
     assert re.search(r"^upgrade:", mk, re.M)

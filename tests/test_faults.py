@@ -306,7 +306,7 @@ def test_jobs_queued_when_redis_restarts_are_done_once_after_it(scene, broker, w
 
 
 def test_the_pinned_worker_survives_redis_dying_mid_task_and_keeps_consuming(scene, broker, workers):
-    """celery 5.6.3 / kombu 5.6.2 (requirements.txt): Redis killed on the spot while a run is being
+    """celery 5.6.3 / kombu 5.6.2 (requirements.lock): Redis killed on the spot while a run is being
     computed, back two seconds later. The worker reconnects (5.7.0 exited in restore_unacked),
     the run finishes once with the undisturbed figures, and a job sent afterwards is consumed."""
     import celery
